@@ -1,0 +1,41 @@
+# A thin layer over CMake: the two commands of the README and a few more.
+#   make run      build, then the demo and the quick benchmark table
+#   make test     build (normal, TSan, ASan+UBSan) and run the whole suite
+#   make bench    the full first benchmark
+#   make install  install libuslab.so/.a, uslab.h, uslab.pc, slabinfo (PREFIX=/usr/local)
+BUILD ?= build
+PREFIX ?= /usr/local
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+BUILD_DEPS = gcc make cmake pkg-config libc6-dev
+TEST_DEPS = $(BUILD_DEPS) clang libasan8 libtsan2 libubsan1
+
+.PHONY: all run test bench install deps-build deps-test configure clean
+
+all: deps-build configure
+	cmake --build $(BUILD) -j$(JOBS)
+
+deps-build:
+	@sh scripts/ensure-deps.sh $(BUILD_DEPS)
+
+deps-test:
+	@sh scripts/ensure-deps.sh $(TEST_DEPS)
+
+configure:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+
+run: all
+	./$(BUILD)/uslab-demo
+
+test: deps-test configure
+	cmake --build $(BUILD) -j$(JOBS)
+	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure
+
+bench: all
+	./$(BUILD)/uslab-bench
+
+install: all
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+clean:
+	rm -rf $(BUILD)

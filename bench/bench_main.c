@@ -1,0 +1,33 @@
+/*
+ * bench_main.c - uslab-bench: the first benchmark table (see workloads.c).
+ *
+ *   uslab-bench [--quick] [--runs N] [--size BYTES]
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "workloads.h"
+
+int main(int argc, char **argv)
+{
+	struct bench_options opt = { .quick = 0, .runs = 7, .size = 64, .out = stdout };
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--quick")) {
+			opt.quick = 1;
+			opt.runs = 3;
+		} else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
+			opt.runs = atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "--size") && i + 1 < argc) {
+			opt.size = (size_t)atol(argv[++i]);
+		} else {
+			fprintf(stderr, "usage: %s [--quick] [--runs N] [--size BYTES]\n", argv[0]);
+			return 2;
+		}
+	}
+	if (opt.runs < 1 || opt.size < 1 || opt.size > 8192) {
+		fprintf(stderr, "uslab-bench: --runs must be >= 1 and --size 1..8192\n");
+		return 2;
+	}
+	return bench_run(&opt);
+}

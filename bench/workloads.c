@@ -1,0 +1,279 @@
+/*
+ * workloads.c - the workloads and the table.
+ *
+ * Contestants run interleaved within each run (kmem_cache, kmalloc, glibc,
+ * then again), so that drift of the machine hits all alike; each cell is
+ * the median of the runs, with min and max beside it.  Ratios are glibc's
+ * time over the contestant's: above 1 means faster than glibc.
+ */
+#define _GNU_SOURCE
+#include <malloc.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <uslab.h>
+
+#include "workloads.h"
+
+#define barrier_ptr(p) __asm__ __volatile__("" : : "r"(p) : "memory")
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static long rss_bytes(void)
+{
+	long size = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld %ld", &size, &resident) != 2)
+		resident = -1;
+	fclose(f);
+	return resident * sysconf(_SC_PAGESIZE);
+}
+
+/* ---- producer -> consumer: a single-producer single-consumer ring ---- */
+
+#define RING 1024
+
+struct ring {
+	_Atomic long head __attribute__((aligned(64)));
+	_Atomic long tail __attribute__((aligned(64)));
+	void *slot[RING] __attribute__((aligned(64)));
+	long items;
+	void (*release)(void *);
+};
+
+static void *consumer_main(void *arg)
+{
+	struct ring *r = arg;
+
+	for (long done = 0; done < r->items;) {
+		long h = atomic_load_explicit(&r->head, memory_order_relaxed);
+		long t = atomic_load_explicit(&r->tail, memory_order_acquire);
+
+		if (h == t) {
+			__builtin_ia32_pause();
+			continue;
+		}
+		for (; h < t; h++, done++)
+			r->release(r->slot[h % RING]);
+		atomic_store_explicit(&r->head, h, memory_order_release);
+	}
+	return NULL;
+}
+
+static double run_producer_consumer(long items, void *(*get)(void), void (*release)(void *))
+{
+	static struct ring r;
+	pthread_t th;
+	double t0;
+
+	atomic_store(&r.head, 0);
+	atomic_store(&r.tail, 0);
+	r.items = items;
+	r.release = release;
+	t0 = now_ns();
+	pthread_create(&th, NULL, consumer_main, &r);
+	for (long i = 0; i < items; i++) {
+		void *p = get();
+
+		*(volatile char *)p = 1;
+		while (i - atomic_load_explicit(&r.head, memory_order_acquire) >= RING)
+			__builtin_ia32_pause();
+		r.slot[i % RING] = p;
+		atomic_store_explicit(&r.tail, i + 1, memory_order_release);
+	}
+	pthread_join(th, NULL);
+	return (now_ns() - t0) / (double)items;
+}
+
+/* ---- contestants: the same loops over each allocator's own calls ---- */
+
+static size_t cur_size;
+static struct kmem_cache *bench_cache;
+
+#define DEFINE_CONTESTANT(id, ALLOC, FREE)                                           \
+	static double id##_hot_pair(size_t size, long iters)                         \
+	{                                                                            \
+		double t0 = now_ns();                                                \
+		(void)size;                                                          \
+		for (long i = 0; i < iters; i++) {                                   \
+			void *p = ALLOC;                                             \
+			barrier_ptr(p);                                              \
+			FREE(p);                                                     \
+		}                                                                    \
+		return (now_ns() - t0) / (double)iters;                              \
+	}                                                                            \
+	static double id##_batch(size_t size, long batch, long rounds)               \
+	{                                                                            \
+		void **v = malloc(sizeof(void *) * (size_t)batch);                   \
+		double t0 = now_ns();                                                \
+		(void)size;                                                          \
+		for (long r = 0; r < rounds; r++) {                                  \
+			for (long i = 0; i < batch; i++) {                           \
+				v[i] = ALLOC;                                        \
+				barrier_ptr(v[i]);                                   \
+			}                                                            \
+			for (long i = 0; i < batch; i++)                             \
+				FREE(v[i]);                                          \
+		}                                                                    \
+		t0 = (now_ns() - t0) / (double)(batch * rounds);                     \
+		free(v);                                                             \
+		return t0;                                                           \
+	}                                                                            \
+	static void *id##_get(void)                                                  \
+	{                                                                            \
+		size_t size = cur_size;                                              \
+		(void)size;                                                          \
+		return ALLOC;                                                        \
+	}                                                                            \
+	static void id##_release(void *p)                                            \
+	{                                                                            \
+		FREE(p);                                                             \
+	}                                                                            \
+	static double id##_producer_consumer(size_t size, long items)                \
+	{                                                                            \
+		cur_size = size;                                                     \
+		return run_producer_consumer(items, id##_get, id##_release);        \
+	}                                                                            \
+	static long id##_rss_live(size_t size, long objects)                         \
+	{                                                                            \
+		void **v = malloc(sizeof(void *) * (size_t)objects);                 \
+		long before = rss_bytes(), after;                                    \
+		(void)size;                                                          \
+		for (long i = 0; i < objects; i++) {                                 \
+			v[i] = ALLOC;                                                \
+			memset(v[i], 1, size);                                       \
+		}                                                                    \
+		after = rss_bytes();                                                 \
+		for (long i = 0; i < objects; i++)                                   \
+			FREE(v[i]);                                                  \
+		/* The pointer array itself is resident too: not ours. */          \
+		free(v);                                                             \
+		return after - before - (long)(sizeof(void *) * (size_t)objects);    \
+	}
+
+static void kmem_setup(size_t size)
+{
+	bench_cache = kmem_cache_create("bench", (unsigned int)size, 0, SLAB_NO_MERGE, NULL);
+}
+
+static void kmem_teardown(void)
+{
+	kmem_cache_destroy(bench_cache);
+	bench_cache = NULL;
+}
+
+static void nop_setup(size_t size)
+{
+	(void)size;
+}
+
+static void nop_teardown(void)
+{
+}
+
+static void kmem_cache_free_bench(void *p)
+{
+	kmem_cache_free(bench_cache, p);
+}
+
+DEFINE_CONTESTANT(kmem, kmem_cache_alloc(bench_cache, GFP_KERNEL), kmem_cache_free_bench)
+DEFINE_CONTESTANT(kmal, kmalloc(size, GFP_KERNEL), kfree)
+DEFINE_CONTESTANT(libc, malloc(size), free)
+
+#define CONTESTANT(id, label, su, td) \
+	{ label, su, td, id##_hot_pair, id##_batch, id##_producer_consumer, id##_rss_live }
+
+const struct contestant contestant_kmem_cache = CONTESTANT(kmem, "kmem_cache", kmem_setup, kmem_teardown);
+const struct contestant contestant_kmalloc = CONTESTANT(kmal, "kmalloc", nop_setup, nop_teardown);
+const struct contestant contestant_glibc = CONTESTANT(libc, "glibc malloc", nop_setup, nop_teardown);
+
+/* ------------------------------------------------------------- table */
+
+enum { W_HOT, W_BATCH, W_PRODCONS, NR_WORKLOADS };
+static const char *const workload_names[NR_WORKLOADS] = {
+	"hot pair (alloc+free)", "batch 1000 alloc, 1000 free", "producer -> consumer",
+};
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int bench_run(const struct bench_options *opt)
+{
+	const struct contestant *c[] = { &contestant_kmem_cache, &contestant_kmalloc,
+					 &contestant_glibc };
+	enum { NC = 3, MAX_RUNS = 15 };
+	double t[NR_WORKLOADS][NC][MAX_RUNS];
+	int runs = opt->runs > MAX_RUNS ? MAX_RUNS : opt->runs;
+	long hot_iters = opt->quick ? 2000000 : 20000000;
+	long batch_rounds = opt->quick ? 1000 : 10000;
+	long pc_items = opt->quick ? 500000 : 5000000;
+	size_t size = opt->size;
+	FILE *out = opt->out;
+
+	/* Warm every path once. */
+	for (int k = 0; k < NC; k++) {
+		c[k]->setup(size);
+		c[k]->hot_pair(size, 1000);
+		c[k]->batch(size, 1000, 2);
+		c[k]->teardown();
+	}
+	for (int r = 0; r < runs; r++) {
+		for (int k = 0; k < NC; k++) {
+			c[k]->setup(size);
+			t[W_HOT][k][r] = c[k]->hot_pair(size, hot_iters);
+			t[W_BATCH][k][r] = c[k]->batch(size, 1000, batch_rounds);
+			t[W_PRODCONS][k][r] = c[k]->producer_consumer(size, pc_items);
+			c[k]->teardown();
+		}
+	}
+
+	fprintf(out, "\n## uslab first benchmark: %zu-byte objects, %d runs per cell, median [min-max] ns per object\n\n",
+		size, runs);
+	fprintf(out, "| workload | kmem_cache | kmalloc | glibc malloc | kmem_cache speed-up | kmalloc speed-up |\n");
+	fprintf(out, "|---|---|---|---|---|---|\n");
+	for (int w = 0; w < NR_WORKLOADS; w++) {
+		double med[NC];
+
+		fprintf(out, "| %s ", workload_names[w]);
+		for (int k = 0; k < NC; k++) {
+			qsort(t[w][k], (size_t)runs, sizeof(double), cmp_double);
+			med[k] = t[w][k][runs / 2];
+			fprintf(out, "| %.1f [%.1f-%.1f] ", med[k], t[w][k][0], t[w][k][runs - 1]);
+		}
+		fprintf(out, "| %.2fx | %.2fx |\n", med[2] / med[0], med[2] / med[1]);
+	}
+
+	/* Memory: a million live objects, resident bytes over the ideal. */
+	{
+		long objects = 1000000, ideal = (long)size * objects, kb, gb;
+
+		contestant_kmem_cache.setup(size);
+		kb = contestant_kmem_cache.rss_live(size, objects);
+		contestant_kmem_cache.teardown();
+		gb = contestant_glibc.rss_live(size, objects);
+		fprintf(out, "\n| memory | kmem_cache | glibc malloc |\n|---|---|---|\n");
+		fprintf(out, "| RSS of %ld live %zu-byte objects (ideal %.1f MB) | %.1f MB (%.3fx ideal) | %.1f MB (%.3fx ideal) |\n",
+			objects, size, ideal / 1e6, kb / 1e6, (double)kb / (double)ideal, gb / 1e6,
+			(double)gb / (double)ideal);
+	}
+	fprintf(out, "\nspeed-up = glibc malloc time / uslab time, measured in the same process and run"
+		" (above 1: uslab is faster); cpu mode: %s\n", uslab_cpu_mode());
+	return 0;
+}

@@ -1,0 +1,303 @@
+/*
+ * uslab.h - the public interface of uslab, a user-space SLUB.
+ *
+ * Two halves:
+ *  - the kernel's slab API, spelled as in <linux/slab.h>, so kernel code
+ *    compiles unchanged: kmem_cache_*, the kmalloc family, gfp_t and GFP_*,
+ *    SLAB_* flags, NUMA_NO_NODE, ZERO_SIZE_PTR;
+ *  - uslab's own extras under uslab_: options, statistics, reports, the
+ *    report sink, and the page allocator objects (including the
+ *    fault-injecting one the tests use for every out-of-memory path).
+ *
+ * Every call is thread-safe.  kmem_cache_destroy() and the uslab_cache_*
+ * setters expect, as in the kernel, that no other thread is using that
+ * cache at the same time.
+ */
+#ifndef USLAB_H
+#define USLAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define USLAB_API __attribute__((visibility("default")))
+#define USLAB_MALLOC_ATTR __attribute__((malloc, warn_unused_result))
+#else
+#define USLAB_API
+#define USLAB_MALLOC_ATTR
+#endif
+
+/* ------------------------------------------------------------------------
+ * gfp flags.  In user space there is no reclaim to allow or forbid, so
+ * GFP_KERNEL, GFP_ATOMIC and GFP_NOWAIT behave alike; the modifiers that
+ * mean something here are __GFP_ZERO, __GFP_NOWARN (no out-of-memory
+ * report) and __GFP_THISNODE (no fallback to another node).
+ * ------------------------------------------------------------------------ */
+typedef unsigned int gfp_t;
+
+#define __GFP_DMA             0x01u
+#define __GFP_HIGHMEM         0x02u
+#define __GFP_DMA32           0x04u
+#define __GFP_MOVABLE         0x08u
+#define __GFP_RECLAIMABLE     0x10u
+#define __GFP_HIGH            0x20u
+#define __GFP_IO              0x40u
+#define __GFP_FS              0x80u
+#define __GFP_ZERO            0x100u
+#define __GFP_DIRECT_RECLAIM  0x400u
+#define __GFP_KSWAPD_RECLAIM  0x800u
+#define __GFP_NOWARN          0x2000u
+#define __GFP_RETRY_MAYFAIL   0x4000u
+#define __GFP_NOFAIL          0x8000u
+#define __GFP_NORETRY         0x10000u
+#define __GFP_COMP            0x40000u
+#define __GFP_HARDWALL        0x100000u
+#define __GFP_THISNODE        0x200000u
+#define __GFP_ACCOUNT         0x400000u
+
+#define __GFP_RECLAIM (__GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM)
+#define GFP_ATOMIC    (__GFP_HIGH | __GFP_KSWAPD_RECLAIM)
+#define GFP_KERNEL    (__GFP_RECLAIM | __GFP_IO | __GFP_FS)
+#define GFP_KERNEL_ACCOUNT (GFP_KERNEL | __GFP_ACCOUNT)
+#define GFP_NOWAIT    (__GFP_KSWAPD_RECLAIM)
+#define GFP_NOIO      (__GFP_RECLAIM)
+#define GFP_NOFS      (__GFP_RECLAIM | __GFP_IO)
+#define GFP_USER      (__GFP_RECLAIM | __GFP_IO | __GFP_FS | __GFP_HARDWALL)
+
+/* ------------------------------------------------------------------------
+ * Cache flags (values are uslab's; names are the kernel's).
+ * ------------------------------------------------------------------------ */
+typedef unsigned int slab_flags_t;
+
+#define SLAB_CONSISTENCY_CHECKS 0x00000100u /* reserved for the debug layer */
+#define SLAB_RED_ZONE           0x00000400u /* reserved for the debug layer */
+#define SLAB_POISON             0x00000800u /* reserved for the debug layer */
+#define SLAB_KMALLOC            0x00001000u /* a kmalloc-N cache (set by uslab) */
+#define SLAB_HWCACHE_ALIGN      0x00002000u /* align objects on cache lines */
+#define SLAB_CACHE_DMA          0x00004000u /* accepted; no DMA zone here */
+#define SLAB_CACHE_DMA32        0x00008000u /* accepted; no DMA zone here */
+#define SLAB_STORE_USER         0x00010000u /* reserved for the debug layer */
+#define SLAB_PANIC              0x00040000u /* abort if creation fails */
+#define SLAB_TYPESAFE_BY_RCU    0x00080000u /* layout: free pointer outside */
+#define SLAB_TRACE              0x00200000u /* reserved for the debug layer */
+#define SLAB_NOLEAKTRACE        0x00800000u /* accepted */
+#define SLAB_NO_MERGE           0x01000000u /* never merge with another cache */
+#define SLAB_FAILSLAB           0x02000000u /* accepted */
+#define SLAB_ACCOUNT            0x04000000u /* accepted (no memcg here) */
+#define SLAB_NO_USER_FLAGS      0x10000000u /* accepted */
+#define SLAB_RECLAIM_ACCOUNT    0x20000000u /* accepted; kept apart in merging */
+#define SLAB_MEM_SPREAD         0x40000000u /* accepted */
+#define SLAB_DESTROY_BY_RCU     SLAB_TYPESAFE_BY_RCU
+
+#define NUMA_NO_NODE (-1)
+
+/* kmalloc(0) returns ZERO_SIZE_PTR; kfree() ignores it. */
+#define ZERO_SIZE_PTR ((void *)16)
+#define ZERO_OR_NULL_PTR(x) ((unsigned long)(x) <= (unsigned long)ZERO_SIZE_PTR)
+
+#define KMALLOC_MIN_SIZE      8
+#define KMALLOC_SHIFT_HIGH    13
+#define KMALLOC_MAX_CACHE_SIZE (1UL << KMALLOC_SHIFT_HIGH)  /* 8192 */
+
+struct kmem_cache;
+
+/* ------------------------------------------------------------------------
+ * Object caches
+ * ------------------------------------------------------------------------ */
+USLAB_API struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,
+                                               unsigned int align, slab_flags_t flags,
+                                               void (*ctor)(void *));
+USLAB_API void kmem_cache_destroy(struct kmem_cache *s);
+USLAB_API void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags) USLAB_MALLOC_ATTR;
+USLAB_API void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node) USLAB_MALLOC_ATTR;
+USLAB_API void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t flags) USLAB_MALLOC_ATTR;
+USLAB_API void kmem_cache_free(struct kmem_cache *s, void *objp);
+/* All or nothing: returns size, or 0 with nothing allocated. */
+USLAB_API int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void **p);
+USLAB_API void kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p);
+USLAB_API int kmem_cache_shrink(struct kmem_cache *s);
+USLAB_API unsigned int kmem_cache_size(struct kmem_cache *s);
+USLAB_API const char *kmem_cache_name(struct kmem_cache *s);
+
+#define KMEM_CACHE(__struct, __flags) \
+	kmem_cache_create(#__struct, sizeof(struct __struct), \
+	                  __alignof__(struct __struct), (__flags), NULL)
+
+/* ------------------------------------------------------------------------
+ * kmalloc
+ * ------------------------------------------------------------------------ */
+USLAB_API void *kmalloc(size_t size, gfp_t flags) USLAB_MALLOC_ATTR;
+USLAB_API void *kmalloc_node(size_t size, gfp_t flags, int node) USLAB_MALLOC_ATTR;
+USLAB_API void *kzalloc(size_t size, gfp_t flags) USLAB_MALLOC_ATTR;
+USLAB_API void *kzalloc_node(size_t size, gfp_t flags, int node) USLAB_MALLOC_ATTR;
+USLAB_API void *kmalloc_array(size_t n, size_t size, gfp_t flags) USLAB_MALLOC_ATTR;
+USLAB_API void *kcalloc(size_t n, size_t size, gfp_t flags) USLAB_MALLOC_ATTR;
+USLAB_API void *kmalloc_array_node(size_t n, size_t size, gfp_t flags, int node) USLAB_MALLOC_ATTR;
+USLAB_API void *kcalloc_node(size_t n, size_t size, gfp_t flags, int node) USLAB_MALLOC_ATTR;
+USLAB_API void *krealloc(const void *p, size_t new_size, gfp_t flags);
+USLAB_API void *krealloc_array(void *p, size_t new_n, size_t new_size, gfp_t flags);
+USLAB_API void kfree(const void *objp);
+USLAB_API void kfree_bulk(size_t size, void **p);
+USLAB_API size_t ksize(const void *objp);
+USLAB_API size_t kmalloc_size_roundup(size_t size);
+USLAB_API char *kstrdup(const char *s, gfp_t gfp) USLAB_MALLOC_ATTR;
+USLAB_API char *kstrndup(const char *s, size_t max, gfp_t gfp) USLAB_MALLOC_ATTR;
+USLAB_API void *kmemdup(const void *src, size_t len, gfp_t gfp) USLAB_MALLOC_ATTR;
+/* No vmalloc area in user space: these are the kmalloc calls. */
+USLAB_API void *kvmalloc(size_t size, gfp_t flags) USLAB_MALLOC_ATTR;
+USLAB_API void *kvzalloc(size_t size, gfp_t flags) USLAB_MALLOC_ATTR;
+USLAB_API void kvfree(const void *p);
+
+/* ------------------------------------------------------------------------
+ * Options.  Each is read once from its environment variable at first use;
+ * these calls change it afterwards (caches created later see the change).
+ * ------------------------------------------------------------------------ */
+enum uslab_option {
+	USLAB_OPT_NOMERGE,            /* USLAB_NOMERGE: 1 = never merge caches */
+	USLAB_OPT_MIN_ORDER,          /* USLAB_MIN_ORDER: smallest slab order */
+	USLAB_OPT_MAX_ORDER,          /* USLAB_MAX_ORDER: largest preferred order */
+	USLAB_OPT_MIN_OBJECTS,        /* USLAB_MIN_OBJECTS: objects per slab goal */
+	USLAB_OPT_NO_CMPXCHG_DOUBLE,  /* USLAB_NO_CMPXCHG_DOUBLE: 1 = slab lock */
+	USLAB_OPT_PURGE_DELAY_MS,     /* USLAB_PURGE_DELAY_MS: free pages -> OS */
+	USLAB_OPT_STATS,              /* USLAB_STATS: report at exit (0..3) */
+	USLAB_OPT_COUNT
+};
+USLAB_API long uslab_option_get(enum uslab_option opt);
+/* Returns 0, or -1 with a report when the value is out of range. */
+USLAB_API int uslab_option_set(enum uslab_option opt, long value);
+USLAB_API const char *uslab_option_name(enum uslab_option opt);
+
+/* ------------------------------------------------------------------------
+ * Statistics: SLUB's counters, kept per thread and summed on request.
+ * ------------------------------------------------------------------------ */
+#define USLAB_STAT_LIST(X) \
+	X(ALLOC_FASTPATH) X(FREE_FASTPATH) X(ALLOC_SLOWPATH) X(FREE_SLOWPATH) \
+	X(FREE_FROZEN) X(FREE_ADD_PARTIAL) X(FREE_REMOVE_PARTIAL) \
+	X(ALLOC_FROM_PARTIAL) X(ALLOC_SLAB) X(ALLOC_REFILL) X(ALLOC_NODE_MISMATCH) \
+	X(FREE_SLAB) X(CPUSLAB_FLUSH) X(DEACTIVATE_FULL) X(DEACTIVATE_EMPTY) \
+	X(DEACTIVATE_TO_HEAD) X(DEACTIVATE_TO_TAIL) X(DEACTIVATE_REMOTE_FREES) \
+	X(DEACTIVATE_BYPASS) X(ORDER_FALLBACK) X(CMPXCHG_DOUBLE_CPU_FAIL) \
+	X(CMPXCHG_DOUBLE_FAIL) X(CPU_PARTIAL_ALLOC) X(CPU_PARTIAL_FREE) \
+	X(CPU_PARTIAL_NODE) X(CPU_PARTIAL_DRAIN)
+
+enum uslab_stat_item {
+#define USLAB_STAT_ENUM(name) USLAB_STAT_##name,
+	USLAB_STAT_LIST(USLAB_STAT_ENUM)
+#undef USLAB_STAT_ENUM
+	USLAB_NR_STATS
+};
+
+USLAB_API const char *uslab_stat_name(enum uslab_stat_item item);
+/* Sum of one counter over all threads, live and exited. */
+USLAB_API uint64_t uslab_cache_stat(struct kmem_cache *s, enum uslab_stat_item item);
+/* Clears every counter of s (like writing 0 to the sysfs stat files). */
+USLAB_API void uslab_cache_stat_clear(struct kmem_cache *s);
+
+struct uslab_cache_info {
+	const char *name;
+	unsigned int object_size;   /* bytes the user asked for */
+	unsigned int size;          /* stride of objects in a slab */
+	unsigned int align;
+	unsigned int order;         /* preferred order of a slab */
+	unsigned int objs_per_slab;
+	unsigned int refcount;      /* 1 + number of merged aliases */
+	unsigned long min_partial;
+	unsigned int cpu_partial_slabs;
+	unsigned long active_objs;  /* objects allocated and not freed */
+	unsigned long total_objs;   /* objects in all slabs */
+	unsigned long nr_slabs;
+	unsigned long nr_partial;   /* slabs on the node partial lists */
+	unsigned long cpu_slabs;    /* threads holding a cpu slab of s */
+	unsigned long cpu_partial;  /* slabs on the threads' cpu partial lists */
+	unsigned long pages;        /* 4 KiB pages held in slabs */
+	slab_flags_t flags;
+	bool has_ctor;
+	bool destroyed;             /* destroyed while objects remained */
+};
+USLAB_API int uslab_cache_info(struct kmem_cache *s, struct uslab_cache_info *info);
+/* The kmalloc cache that serves size bytes (NULL above 8192 or for 0). */
+USLAB_API struct kmem_cache *uslab_kmalloc_cache(size_t size);
+
+/* ------------------------------------------------------------------------
+ * Reports.  All diagnostics (bad frees, leaks at destroy, out of memory,
+ * bad arguments) go through one sink; the default writes to stderr.  A
+ * test installs its own to read the exact lines.
+ * ------------------------------------------------------------------------ */
+typedef void (*uslab_report_fn)(void *ctx, const char *text);
+/* Installs fn (NULL = stderr) and returns the previous sink in *old_fn. */
+USLAB_API void uslab_set_report_sink(uslab_report_fn fn, void *ctx,
+                                     uslab_report_fn *old_fn, void **old_ctx);
+USLAB_API unsigned long uslab_report_count(void);
+
+enum uslab_report_format {
+	USLAB_REPORT_SLABINFO = 1, /* /proc/slabinfo version 2.1 */
+	USLAB_REPORT_SLUBINFO = 2, /* the SLUB announcement's slubinfo 1.0 */
+	USLAB_REPORT_RAW = 3,      /* key=value lines, read by the slabinfo tool */
+};
+/* Writes the report of all caches plus the memory summary to out. */
+USLAB_API int uslab_report(FILE *out, enum uslab_report_format format);
+
+/* ------------------------------------------------------------------------
+ * Page allocators: objects with methods, stackable.  The root one hands
+ * out naturally aligned runs of 2^order 4 KiB pages from 4 MiB segments.
+ * ------------------------------------------------------------------------ */
+struct uslab_page_allocator;
+
+struct uslab_page_stats {
+	unsigned long segments;        /* 4 MiB segments mapped */
+	unsigned long huge_mappings;   /* mappings of their own (> 2 MiB) */
+	unsigned long bytes_mapped;    /* address space mapped, all kinds */
+	unsigned long pages_in_use;    /* pages in slabs, large objects, metadata */
+	unsigned long pages_free_cached;   /* free, may still be resident */
+	unsigned long pages_free_clean;    /* free, given back (madvise) or never touched */
+	unsigned long alloc_requests;
+	unsigned long free_requests;
+	unsigned long failed_requests;
+	unsigned long purges;          /* madvise calls that gave memory back */
+	unsigned long segments_unmapped;
+};
+
+USLAB_API struct uslab_page_allocator *uslab_root_page_allocator(void);
+/* Sets the allocator new slabs and large kmallocs come from; returns the
+ * previous one.  NULL restores the root. */
+USLAB_API struct uslab_page_allocator *uslab_set_page_allocator(struct uslab_page_allocator *pa);
+/* Per-cache override (NULL = follow the global one). */
+USLAB_API int uslab_cache_set_page_allocator(struct kmem_cache *s,
+                                             struct uslab_page_allocator *pa);
+USLAB_API void uslab_page_stats(struct uslab_page_stats *st);
+/* Gives every free page back to the OS now and unmaps empty segments. */
+USLAB_API void uslab_page_purge(void);
+
+enum uslab_fault_mode {
+	USLAB_FAULT_OFF,    /* forward everything */
+	USLAB_FAULT_NTH,    /* fail only the n-th request from now (1-based) */
+	USLAB_FAULT_AFTER,  /* let n requests through, fail every later one */
+};
+/* A page allocator derived from base (NULL = root) that fails on command. */
+USLAB_API struct uslab_page_allocator *
+uslab_fault_inject_create(struct uslab_page_allocator *base, enum uslab_fault_mode mode,
+                          unsigned long n);
+USLAB_API void uslab_fault_inject_arm(struct uslab_page_allocator *pa,
+                                      enum uslab_fault_mode mode, unsigned long n);
+USLAB_API unsigned long uslab_fault_inject_failures(struct uslab_page_allocator *pa);
+USLAB_API unsigned long uslab_fault_inject_requests(struct uslab_page_allocator *pa);
+USLAB_API void uslab_page_allocator_destroy(struct uslab_page_allocator *pa);
+
+/* Explicit initialisation (optional: every entry point initialises). */
+USLAB_API void uslab_init(void);
+USLAB_API const char *uslab_version(void);
+/* "thread" today: per-thread cpu slabs (see DESIGN.md, Threads). */
+USLAB_API const char *uslab_cpu_mode(void);
+/* Flushes the calling thread's cpu slabs of every cache back to the slabs. */
+USLAB_API void uslab_thread_flush(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* USLAB_H */

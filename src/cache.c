@@ -1,0 +1,311 @@
+/*
+ * cache.c - the life of a cache: create (or merge into an existing one),
+ * shrink, destroy; the registry of caches and their cpu indexes.
+ *
+ * slab_mutex guards slab_caches, every cache's name/refcount/aliases/dead,
+ * and the cpu index bitmap.  It is taken only here and by reports, never
+ * on an allocation path.  struct kmem_cache objects come from the
+ * "kmem_cache" cache, whose own struct is carved from the page allocator
+ * at init.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fastpath.h"
+#include "options.h"
+#include "os.h"
+#include "page_alloc.h"
+#include "report.h"
+
+pthread_mutex_t slab_mutex = PTHREAD_MUTEX_INITIALIZER;
+struct list_head slab_caches = LIST_HEAD_INIT(slab_caches);
+struct kmem_cache *kmem_cache_boot;
+
+static uint64_t cpu_index_map[MAX_CACHES / 64];
+
+static int alloc_cpu_index(void)
+{
+	for (unsigned int w = 0; w < ARRAY_SIZE(cpu_index_map); w++) {
+		if (~cpu_index_map[w]) {
+			unsigned int bit = (unsigned int)__builtin_ctzll(~cpu_index_map[w]);
+
+			cpu_index_map[w] |= 1ULL << bit;
+			return (int)(w * 64 + bit);
+		}
+	}
+	return -1;
+}
+
+static void free_cpu_index(unsigned int idx)
+{
+	cpu_index_map[idx / 64] &= ~(1ULL << (idx % 64));
+}
+
+static size_t kmem_cache_struct_size(void)
+{
+	return sizeof(struct kmem_cache) + (size_t)os_nr_nodes() * sizeof(struct kmem_cache_node);
+}
+
+/* Fills in s from the arguments; the registry fields are the caller's. */
+static bool init_cache(struct kmem_cache *s, const char *name, unsigned int size,
+		       unsigned int align, slab_flags_t flags, void (*ctor)(void *))
+{
+	s->name = name;
+	s->object_size = size;
+	s->flags = flags;
+	s->ctor = ctor;
+	s->align = calculate_alignment(flags, align, size);
+	s->nr_nodes = (unsigned int)os_nr_nodes();
+	s->cmpxchg_double = cmpxchg_double_available() &&
+			    !uslab_opt(USLAB_OPT_NO_CMPXCHG_DOUBLE);
+	s->refcount = 1;
+	INIT_LIST_HEAD(&s->aliases);
+	for (unsigned int i = 0; i < s->nr_nodes; i++) {
+		struct kmem_cache_node *n = &s->node[i];
+
+		spin_lock_init(&n->list_lock);
+		INIT_LIST_HEAD(&n->partial);
+		n->nr_partial = 0;
+		n->nr_slabs = 0;
+		n->total_objects = 0;
+		n->nr_pages = 0;
+	}
+	return calculate_sizes(s);
+}
+
+/* Called with slab_mutex held.  name must stay valid: it is kept. */
+struct kmem_cache *create_cache(const char *name, unsigned int size, unsigned int align,
+				slab_flags_t flags, void (*ctor)(void *))
+{
+	struct kmem_cache *s;
+	int idx = alloc_cpu_index();
+
+	if (idx < 0) {
+		uslab_reportf("uslab: kmem_cache_create(%s): more than %d caches\n", name,
+			      MAX_CACHES);
+		return NULL;
+	}
+	s = kmem_cache_zalloc(kmem_cache_boot, GFP_KERNEL);
+	if (!s) {
+		free_cpu_index((unsigned int)idx);
+		return NULL;
+	}
+	s->cpu_index = (unsigned int)idx;
+	if (!init_cache(s, name, size, align, flags, ctor)) {
+		uslab_reportf("uslab: kmem_cache_create(%s): no slab can hold a %u-byte object\n",
+			      name, size);
+		free_cpu_index((unsigned int)idx);
+		kmem_cache_free(kmem_cache_boot, s);
+		return NULL;
+	}
+	list_add_tail(&s->list, &slab_caches);
+	return s;
+}
+
+static const char *create_error(const char *name, unsigned int size, unsigned int align,
+				slab_flags_t flags)
+{
+	if (!name || !*name)
+		return "a cache needs a name";
+	if (!size)
+		return "object size is 0";
+	if (size > (PAGE_SIZE << PAGE_ALLOC_MAX_ORDER))
+		return "object size is larger than the largest slab (2 MiB)";
+	if (align && !is_power_of_2(align))
+		return "alignment is not a power of two";
+	if (align > (PAGE_SIZE << PAGE_ALLOC_MAX_ORDER))
+		return "alignment is larger than the largest slab (2 MiB)";
+	if (flags & ~SLAB_FLAGS_PERMITTED)
+		return "unknown flags";
+	return NULL;
+}
+
+static void __cold creation_failed(const char *name, slab_flags_t flags)
+{
+	if (flags & SLAB_PANIC) {
+		uslab_reportf("uslab: kmem_cache_create(%s) failed and SLAB_PANIC is set\n",
+			      name ? name : "(null)");
+		abort();
+	}
+}
+
+USLAB_API struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,
+					       unsigned int align, slab_flags_t flags,
+					       void (*ctor)(void *))
+{
+	struct kmem_cache *s;
+	const char *err;
+	char *copy;
+
+	uslab_ensure_init();
+	err = create_error(name, size, align, flags);
+	if (err) {
+		uslab_reportf("uslab: kmem_cache_create(%s, size=%u, align=%u, flags=%#x): %s\n",
+			      name ? name : "(null)", size, align, flags, err);
+		creation_failed(name, flags);
+		return NULL;
+	}
+	flags &= ~SLAB_KMALLOC;
+	copy = kstrdup(name, GFP_KERNEL);
+	if (!copy) {
+		creation_failed(name, flags);
+		return NULL;
+	}
+
+	pthread_mutex_lock(&slab_mutex);
+	s = find_mergeable(size, align, flags, name, ctor);
+	if (s) {
+		struct kmem_cache_alias *alias = kmalloc(sizeof(*alias), GFP_KERNEL);
+
+		if (alias) {
+			alias->name = copy;
+			list_add_tail(&alias->list, &s->aliases);
+			s->refcount++;
+			if (size > s->object_size)
+				s->object_size = size;
+			if (ALIGN(size, (unsigned int)sizeof(void *)) > s->inuse)
+				s->inuse = ALIGN(size, (unsigned int)sizeof(void *));
+			pthread_mutex_unlock(&slab_mutex);
+			return s;
+		}
+		s = NULL;
+	} else {
+		s = create_cache(copy, size, align, flags, ctor);
+	}
+	pthread_mutex_unlock(&slab_mutex);
+	if (!s) {
+		kfree(copy);
+		creation_failed(name, flags);
+	}
+	return s;
+}
+
+static void free_cache(struct kmem_cache *s)
+{
+	list_del(&s->list);
+	free_cpu_index(s->cpu_index);
+	if (!s->name_static)
+		kfree(s->name);
+	kmem_cache_free(kmem_cache_boot, s);
+}
+
+static void __cold report_leak(struct kmem_cache *s, unsigned long slabs, void *caller)
+{
+	uint64_t st[USLAB_NR_STATS];
+	struct report_buf r;
+	long objects;
+
+	cache_stats_sum(s, st);
+	objects = (long)(st[ALLOC_FASTPATH] + st[ALLOC_SLOWPATH]) -
+		  (long)(st[FREE_FASTPATH] + st[FREE_SLOWPATH]);
+	report_init(&r);
+	report_add(&r, "=============================================================================\n"
+		       "BUG %s (uslab): Objects remaining in %s on __kmem_cache_shutdown()\n"
+		       "-----------------------------------------------------------------------------\n\n",
+		   s->name, s->name);
+	report_add(&r, "INFO: %ld objects remaining in %lu slabs\n", objects, slabs);
+	report_add(&r, "kmem_cache_destroy %s: Slab cache still has objects when called from %p\n",
+		   s->name, caller);
+	report_add(&r, "\nFIX %s: Cache kept (not freed); its remaining objects stay valid\n\n",
+		   s->name);
+	report_emit(&r);
+}
+
+USLAB_API void kmem_cache_destroy(struct kmem_cache *s)
+{
+	unsigned long remaining;
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&slab_mutex);
+	if (!s->dead) {
+		if (--s->refcount > 0) {
+			struct kmem_cache_alias *alias =
+				list_last_entry(&s->aliases, struct kmem_cache_alias, list);
+
+			list_del(&alias->list);
+			kfree(alias->name);
+			kfree(alias);
+			pthread_mutex_unlock(&slab_mutex);
+			return;
+		}
+	}
+	flush_all_threads(s);
+	remaining = shrink_node_lists(s, false);
+	if (remaining) {
+		s->dead = true;
+		report_leak(s, remaining, __builtin_return_address(0));
+	} else {
+		free_cache(s);
+	}
+	pthread_mutex_unlock(&slab_mutex);
+}
+
+USLAB_API int kmem_cache_shrink(struct kmem_cache *s)
+{
+	struct kmem_cache_cpu *c;
+
+	if (!s)
+		return 0;
+	c = this_cpu_slab(s);
+	if (c && c->cache == s)
+		flush_cpu_slab(s, c);
+	shrink_node_lists(s, false);
+	page_alloc_purge(true);
+	return 0;
+}
+
+USLAB_API unsigned int kmem_cache_size(struct kmem_cache *s)
+{
+	return s ? s->object_size : 0;
+}
+
+USLAB_API const char *kmem_cache_name(struct kmem_cache *s)
+{
+	return s ? s->name : NULL;
+}
+
+void caches_forget_page_allocator(struct uslab_page_allocator *pa)
+{
+	struct kmem_cache *s;
+
+	pthread_mutex_lock(&slab_mutex);
+	list_for_each_entry(s, &slab_caches, list)
+		if (s->page_alloc == pa)
+			WRITE_ONCE(s->page_alloc, NULL);
+	pthread_mutex_unlock(&slab_mutex);
+}
+
+USLAB_API int uslab_cache_set_page_allocator(struct kmem_cache *s,
+					     struct uslab_page_allocator *pa)
+{
+	if (!s)
+		return -1;
+	WRITE_ONCE(s->page_alloc, pa);
+	return 0;
+}
+
+/* The cache of cache structs: its own struct comes from the page allocator. */
+void cache_init(void)
+{
+	size_t bytes = kmem_cache_struct_size();
+	unsigned int order = 0;
+	struct slab *run;
+	struct kmem_cache *s;
+
+	while ((PAGE_SIZE << order) < bytes)
+		order++;
+	run = pa_alloc_pages(root_page_allocator, order, NUMA_NO_NODE, GFP_KERNEL, PAGE_INTERNAL);
+	if (!run) {
+		uslab_reportf("uslab: out of memory at initialisation\n");
+		abort();
+	}
+	s = slab_address(run);
+	memset(s, 0, bytes);
+	s->cpu_index = (unsigned int)alloc_cpu_index();
+	s->name_static = true;
+	init_cache(s, "kmem_cache", (unsigned int)bytes, CACHE_LINE_SIZE,
+		   SLAB_HWCACHE_ALIGN | SLAB_NO_MERGE | SLAB_PANIC, NULL);
+	list_add_tail(&s->list, &slab_caches);
+	kmem_cache_boot = s;
+}

@@ -1,0 +1,150 @@
+/*
+ * cache_layout.c - where objects sit in a slab and how big a slab is.
+ *
+ * Objects are laid out from the start of a naturally aligned run, at a
+ * stride of s->size: a power-of-two size is therefore aligned to itself,
+ * and any size to s->align.  No metadata in the slab: the free pointer is
+ * inside a free object, in the middle (a small overflow of the previous
+ * object does not reach it), unless a constructor or SLAB_TYPESAFE_BY_RCU
+ * needs the object's contents kept while free; then it goes after the
+ * object.  The order is the smallest that wastes at most 1/16, else 1/8
+ * of the slab, as SLUB chooses.
+ */
+#include "options.h"
+#include "os.h"
+#include "slab.h"
+
+unsigned int calculate_alignment(slab_flags_t flags, unsigned int align, unsigned int size)
+{
+	if (flags & SLAB_HWCACHE_ALIGN) {
+		unsigned int ralign = CACHE_LINE_SIZE;
+
+		while (size <= ralign / 2)
+			ralign /= 2;
+		if (ralign > align)
+			align = ralign;
+	}
+	if (align < sizeof(void *))
+		align = sizeof(void *);
+	return ALIGN(align, (unsigned int)sizeof(void *));
+}
+
+static unsigned int get_order(unsigned long size)
+{
+	unsigned int order = 0;
+
+	while ((PAGE_SIZE << order) < size)
+		order++;
+	return order;
+}
+
+static unsigned int order_objects(unsigned int order, unsigned int size)
+{
+	return (unsigned int)((PAGE_SIZE << order) / size);
+}
+
+/* Smallest order from the minimum up to max_order that holds min_objects
+ * and wastes at most 1/fract of the slab; max_order + 1 if none does. */
+static unsigned int calc_slab_order(unsigned int size, unsigned int min_objects,
+				    unsigned int max_order, unsigned int fract)
+{
+	unsigned int order = get_order((unsigned long)min_objects * size);
+	unsigned int min_order = (unsigned int)uslab_opt(USLAB_OPT_MIN_ORDER);
+	unsigned int cap = PAGE_ALLOC_MAX_ORDER;
+
+	/* objects is 15 bits: tiny objects cap the order. */
+	while (cap > 0 && order_objects(cap, size) > MAX_OBJS_PER_SLAB)
+		cap--;
+	if (order < min_order)
+		order = min_order;
+	if (order > cap)
+		order = cap;
+	for (; order <= max_order && order <= cap; order++) {
+		unsigned long slab_size = PAGE_SIZE << order;
+
+		if (slab_size % size <= slab_size / fract)
+			return order;
+	}
+	return max_order + 1;
+}
+
+static int calculate_order(unsigned int size)
+{
+	unsigned int max_order = (unsigned int)uslab_opt(USLAB_OPT_MAX_ORDER);
+	unsigned int min_objects = (unsigned int)uslab_opt(USLAB_OPT_MIN_OBJECTS);
+	unsigned int max_objects, order;
+
+	if (!min_objects)
+		min_objects = 4 * (fls_long((unsigned long)os_nr_cpus()) + 1);
+	max_objects = order_objects(max_order, size);
+	if (min_objects > max_objects)
+		min_objects = max_objects;
+
+	while (min_objects > 1) {
+		for (unsigned int fract = 16; fract >= 8; fract /= 2) {
+			order = calc_slab_order(size, min_objects, max_order, fract);
+			if (order <= max_order)
+				return (int)order;
+		}
+		min_objects--;
+	}
+	/* One object per slab, then orders past max_order, waste still <= 1/8. */
+	order = calc_slab_order(size, 1, max_order, 8);
+	if (order <= max_order)
+		return (int)order;
+	order = calc_slab_order(size, 1, PAGE_ALLOC_MAX_ORDER, 8);
+	if (order <= PAGE_ALLOC_MAX_ORDER)
+		return (int)order;
+	order = calc_slab_order(size, 1, PAGE_ALLOC_MAX_ORDER, 1);
+	return order <= PAGE_ALLOC_MAX_ORDER ? (int)order : -1;
+}
+
+static void set_cpu_partial(struct kmem_cache *s)
+{
+	unsigned int nr_objects;
+
+	if (s->size >= PAGE_SIZE)
+		nr_objects = 6;
+	else if (s->size >= 1024)
+		nr_objects = 24;
+	else if (s->size >= 256)
+		nr_objects = 52;
+	else
+		nr_objects = 120;
+	s->cpu_partial = nr_objects;
+	s->cpu_partial_slabs = DIV_ROUND_UP(nr_objects * 2, s->oo.objects);
+}
+
+bool calculate_sizes(struct kmem_cache *s)
+{
+	unsigned int size = ALIGN(s->object_size, (unsigned int)sizeof(void *));
+	unsigned long min_partial;
+	int order;
+
+	s->inuse = size;
+	if ((s->flags & SLAB_TYPESAFE_BY_RCU) || s->ctor) {
+		s->offset = size;
+		size += sizeof(void *);
+	} else {
+		s->offset = ALIGN_DOWN(s->object_size / 2, (unsigned int)sizeof(void *));
+	}
+	size = ALIGN(size, s->align);
+	s->size = size;
+	s->reciprocal_size = (((uint64_t)1 << RECIPROCAL_SHIFT) + size - 1) / size;
+
+	order = calculate_order(size);
+	if (order < 0)
+		return false;
+	s->oo.order = (unsigned int)order;
+	s->oo.objects = min_t(unsigned int, order_objects((unsigned int)order, size),
+			      MAX_OBJS_PER_SLAB);
+	s->min.order = get_order(size);
+	s->min.objects = min_t(unsigned int, order_objects(s->min.order, size), MAX_OBJS_PER_SLAB);
+	if (s->min.order > s->oo.order)
+		s->min = s->oo;
+
+	min_partial = ilog2_long(size) / 2;
+	s->min_partial = min_partial < 5 ? 5 : min_partial > 10 ? 10 : min_partial;
+	set_cpu_partial(s);
+	return true;
+}

@@ -1,0 +1,75 @@
+/*
+ * init.c - library start: once, on the first call into uslab or at load
+ * (constructor), in layer order: options, OS facts, page allocator, thread
+ * state, the cache of caches, kmalloc caches; and the report at exit
+ * (USLAB_STATS).
+ *
+ * Code that runs during init must not call the exported entry points that
+ * initialise (kmem_cache_create, kmalloc of a size class not yet created):
+ * it uses create_cache() directly.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "kmalloc.h"
+#include "options.h"
+#include "os.h"
+#include "page_alloc.h"
+#include "report.h"
+#include "slab.h"
+
+int uslab_initialised;
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+static void report_at_exit(void)
+{
+	long format = uslab_opt(USLAB_OPT_STATS);
+	const char *path = getenv("USLAB_STATS_FILE");
+	FILE *out = stderr;
+
+	if (!format)
+		return;
+	if (path && *path) {
+		out = fopen(path, "w");
+		if (!out) {
+			uslab_reportf("uslab: USLAB_STATS_FILE=%s cannot be written; using stderr\n", path);
+			out = stderr;
+		}
+	}
+	uslab_report(out, (enum uslab_report_format)format);
+	if (out != stderr)
+		fclose(out);
+}
+
+static void do_init(void)
+{
+	options_init();
+	os_init();
+	page_alloc_init();
+	thread_init();
+	cache_init();
+	kmalloc_init();
+	if (uslab_opt(USLAB_OPT_STATS))
+		atexit(report_at_exit);
+	__atomic_store_n(&uslab_initialised, 1, __ATOMIC_RELEASE);
+}
+
+void uslab_init_slow(void)
+{
+	pthread_once(&init_once, do_init);
+}
+
+USLAB_API void uslab_init(void)
+{
+	uslab_ensure_init();
+}
+
+USLAB_API const char *uslab_version(void)
+{
+	return USLAB_VERSION_STRING;
+}
+
+__attribute__((constructor)) static void uslab_load(void)
+{
+	uslab_ensure_init();
+}

@@ -1,0 +1,343 @@
+/*
+ * kmalloc.c - the kmalloc family on the general caches, and objects
+ * larger than 8 KiB straight from the page allocator: runs of 2^order
+ * pages up to 2 MiB, a mapping of their own above.
+ *
+ * kfree() and ksize() find everything through the page descriptor: a slab
+ * object's cache, or the size of a large object.  A pointer outside every
+ * segment is reported and ignored.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fastpath.h"
+#include "kmalloc.h"
+#include "os.h"
+#include "page_alloc.h"
+#include "report.h"
+
+struct kmem_cache *kmalloc_caches[NR_KMALLOC_CACHES];
+
+const uint8_t kmalloc_size_index[25] = {
+	0,                      /* 0: not a cache */
+	3,                      /* 1..8 */
+	4,                      /* 9..16 */
+	5, 5,                   /* 17..32 */
+	6, 6, 6, 6,             /* 33..64 */
+	1, 1, 1, 1,             /* 65..96 */
+	7, 7, 7, 7,             /* 97..128 */
+	2, 2, 2, 2, 2, 2, 2, 2, /* 129..192 */
+};
+
+static const char *const kmalloc_names[NR_KMALLOC_CACHES] = {
+	[1] = "kmalloc-96", [2] = "kmalloc-192", [3] = "kmalloc-8", [4] = "kmalloc-16",
+	[5] = "kmalloc-32", [6] = "kmalloc-64", [7] = "kmalloc-128", [8] = "kmalloc-256",
+	[9] = "kmalloc-512", [10] = "kmalloc-1024", [11] = "kmalloc-2048", [12] = "kmalloc-4096",
+	[13] = "kmalloc-8192",
+};
+
+static unsigned int kmalloc_cache_size(unsigned int i)
+{
+	return i == 1 ? 96 : i == 2 ? 192 : 1u << i;
+}
+
+void kmalloc_init(void)
+{
+	pthread_mutex_lock(&slab_mutex);
+	for (unsigned int i = 1; i < NR_KMALLOC_CACHES; i++) {
+		struct kmem_cache *s;
+
+		s = create_cache(kmalloc_names[i], kmalloc_cache_size(i), 0, SLAB_KMALLOC, NULL);
+		if (!s) {
+			uslab_reportf("uslab: out of memory creating %s\n", kmalloc_names[i]);
+			abort();
+		}
+		s->name_static = true;
+		kmalloc_caches[i] = s;
+	}
+	pthread_mutex_unlock(&slab_mutex);
+}
+
+/* ----------------------------------------------------- large objects */
+
+static unsigned long large_allocs, large_frees;
+
+static void *kmalloc_large(size_t size, gfp_t flags, int node)
+{
+	struct uslab_page_allocator *pa = __atomic_load_n(&current_page_allocator, __ATOMIC_ACQUIRE);
+	unsigned int order = 0;
+	struct slab *head;
+	void *p;
+
+	while ((PAGE_SIZE << order) < size && order <= PAGE_ALLOC_MAX_ORDER)
+		order++;
+	if (order <= PAGE_ALLOC_MAX_ORDER) {
+		head = pa_alloc_pages(pa, order, node, flags, PAGE_LARGE);
+		p = head ? slab_address(head) : NULL;
+		if (p && (flags & __GFP_ZERO))
+			memset(p, 0, PAGE_SIZE << order);
+	} else {
+		/* A fresh mapping: already zero. */
+		head = pa_alloc_huge(pa, size, PAGE_SIZE, node, flags);
+		p = head ? slab_address(head) : NULL;
+	}
+	if (!p) {
+		static struct ratelimit rl;
+
+		if (!(flags & __GFP_NOWARN) && report_ratelimit(&rl, 10))
+			uslab_reportf("uslab: kmalloc(%zu): unable to allocate memory on node %d, gfp=%#x\n",
+				      size, node, flags);
+		return NULL;
+	}
+	__atomic_add_fetch(&large_allocs, 1, __ATOMIC_RELAXED);
+	return p;
+}
+
+static void free_large(struct slab *head, const void *object, const char *caller)
+{
+	if (head->kind != PAGE_LARGE && head->kind != PAGE_HUGE) {
+		bug_foreign_pointer(object, caller, head->kind == PAGE_INTERNAL ?
+				    "uslab's own metadata" : "not an allocated object");
+		return;
+	}
+	if (object != slab_address(head)) {
+		bug_foreign_pointer(object, caller, "pointer inside a large object, not its start");
+		return;
+	}
+	__atomic_add_fetch(&large_frees, 1, __ATOMIC_RELAXED);
+	pa_free_pages(__atomic_load_n(&current_page_allocator, __ATOMIC_ACQUIRE), head);
+}
+
+/* ------------------------------------------------------------- kmalloc */
+
+static __noinline void *kmalloc_slow(size_t size, gfp_t flags, int node)
+{
+	if (!size)
+		return ZERO_SIZE_PTR;
+	uslab_ensure_init();
+	if (size <= KMALLOC_MAX_CACHE_SIZE)
+		return slab_alloc_node(kmalloc_caches[kmalloc_index(size)], flags, node);
+	if (size > (size_t)PTRDIFF_MAX)
+		return NULL;
+	return kmalloc_large(size, flags, node);
+}
+
+static __always_inline void *__kmalloc(size_t size, gfp_t flags, int node)
+{
+	if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE)) {
+		struct kmem_cache *s = kmalloc_caches[kmalloc_index(size)];
+
+		if (likely(s))
+			return slab_alloc_node(s, flags, node);
+	}
+	return kmalloc_slow(size, flags, node);
+}
+
+USLAB_API void *kmalloc(size_t size, gfp_t flags)
+{
+	return __kmalloc(size, flags, NUMA_NO_NODE);
+}
+
+USLAB_API void *kmalloc_node(size_t size, gfp_t flags, int node)
+{
+	if (node < 0 || (unsigned int)node >= (unsigned int)os_nr_nodes())
+		node = NUMA_NO_NODE;
+	return __kmalloc(size, flags, node);
+}
+
+USLAB_API void *kzalloc(size_t size, gfp_t flags)
+{
+	return __kmalloc(size, flags | __GFP_ZERO, NUMA_NO_NODE);
+}
+
+USLAB_API void *kzalloc_node(size_t size, gfp_t flags, int node)
+{
+	return kmalloc_node(size, flags | __GFP_ZERO, node);
+}
+
+USLAB_API void *kmalloc_array(size_t n, size_t size, gfp_t flags)
+{
+	size_t bytes;
+
+	if (__builtin_mul_overflow(n, size, &bytes))
+		return NULL;
+	return __kmalloc(bytes, flags, NUMA_NO_NODE);
+}
+
+USLAB_API void *kmalloc_array_node(size_t n, size_t size, gfp_t flags, int node)
+{
+	size_t bytes;
+
+	if (__builtin_mul_overflow(n, size, &bytes))
+		return NULL;
+	return kmalloc_node(bytes, flags, node);
+}
+
+USLAB_API void *kcalloc(size_t n, size_t size, gfp_t flags)
+{
+	return kmalloc_array(n, size, flags | __GFP_ZERO);
+}
+
+USLAB_API void *kcalloc_node(size_t n, size_t size, gfp_t flags, int node)
+{
+	return kmalloc_array_node(n, size, flags | __GFP_ZERO, node);
+}
+
+USLAB_API void kfree(const void *x)
+{
+	struct slab *slab;
+	struct kmem_cache *s;
+
+	if (unlikely(ZERO_OR_NULL_PTR(x)))
+		return;
+	slab = virt_to_slab_checked(x);
+	if (unlikely(!slab)) {
+		bug_foreign_pointer(x, "kfree", "not allocated by uslab");
+		return;
+	}
+	s = slab->slab_cache;
+	if (likely(s)) {
+		slab_free(s, slab, (void *)x, true);
+		return;
+	}
+	free_large(slab, x, "kfree");
+}
+
+static size_t slab_ksize(const struct kmem_cache *s)
+{
+	/* An outside free pointer follows the object: only inuse is usable. */
+	if (s->offset >= s->inuse)
+		return s->inuse;
+	return s->size;
+}
+
+USLAB_API size_t ksize(const void *x)
+{
+	struct slab *slab;
+
+	if (ZERO_OR_NULL_PTR(x))
+		return 0;
+	slab = virt_to_slab_checked(x);
+	if (!slab) {
+		bug_foreign_pointer(x, "ksize", "not allocated by uslab");
+		return 0;
+	}
+	if (slab->slab_cache)
+		return slab_ksize(slab->slab_cache);
+	if (slab->kind == PAGE_LARGE && x == slab_address(slab))
+		return PAGE_SIZE << slab->order;
+	if (slab->kind == PAGE_HUGE && x == slab_address(slab))
+		return huge_usable_size(slab);
+	bug_foreign_pointer(x, "ksize", "not the start of an allocated object");
+	return 0;
+}
+
+USLAB_API size_t kmalloc_size_roundup(size_t size)
+{
+	if (!size)
+		return 0;
+	if (size <= KMALLOC_MAX_CACHE_SIZE) {
+		uslab_ensure_init();
+		return slab_ksize(kmalloc_caches[kmalloc_index(size)]);
+	}
+	if (size > (PAGE_SIZE << PAGE_ALLOC_MAX_ORDER))
+		return ALIGN(size, PAGE_SIZE);
+	return PAGE_SIZE << fls_long((size - 1) >> PAGE_SHIFT);
+}
+
+USLAB_API void *krealloc(const void *p, size_t new_size, gfp_t flags)
+{
+	size_t ks;
+	void *ret;
+
+	if (ZERO_OR_NULL_PTR(p))
+		return kmalloc(new_size, flags);
+	if (!new_size) {
+		kfree(p);
+		return ZERO_SIZE_PTR;
+	}
+	ks = ksize(p);
+	if (!ks)
+		return NULL;
+	if (new_size <= ks) {
+		/* In place; with __GFP_ZERO the tail is zeroed, so growing
+		 * back later reads zeros, as the kernel does. */
+		if (flags & __GFP_ZERO)
+			memset((char *)p + new_size, 0, ks - new_size);
+		return (void *)p;
+	}
+	ret = kmalloc(new_size, flags);
+	if (!ret)
+		return NULL;
+	memcpy(ret, p, ks);
+	kfree(p);
+	return ret;
+}
+
+USLAB_API void *krealloc_array(void *p, size_t new_n, size_t new_size, gfp_t flags)
+{
+	size_t bytes;
+
+	if (__builtin_mul_overflow(new_n, new_size, &bytes))
+		return NULL;
+	return krealloc(p, bytes, flags);
+}
+
+USLAB_API void *kmemdup(const void *src, size_t len, gfp_t gfp)
+{
+	void *p = kmalloc(len, gfp & ~__GFP_ZERO);
+
+	if (p && len)
+		memcpy(p, src, len);
+	return p;
+}
+
+USLAB_API char *kstrdup(const char *s, gfp_t gfp)
+{
+	return s ? kmemdup(s, strlen(s) + 1, gfp) : NULL;
+}
+
+USLAB_API char *kstrndup(const char *s, size_t max, gfp_t gfp)
+{
+	size_t len;
+	char *p;
+
+	if (!s)
+		return NULL;
+	len = strnlen(s, max);
+	p = kmalloc(len + 1, gfp & ~__GFP_ZERO);
+	if (p) {
+		memcpy(p, s, len);
+		p[len] = 0;
+	}
+	return p;
+}
+
+USLAB_API void *kvmalloc(size_t size, gfp_t flags)
+{
+	return kmalloc(size, flags);
+}
+
+USLAB_API void *kvzalloc(size_t size, gfp_t flags)
+{
+	return kzalloc(size, flags);
+}
+
+USLAB_API void kvfree(const void *p)
+{
+	kfree(p);
+}
+
+USLAB_API struct kmem_cache *uslab_kmalloc_cache(size_t size)
+{
+	if (!size || size > KMALLOC_MAX_CACHE_SIZE)
+		return NULL;
+	uslab_ensure_init();
+	return kmalloc_caches[kmalloc_index(size)];
+}
+
+void kmalloc_large_counts(unsigned long *allocs, unsigned long *frees)
+{
+	*allocs = __atomic_load_n(&large_allocs, __ATOMIC_RELAXED);
+	*frees = __atomic_load_n(&large_frees, __ATOMIC_RELAXED);
+}

@@ -1,0 +1,28 @@
+/*
+ * kmalloc.h - layer 5: the general caches kmalloc-8 ... kmalloc-8192 (and
+ * kmalloc-96, kmalloc-192) and the size-to-cache map.
+ */
+#ifndef USLAB_KMALLOC_H
+#define USLAB_KMALLOC_H
+
+#include "types.h"
+
+#define KMALLOC_SHIFT_LOW 3
+#define NR_KMALLOC_CACHES (KMALLOC_SHIFT_HIGH + 1)
+
+extern struct kmem_cache *kmalloc_caches[NR_KMALLOC_CACHES];
+extern const uint8_t kmalloc_size_index[25];
+
+/* Index into kmalloc_caches for 1 <= size <= KMALLOC_MAX_CACHE_SIZE:
+ * up to 192 bytes by table (65-96 -> 1, 129-192 -> 2), above by fls. */
+static inline unsigned int kmalloc_index(size_t size)
+{
+	if (size <= 192)
+		return kmalloc_size_index[(size + 7) >> 3];
+	return fls_long(size - 1);
+}
+
+void kmalloc_init(void);
+void kmalloc_large_counts(unsigned long *allocs, unsigned long *frees);
+
+#endif

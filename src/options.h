@@ -1,0 +1,23 @@
+/*
+ * options.h - uslab's options: one table (name, environment variable,
+ * default, range, description) in options.c; the code asks uslab_opt().
+ *
+ * Values are read once from the environment at init; uslab_option_set()
+ * changes them later.  Readers use relaxed loads: a change affects caches
+ * and page allocator calls that happen after it.
+ */
+#ifndef USLAB_OPTIONS_H
+#define USLAB_OPTIONS_H
+
+#include "types.h"
+
+extern long uslab_options[USLAB_OPT_COUNT];
+
+static inline long uslab_opt(enum uslab_option o)
+{
+	return READ_ONCE(uslab_options[o]);
+}
+
+void options_init(void);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * os.h - everything that talks to the operating system: mappings, giving
+ * pages back, NUMA placement, time, thread ids, CPU features.
+ */
+#ifndef USLAB_OS_H
+#define USLAB_OS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+void os_init(void);
+/* A mapping of size bytes aligned to align (a power of two >= page). */
+void *os_map_aligned(size_t size, size_t align);
+void os_unmap(void *addr, size_t size);
+/* Gives the pages back (MADV_DONTNEED): resident memory drops now. */
+void os_purge(void *addr, size_t size);
+/* Places the pages of a new mapping on node (no-op on one node). */
+void os_bind_node(void *addr, size_t size, int node);
+int os_nr_nodes(void);
+int os_nr_cpus(void);
+/* Node of the CPU the caller runs on. */
+int os_current_node(void);
+bool os_node_online(int node);
+uint64_t os_now_ms(void);
+pid_t os_gettid(void);
+bool os_has_cmpxchg16b(void);
+long os_rss_bytes(void);
+
+#endif

@@ -1,0 +1,94 @@
+/*
+ * segment.c - creating and unmapping segments, and the segment map.
+ *
+ * A segment is SEGMENT_SIZE-aligned; its first segment_header_pages() pages
+ * hold struct segment with one descriptor per page.  Descriptor memory is
+ * touched only for pages that get used, so the table costs resident memory
+ * in proportion to the pages in use (48 bytes per 4 KiB page).
+ *
+ * segment_map bits are set after a segment is fully initialised and
+ * cleared before it is unmapped; the page allocator owns both calls.
+ */
+#include <string.h>
+
+#include "os.h"
+#include "segment.h"
+
+uint64_t segment_map[SEGMENT_MAP_BITS / 64];
+
+size_t segment_header_pages(void)
+{
+	return DIV_ROUND_UP(sizeof(struct segment), PAGE_SIZE);
+}
+
+static void segment_map_set(struct segment *seg, bool on)
+{
+	uintptr_t i = (uintptr_t)seg >> SEGMENT_SHIFT;
+	uint64_t bit = 1ULL << (i % 64);
+
+	if (on)
+		__atomic_fetch_or(&segment_map[i / 64], bit, __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_and(&segment_map[i / 64], ~bit, __ATOMIC_RELEASE);
+}
+
+static struct segment *segment_map_new(size_t size, int node)
+{
+	struct segment *seg = os_map_aligned(size, SEGMENT_SIZE);
+
+	if (!seg)
+		return NULL;
+	if ((uintptr_t)seg >> SEGMENT_SHIFT >= SEGMENT_MAP_BITS) {
+		/* Above 128 TiB (5-level paging hint): not addressable by the map. */
+		os_unmap(seg, size);
+		return NULL;
+	}
+	os_bind_node(seg, size, node);
+	INIT_LIST_HEAD(&seg->seg_list);
+	seg->mapped_size = size;
+	seg->first_page = (uint16_t)segment_header_pages();
+	seg->node = (uint8_t)(node < 0 ? 0 : node);
+	return seg;
+}
+
+struct segment *segment_create(int node)
+{
+	struct segment *seg = segment_map_new(SEGMENT_SIZE, node);
+
+	if (!seg)
+		return NULL;
+	seg->kind = SEGMENT_NORMAL;
+	segment_map_set(seg, true);
+	return seg;
+}
+
+struct segment *segment_create_huge(size_t bytes, size_t align, int node, size_t *data_off)
+{
+	size_t off = segment_header_pages() << PAGE_SHIFT;
+	struct segment *seg;
+	struct slab *head;
+
+	if (align < PAGE_SIZE)
+		align = PAGE_SIZE;
+	off = ALIGN(off, align);
+	/* The data page's descriptor must be in the table. */
+	if (off >= SEGMENT_SIZE || bytes > SIZE_MAX - off - PAGE_SIZE)
+		return NULL;
+	seg = segment_map_new(off + ALIGN(bytes, PAGE_SIZE), node);
+	if (!seg)
+		return NULL;
+	seg->kind = SEGMENT_HUGE;
+	seg->used_pages = (unsigned int)(ALIGN(bytes, PAGE_SIZE) >> PAGE_SHIFT);
+	head = &seg->pages[off >> PAGE_SHIFT];
+	head->kind = PAGE_HUGE;
+	head->node = seg->node;
+	*data_off = off;
+	segment_map_set(seg, true);
+	return seg;
+}
+
+void segment_destroy(struct segment *seg)
+{
+	segment_map_set(seg, false);
+	os_unmap(seg, seg->mapped_size);
+}

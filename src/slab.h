@@ -1,0 +1,145 @@
+/*
+ * slab.h - what the files of the cache core and the slub personality
+ * share: the registry, the layout calls, the slow paths, thread state.
+ *
+ * Lock order (lock.h): slab_mutex -> thread_list_lock -> slab_lock ->
+ * node->list_lock -> page allocator.  Allocation and free take no lock on
+ * their fast paths, and take at most list_lock and then the page
+ * allocator's lock (never together: a slab is discarded after list_lock
+ * is dropped) on their slow paths.
+ */
+#ifndef USLAB_SLAB_H
+#define USLAB_SLAB_H
+
+#include "types.h"
+
+/* ------------------------------------------------------------ registry */
+extern pthread_mutex_t slab_mutex;
+extern struct list_head slab_caches;      /* under slab_mutex */
+extern struct kmem_cache *kmem_cache_boot; /* the cache of struct kmem_cache */
+
+struct kmem_cache *create_cache(const char *name, unsigned int size, unsigned int align,
+				slab_flags_t flags, void (*ctor)(void *));
+void cache_init(void);
+/* Caches that named pa as their page allocator forget it. */
+void caches_forget_page_allocator(struct uslab_page_allocator *pa);
+
+static inline struct kmem_cache_node *get_node(struct kmem_cache *s, int node)
+{
+	return &s->node[node];
+}
+
+static inline struct uslab_page_allocator *cache_page_allocator(struct kmem_cache *s)
+{
+	extern struct uslab_page_allocator *current_page_allocator;
+	struct uslab_page_allocator *pa = READ_ONCE(s->page_alloc);
+
+	return pa ? pa : __atomic_load_n(&current_page_allocator, __ATOMIC_ACQUIRE);
+}
+
+/* -------------------------------------------------------------- layout */
+unsigned int calculate_alignment(slab_flags_t flags, unsigned int align, unsigned int size);
+/* Fills size, offset, inuse, oo, min, min_partial, cpu_partial; false if
+ * no slab of any order can hold one object. */
+bool calculate_sizes(struct kmem_cache *s);
+struct kmem_cache *find_mergeable(unsigned int size, unsigned int align, slab_flags_t flags,
+				  const char *name, void (*ctor)(void *));
+/* Flags that make a cache unmergeable. */
+#define SLAB_NEVER_MERGE (SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | SLAB_TRACE | \
+			  SLAB_TYPESAFE_BY_RCU | SLAB_NOLEAKTRACE | SLAB_FAILSLAB | \
+			  SLAB_NO_MERGE | SLAB_CONSISTENCY_CHECKS)
+/* Flags that must be equal for two caches to merge. */
+#define SLAB_MERGE_SAME (SLAB_RECLAIM_ACCOUNT | SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | SLAB_ACCOUNT)
+#define SLAB_FLAGS_PERMITTED (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | \
+			      SLAB_HWCACHE_ALIGN | SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | \
+			      SLAB_STORE_USER | SLAB_PANIC | SLAB_TYPESAFE_BY_RCU | \
+			      SLAB_TRACE | SLAB_NOLEAKTRACE | SLAB_NO_MERGE | SLAB_FAILSLAB | \
+			      SLAB_ACCOUNT | SLAB_NO_USER_FLAGS | SLAB_RECLAIM_ACCOUNT | \
+			      SLAB_MEM_SPREAD | SLAB_KMALLOC)
+
+/* ------------------------------------------------- slub: slow paths */
+void *__slab_alloc(struct kmem_cache *s, gfp_t gfpflags, int node, struct kmem_cache_cpu *c);
+/* Frees cnt objects head..tail (linked through their free pointers) that
+ * all belong to slab; c is the caller's entry for s or NULL. */
+void __slab_free(struct kmem_cache *s, struct slab *slab, void *head, void *tail,
+		 unsigned int cnt, struct kmem_cache_cpu *c);
+/* The free fast path could not take the object: checks it, then frees. */
+void slab_free_slow(struct kmem_cache *s, struct slab *slab, void *object,
+		    struct kmem_cache_cpu *c);
+/* Returns the cpu slab and cpu partial slabs of c to the node lists. */
+void flush_cpu_slab(struct kmem_cache *s, struct kmem_cache_cpu *c);
+/* Frees empty slabs of the node lists; returns slabs still in use. */
+unsigned long shrink_node_lists(struct kmem_cache *s, bool keep_min_partial);
+void discard_slab(struct kmem_cache *s, struct slab *slab);
+/* Validates a pointer handed to a free: reports and returns false when
+ * it is not the start of an object of slab. */
+bool check_object_pointer(struct kmem_cache *s, struct slab *slab, const void *object,
+			  const char *caller);
+bool slab_update_freelist(struct kmem_cache *s, struct slab *slab, void *freelist_old,
+			  unsigned long counters_old, void *freelist_new,
+			  unsigned long counters_new);
+bool cmpxchg_double_available(void);
+
+/* ------------------------------------------- bad input (slab_errors.c) */
+void slab_out_of_memory(struct kmem_cache *s, gfp_t gfpflags, int nid);
+void slab_bug_double_free(struct kmem_cache *s, struct slab *slab, const void *object);
+void slab_bug_bad_pointer(struct kmem_cache *s, const void *object, const char *caller,
+			  const char *what);
+void slab_bug_wrong_cache(struct kmem_cache *s, struct slab *slab, const void *object);
+/* A pointer that is in no slab and no large object uslab handed out. */
+void bug_foreign_pointer(const void *object, const char *caller, const char *what);
+unsigned int obj_to_index(const struct kmem_cache *s, const struct slab *slab, const void *obj);
+
+/* ------------------------------------------------------------ threads */
+extern pthread_mutex_t thread_list_lock;
+extern struct list_head thread_list;     /* live threads, under thread_list_lock */
+void thread_init(void);
+/* The caller's entry for s, growing its array; NULL when the thread has
+ * exited its destructor or memory for the array is lacking. */
+struct kmem_cache_cpu *this_cpu_slab_slow(struct kmem_cache *s);
+/* Flushes every thread's entry for s and clears it (s being destroyed). */
+void flush_all_threads(struct kmem_cache *s);
+
+/* -------------------------------------------------------------- stats */
+/* SLUB's counter names, unprefixed, for the code that counts. */
+enum stat_item {
+#define STAT_ALIAS(name) name = USLAB_STAT_##name,
+	USLAB_STAT_LIST(STAT_ALIAS)
+#undef STAT_ALIAS
+};
+
+void stat_add_slow(struct kmem_cache *s, struct kmem_cache_cpu *c, enum stat_item i,
+		   unsigned long n);
+/* Sums s's counters over every thread into out[]. */
+void cache_stats_sum(struct kmem_cache *s, uint64_t out[USLAB_NR_STATS]);
+void cache_stats_fold(struct kmem_cache *s, struct kmem_cache_cpu *c);
+void cache_info_locked(struct kmem_cache *s, struct uslab_cache_info *info);
+
+static inline void stat(struct kmem_cache *s, struct kmem_cache_cpu *c, enum stat_item i)
+{
+	if (likely(c))
+		COUNTER_INC(c->stat[i]);
+	else
+		stat_add_slow(s, c, i, 1);
+}
+
+static inline void stat_add(struct kmem_cache *s, struct kmem_cache_cpu *c,
+			    enum stat_item i, unsigned long n)
+{
+	if (likely(c))
+		COUNTER_ADD(c->stat[i], n);
+	else
+		stat_add_slow(s, c, i, n);
+}
+
+/* --------------------------------------------------------------- init */
+void uslab_init_slow(void);
+extern int uslab_initialised;
+
+static inline void uslab_ensure_init(void)
+{
+	if (unlikely(!__atomic_load_n(&uslab_initialised, __ATOMIC_ACQUIRE)))
+		uslab_init_slow();
+}
+
+#endif

@@ -1,0 +1,630 @@
+/*
+ * slub.c - the slow paths of the slub personality: getting a new cpu slab,
+ * freeing into a slab that is not the caller's cpu slab, deactivation, cpu
+ * partial lists and node partial lists.
+ *
+ * The slab states and who may change which field are described at the top
+ * of types.h; the lock order at the top of slab.h.  In short:
+ *  - a frozen slab belongs to one thread; others only push objects onto
+ *    slab->freelist (slab_update_freelist), without any list operation;
+ *  - an unfrozen slab is on its node's partial list iff it has free
+ *    objects, except for the short window in deactivate_slab() between
+ *    unfreezing and add_partial(); __slab_free() sees that window through
+ *    on_partial and leaves the slab to deactivate_slab();
+ *  - a free that makes an unfrozen slab empty, or that frees into a full
+ *    one without a cpu partial list to take it, takes list_lock *before*
+ *    its cmpxchg, so list state and slab state change together;
+ *  - slabs are discarded (given to the page allocator) with no list_lock
+ *    held, once nobody can reach them.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fastpath.h"
+#include "os.h"
+#include "page_alloc.h"
+#include "report.h"
+
+/* ------------------------------------------------------ partial lists */
+
+static void add_partial(struct kmem_cache_node *n, struct slab *slab, int tail)
+{
+	WRITE_ONCE(n->nr_partial, n->nr_partial + 1);
+	if (tail == DEACTIVATE_TO_TAIL)
+		list_add_tail(&slab->slab_list, &n->partial);
+	else
+		list_add(&slab->slab_list, &n->partial);
+	slab->on_partial = 1;
+}
+
+static void remove_partial(struct kmem_cache_node *n, struct slab *slab)
+{
+	list_del(&slab->slab_list);
+	slab->on_partial = 0;
+	WRITE_ONCE(n->nr_partial, n->nr_partial - 1);
+}
+
+/* ------------------------------------------------- slabs in and out */
+
+unsigned int obj_to_index(const struct kmem_cache *s, const struct slab *slab, const void *obj)
+{
+	return (unsigned int)((slab_offset(slab, obj) * s->reciprocal_size) >> RECIPROCAL_SHIFT);
+}
+
+static unsigned int order_objects(unsigned int order, unsigned int size)
+{
+	return min_t(unsigned int, (PAGE_SIZE << order) / size, MAX_OBJS_PER_SLAB);
+}
+
+static struct slab *allocate_slab(struct kmem_cache *s, gfp_t flags, int node,
+				  struct kmem_cache_cpu *c)
+{
+	struct uslab_page_allocator *pa = cache_page_allocator(s);
+	struct kmem_cache_order_objects oo = s->oo;
+	struct kmem_cache_node *n;
+	struct slab *slab;
+	char *start, *p;
+
+	slab = pa_alloc_pages(pa, oo.order, node, flags, PAGE_SLAB);
+	if (unlikely(!slab) && oo.order != s->min.order) {
+		oo = s->min;
+		slab = pa_alloc_pages(pa, oo.order, node, flags, PAGE_SLAB);
+		if (slab)
+			stat(s, c, ORDER_FALLBACK);
+	}
+	if (unlikely(!slab))
+		return NULL;
+
+	slab->slab_cache = s;
+	slab->objects = order_objects(oo.order, s->size);
+	slab->inuse = 0;
+	slab->frozen = 0;
+	start = slab_address(slab);
+	if (s->ctor)
+		for (unsigned int i = 0; i < slab->objects; i++)
+			s->ctor(start + (size_t)i * s->size);
+	p = start;
+	for (unsigned int i = 0; i + 1 < slab->objects; i++, p += s->size)
+		set_freepointer(s, p, p + s->size);
+	set_freepointer(s, p, NULL);
+	slab->freelist = start;
+
+	n = get_node(s, slab_nid(slab));
+	__atomic_add_fetch(&n->nr_slabs, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&n->total_objects, slab->objects, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&n->nr_pages, 1UL << slab->order, __ATOMIC_RELAXED);
+	return slab;
+}
+
+static struct slab *new_slab(struct kmem_cache *s, gfp_t flags, int node, struct kmem_cache_cpu *c)
+{
+	struct slab *slab = allocate_slab(s, flags & ~__GFP_ZERO, node, c);
+
+	if (slab)
+		stat(s, c, ALLOC_SLAB);
+	return slab;
+}
+
+void discard_slab(struct kmem_cache *s, struct slab *slab)
+{
+	struct kmem_cache_node *n = get_node(s, slab_nid(slab));
+
+	__atomic_sub_fetch(&n->nr_slabs, 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&n->total_objects, slab->objects, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&n->nr_pages, 1UL << slab->order, __ATOMIC_RELAXED);
+	pa_free_pages(cache_page_allocator(s), slab);
+}
+
+static void discard_list(struct kmem_cache *s, struct slab *list, struct kmem_cache_cpu *c)
+{
+	while (list) {
+		struct slab *slab = list;
+
+		list = slab->next;
+		discard_slab(s, slab);
+		stat(s, c, FREE_SLAB);
+	}
+}
+
+/* ---------------------------------------------- freezing and thawing */
+
+/* Takes a slab off the partial list, frozen: with its freelist (it becomes
+ * the cpu slab; returned) or without (it goes to a cpu partial list). */
+static void *acquire_slab(struct kmem_cache *s, struct kmem_cache_node *n, struct slab *slab,
+			  bool take_freelist)
+{
+	union slab_counters old, new;
+	void *freelist;
+
+	do {
+		freelist = READ_ONCE(slab->freelist);
+		old.counters = READ_ONCE(slab->counters);
+		new.counters = old.counters;
+		if (take_freelist)
+			new.inuse = slab->objects;
+		new.frozen = 1;
+	} while (!slab_update_freelist(s, slab, freelist, old.counters,
+				       take_freelist ? NULL : freelist, new.counters));
+	remove_partial(n, slab);
+	return freelist;
+}
+
+/* Takes everything on slab->freelist for the cpu freelist; a slab that has
+ * nothing left is unfrozen at the same time (it is full: on no list). */
+static void *get_freelist(struct kmem_cache *s, struct slab *slab)
+{
+	union slab_counters old, new;
+	void *freelist;
+
+	do {
+		freelist = READ_ONCE(slab->freelist);
+		old.counters = READ_ONCE(slab->counters);
+		new.counters = old.counters;
+		new.inuse = slab->objects;
+		new.frozen = freelist != NULL;
+	} while (!slab_update_freelist(s, slab, freelist, old.counters, NULL, new.counters));
+	return freelist;
+}
+
+/* Unfreezes a cpu partial list onto the node partial lists; empty slabs
+ * beyond min_partial are discarded. */
+static void unfreeze_partials(struct kmem_cache *s, struct slab *list, struct kmem_cache_cpu *c)
+{
+	struct kmem_cache_node *n = NULL;
+	struct slab *discard = NULL;
+
+	while (list) {
+		struct slab *slab = list;
+		struct kmem_cache_node *n2 = get_node(s, slab_nid(slab));
+		union slab_counters old, new;
+		void *freelist;
+
+		list = slab->next;
+		if (n != n2) {
+			if (n)
+				spin_unlock(&n->list_lock);
+			n = n2;
+			spin_lock(&n->list_lock);
+		}
+		do {
+			freelist = READ_ONCE(slab->freelist);
+			old.counters = READ_ONCE(slab->counters);
+			new.counters = old.counters;
+			new.frozen = 0;
+		} while (!slab_update_freelist(s, slab, freelist, old.counters, freelist,
+					       new.counters));
+		if (!new.inuse && n->nr_partial >= s->min_partial) {
+			slab->next = discard;
+			discard = slab;
+			stat(s, c, DEACTIVATE_EMPTY);
+		} else {
+			add_partial(n, slab, DEACTIVATE_TO_TAIL);
+			stat(s, c, FREE_ADD_PARTIAL);
+		}
+	}
+	if (n)
+		spin_unlock(&n->list_lock);
+	discard_list(s, discard, c);
+}
+
+/* Puts a frozen slab on c's cpu partial list; with drain, a full list is
+ * first emptied to the node (never with list_lock held). */
+static void put_cpu_partial(struct kmem_cache *s, struct kmem_cache_cpu *c, struct slab *slab,
+			    bool drain)
+{
+	struct slab *oldslab = c->partial;
+	unsigned int slabs = 0;
+
+	if (oldslab) {
+		if (drain && oldslab->slabs >= s->cpu_partial_slabs) {
+			unfreeze_partials(s, oldslab, c);
+			stat(s, c, CPU_PARTIAL_DRAIN);
+			oldslab = NULL;
+		} else {
+			slabs = oldslab->slabs;
+		}
+	}
+	slabs++;
+	slab->slabs = slabs;
+	slab->next = oldslab;
+	c->partial = slab;
+	WRITE_ONCE(c->nr_partial, slabs);
+}
+
+/*
+ * Gives the cpu slab back: its private freelist is spliced onto the slab's
+ * own, the slab is unfrozen, then put on the partial list (has free
+ * objects), discarded (empty, enough kept), or left alone (full).
+ */
+static void deactivate_slab(struct kmem_cache *s, struct slab *slab, void *freelist,
+			    struct kmem_cache_cpu *c)
+{
+	struct kmem_cache_node *n = get_node(s, slab_nid(slab));
+	int tail = DEACTIVATE_TO_HEAD;
+	union slab_counters old, new;
+	void *freelist_tail = NULL, *old_freelist, *new_freelist;
+	unsigned int free_delta = 0;
+
+	if (READ_ONCE(slab->freelist)) {
+		stat(s, c, DEACTIVATE_REMOTE_FREES);
+		tail = DEACTIVATE_TO_TAIL;
+	}
+	for (void *p = freelist; p; p = get_freepointer(s, p)) {
+		freelist_tail = p;
+		free_delta++;
+	}
+	do {
+		old_freelist = READ_ONCE(slab->freelist);
+		old.counters = READ_ONCE(slab->counters);
+		new.counters = old.counters;
+		if (freelist_tail) {
+			new.inuse -= free_delta;
+			set_freepointer(s, freelist_tail, old_freelist);
+			new_freelist = freelist;
+		} else {
+			new_freelist = old_freelist;
+		}
+		new.frozen = 0;
+	} while (!slab_update_freelist(s, slab, old_freelist, old.counters, new_freelist,
+				       new.counters));
+
+	if (!new.inuse && READ_ONCE(n->nr_partial) >= s->min_partial) {
+		stat(s, c, DEACTIVATE_EMPTY);
+		discard_slab(s, slab);
+		stat(s, c, FREE_SLAB);
+	} else if (new_freelist) {
+		spin_lock(&n->list_lock);
+		add_partial(n, slab, tail);
+		spin_unlock(&n->list_lock);
+		stat(s, c, tail);
+	} else {
+		stat(s, c, DEACTIVATE_FULL);
+	}
+}
+
+void flush_cpu_slab(struct kmem_cache *s, struct kmem_cache_cpu *c)
+{
+	struct slab *slab = c->slab;
+
+	if (slab) {
+		void *freelist = c->freelist;
+
+		c->freelist = NULL;
+		WRITE_ONCE(c->slab, NULL);
+		stat(s, c, CPUSLAB_FLUSH);
+		deactivate_slab(s, slab, freelist, c);
+	}
+	if (c->partial) {
+		struct slab *list = c->partial;
+
+		c->partial = NULL;
+		WRITE_ONCE(c->nr_partial, 0);
+		unfreeze_partials(s, list, c);
+	}
+}
+
+/* ---------------------------------------------------- getting objects */
+
+/* Takes slabs from one node's partial list: the first becomes c's cpu
+ * slab (its freelist is returned), more go to c's cpu partial list. */
+static void *get_partial_node(struct kmem_cache *s, struct kmem_cache_node *n,
+			      struct kmem_cache_cpu *c)
+{
+	struct slab *slab, *tmp;
+	void *object = NULL;
+	unsigned int partial_slabs = 0;
+
+	if (!READ_ONCE(n->nr_partial))
+		return NULL;
+	spin_lock(&n->list_lock);
+	list_for_each_entry_safe(slab, tmp, &n->partial, slab_list) {
+		if (!object) {
+			object = acquire_slab(s, n, slab, true);
+			WRITE_ONCE(c->slab, slab);
+			stat(s, c, ALLOC_FROM_PARTIAL);
+			if (!s->cpu_partial_slabs)
+				break;
+		} else {
+			acquire_slab(s, n, slab, false);
+			put_cpu_partial(s, c, slab, false);
+			stat(s, c, CPU_PARTIAL_NODE);
+			if (++partial_slabs > s->cpu_partial_slabs / 2)
+				break;
+		}
+	}
+	spin_unlock(&n->list_lock);
+	return object;
+}
+
+static void *get_partial(struct kmem_cache *s, int node, struct kmem_cache_cpu *c)
+{
+	int searchnode = node == NUMA_NO_NODE ? os_current_node() : node;
+	void *object = get_partial_node(s, get_node(s, searchnode), c);
+
+	if (object || node != NUMA_NO_NODE)
+		return object;
+	for (unsigned int i = 0; i < s->nr_nodes && !object; i++)
+		if ((int)i != searchnode)
+			object = get_partial_node(s, get_node(s, (int)i), c);
+	return object;
+}
+
+/*
+ * Threadless allocation: for a thread past its exit destructor, or one
+ * that could not get memory for its cpu array.  One object at a time from
+ * a partial slab under list_lock, as SLUB's debug caches do.
+ */
+static void *alloc_threadless(struct kmem_cache *s, gfp_t gfpflags, int node)
+{
+	int searchnode = node == NUMA_NO_NODE ? os_current_node() : node;
+	struct kmem_cache_node *n = get_node(s, searchnode);
+	union slab_counters old, new;
+	struct slab *slab;
+	void *object, *next;
+
+	spin_lock(&n->list_lock);
+	if (!list_empty(&n->partial)) {
+		slab = list_first_entry(&n->partial, struct slab, slab_list);
+		do {
+			object = READ_ONCE(slab->freelist);
+			old.counters = READ_ONCE(slab->counters);
+			new.counters = old.counters;
+			new.inuse++;
+			next = get_freepointer(s, object);
+		} while (!slab_update_freelist(s, slab, object, old.counters, next, new.counters));
+		if (!next)
+			remove_partial(n, slab);
+		spin_unlock(&n->list_lock);
+		stat(s, NULL, ALLOC_SLOWPATH);
+		return object;
+	}
+	spin_unlock(&n->list_lock);
+
+	slab = new_slab(s, gfpflags, node, NULL);
+	if (!slab) {
+		slab_out_of_memory(s, gfpflags, node);
+		return NULL;
+	}
+	object = slab->freelist;
+	slab->freelist = get_freepointer(s, object);
+	slab->inuse = 1;
+	if (slab->freelist) {
+		n = get_node(s, slab_nid(slab));
+		spin_lock(&n->list_lock);
+		add_partial(n, slab, DEACTIVATE_TO_HEAD);
+		spin_unlock(&n->list_lock);
+	}
+	stat(s, NULL, ALLOC_SLOWPATH);
+	return object;
+}
+
+static void *___slab_alloc(struct kmem_cache *s, gfp_t gfpflags, int node,
+			   struct kmem_cache_cpu *c)
+{
+	struct slab *slab;
+	void *freelist;
+
+	if (unlikely(!c->cache))
+		c->cache = s;
+reread_slab:
+	slab = c->slab;
+	if (!slab)
+		goto new_slab;
+	if (unlikely(!node_match(slab, node))) {
+		freelist = c->freelist;
+		c->freelist = NULL;
+		WRITE_ONCE(c->slab, NULL);
+		stat(s, c, ALLOC_NODE_MISMATCH);
+		deactivate_slab(s, slab, freelist, c);
+		goto new_slab;
+	}
+	freelist = c->freelist;
+	if (freelist)
+		goto load_freelist;
+	freelist = get_freelist(s, slab);
+	if (!freelist) {
+		WRITE_ONCE(c->slab, NULL);
+		stat(s, c, DEACTIVATE_BYPASS);
+		goto new_slab;
+	}
+	stat(s, c, ALLOC_REFILL);
+load_freelist:
+	/* Counted on success only: allocs minus frees is the live count. */
+	stat(s, c, ALLOC_SLOWPATH);
+	c->freelist = get_freepointer(s, freelist);
+	return freelist;
+
+new_slab:
+	while (c->partial) {
+		slab = c->partial;
+		c->partial = slab->next;
+		WRITE_ONCE(c->nr_partial, c->partial ? c->partial->slabs : 0);
+		if (unlikely(!node_match(slab, node))) {
+			slab->next = NULL;
+			unfreeze_partials(s, slab, c);
+			continue;
+		}
+		WRITE_ONCE(c->slab, slab);
+		stat(s, c, CPU_PARTIAL_ALLOC);
+		goto reread_slab;
+	}
+	freelist = get_partial(s, node, c);
+	if (freelist)
+		goto load_freelist;
+
+	slab = new_slab(s, gfpflags, node, c);
+	if (unlikely(!slab)) {
+		slab_out_of_memory(s, gfpflags, node);
+		return NULL;
+	}
+	freelist = slab->freelist;
+	slab->freelist = NULL;
+	slab->inuse = slab->objects;
+	slab->frozen = 1;
+	WRITE_ONCE(c->slab, slab);
+	goto load_freelist;
+}
+
+void *__slab_alloc(struct kmem_cache *s, gfp_t gfpflags, int node, struct kmem_cache_cpu *c)
+{
+	if (!c) {
+		c = this_cpu_slab_slow(s);
+		if (!c)
+			return alloc_threadless(s, gfpflags, node);
+	}
+	return ___slab_alloc(s, gfpflags, node, c);
+}
+
+void *slab_alloc_zero(struct kmem_cache *s, void *object)
+{
+	return memset(object, 0, s->object_size);
+}
+
+void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node)
+{
+	void *object = __slab_alloc(s, gfpflags, node, this_cpu_slab(s));
+
+	if (unlikely(gfpflags & __GFP_ZERO) && object)
+		memset(object, 0, s->object_size);
+	return object;
+}
+
+/* ------------------------------------------------------------- freeing */
+
+void __slab_free(struct kmem_cache *s, struct slab *slab, void *head, void *tail,
+		 unsigned int cnt, struct kmem_cache_cpu *c)
+{
+	struct kmem_cache_node *n = NULL;
+	union slab_counters old, new;
+	bool was_frozen;
+	void *prior;
+
+	do {
+		if (unlikely(n)) {
+			spin_unlock(&n->list_lock);
+			n = NULL;
+		}
+		prior = READ_ONCE(slab->freelist);
+		old.counters = READ_ONCE(slab->counters);
+		if (unlikely(prior == head)) {
+			slab_bug_double_free(s, slab, head);
+			return;
+		}
+		set_freepointer(s, tail, prior);
+		new.counters = old.counters;
+		was_frozen = new.frozen;
+		new.inuse -= cnt;
+		if ((!new.inuse || !prior) && !was_frozen) {
+			if (c && s->cpu_partial_slabs && !prior) {
+				/* Full slab: this thread takes it as cpu partial. */
+				new.frozen = 1;
+			} else {
+				n = get_node(s, slab_nid(slab));
+				spin_lock(&n->list_lock);
+			}
+		}
+	} while (!slab_update_freelist(s, slab, prior, old.counters, head, new.counters));
+	stat_add(s, c, FREE_SLOWPATH, cnt);
+
+	if (likely(!n)) {
+		if (was_frozen) {
+			stat(s, c, FREE_FROZEN);
+		} else if (new.frozen) {
+			put_cpu_partial(s, c, slab, true);
+			stat(s, c, CPU_PARTIAL_FREE);
+		}
+		return;
+	}
+
+	/* A slab being unfrozen by deactivate_slab(): it adds it. */
+	if (prior && !slab->on_partial) {
+		spin_unlock(&n->list_lock);
+		return;
+	}
+	if (unlikely(!new.inuse && n->nr_partial >= s->min_partial))
+		goto slab_empty;
+	if (!prior) {
+		add_partial(n, slab, DEACTIVATE_TO_TAIL);
+		stat(s, c, FREE_ADD_PARTIAL);
+	}
+	spin_unlock(&n->list_lock);
+	return;
+
+slab_empty:
+	if (prior) {
+		remove_partial(n, slab);
+		stat(s, c, FREE_REMOVE_PARTIAL);
+	}
+	spin_unlock(&n->list_lock);
+	discard_slab(s, slab);
+	stat(s, c, FREE_SLAB);
+}
+
+bool check_object_pointer(struct kmem_cache *s, struct slab *slab, const void *object,
+			  const char *caller)
+{
+	if (unlikely(!object_start(s, slab, object))) {
+		slab_bug_bad_pointer(s, object, caller, "pointer is not the start of an object");
+		return false;
+	}
+	if (unlikely(obj_to_index(s, slab, object) >= slab->objects)) {
+		slab_bug_bad_pointer(s, object, caller, "pointer is outside the objects of its slab");
+		return false;
+	}
+	return true;
+}
+
+void slab_free_slow(struct kmem_cache *s, struct slab *slab, void *object,
+		    struct kmem_cache_cpu *c)
+{
+	if (unlikely(slab->slab_cache != s)) {
+		slab_bug_wrong_cache(s, slab, object);
+		return;
+	}
+	if (unlikely(!check_object_pointer(s, slab, object, "kmem_cache_free")))
+		return;
+	if (!c)
+		c = this_cpu_slab_slow(s);
+	if (c && slab == c->slab) {
+		if (unlikely(object == c->freelist)) {
+			slab_bug_double_free(s, slab, object);
+			return;
+		}
+		set_freepointer(s, object, c->freelist);
+		c->freelist = object;
+		COUNTER_INC(c->stat[FREE_FASTPATH]);
+		return;
+	}
+	if (c && unlikely(!c->cache))
+		c->cache = s;
+	__slab_free(s, slab, object, object, 1, c);
+}
+
+/* ------------------------------------------------------------- shrink */
+
+unsigned long shrink_node_lists(struct kmem_cache *s, bool keep_min_partial)
+{
+	unsigned long remaining = 0;
+
+	for (unsigned int i = 0; i < s->nr_nodes; i++) {
+		struct kmem_cache_node *n = get_node(s, (int)i);
+		struct slab *slab, *tmp, *discard = NULL;
+
+		spin_lock(&n->list_lock);
+		list_for_each_entry_safe(slab, tmp, &n->partial, slab_list) {
+			union slab_counters cnt = { .counters = READ_ONCE(slab->counters) };
+
+			if (cnt.inuse)
+				continue;
+			if (keep_min_partial && n->nr_partial <= s->min_partial)
+				break;
+			remove_partial(n, slab);
+			slab->next = discard;
+			discard = slab;
+		}
+		spin_unlock(&n->list_lock);
+		discard_list(s, discard, NULL);
+		remaining += __atomic_load_n(&n->nr_slabs, __ATOMIC_RELAXED);
+	}
+	return remaining;
+}

@@ -1,0 +1,288 @@
+/*
+ * types.h - every data structure of uslab, with a comment on each field.
+ *
+ * Reading this file and fastpath.h is enough to understand the allocator.
+ *
+ * Layers (DESIGN.md): the page allocator hands out runs of pages from
+ * segments; each page has a descriptor, struct slab, in the header of its
+ * segment.  A cache (struct kmem_cache) carves runs into objects; each
+ * thread keeps one struct kmem_cache_cpu per cache (its "cpu slab"), and
+ * each NUMA node one struct kmem_cache_node (the partial list).
+ *
+ * States of a slab of objects (the SLUB states):
+ *   cpu slab     frozen; its objects are on the owner thread's private
+ *                c->freelist, so slab->freelist only holds objects freed
+ *                since by other threads.  Only the owner takes
+ *                slab->freelist.
+ *   cpu partial  frozen; on some thread's c->partial list, free objects on
+ *                slab->freelist.  Only that thread unfreezes it.
+ *   partial      not frozen; on its node's partial list (on_partial = 1).
+ *   full         not frozen; on no list; freelist empty.
+ * Who may change what:
+ *   slab->freelist and slab->counters change together, only through
+ *   slab_update_freelist() (double-word cmpxchg, or the slab lock where
+ *   the CPU lacks it), by any thread;
+ *   slab_list and on_partial only under node->list_lock;
+ *   next / slabs (cpu partial list) only by the thread that froze it;
+ *   kind / order / head_delta only under the page allocator's node lock,
+ *   while the run is not in use as a slab.
+ */
+#ifndef USLAB_TYPES_H
+#define USLAB_TYPES_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "uslab.h"
+#include "compiler.h"
+#include "list.h"
+#include "lock.h"
+
+/* ---------------------------------------------------------------- sizes */
+
+#define PAGE_SHIFT      12
+#define PAGE_SIZE       (1UL << PAGE_SHIFT)
+#define SEGMENT_SHIFT   22                    /* 4 MiB segments */
+#define SEGMENT_SIZE    (1UL << SEGMENT_SHIFT)
+#define SEGMENT_MASK    (SEGMENT_SIZE - 1)
+#define SEGMENT_PAGES   (SEGMENT_SIZE >> PAGE_SHIFT)
+/* Largest run inside a segment: the header occupies the first pages, so
+ * the biggest naturally aligned free block is the upper half. */
+#define PAGE_ALLOC_MAX_ORDER 9
+#define NR_PAGE_ORDERS  (PAGE_ALLOC_MAX_ORDER + 1)
+#define MAX_NUMNODES    64
+#define MAX_OBJS_PER_SLAB 32767               /* objects:15 */
+#define MAX_CACHES      32768                 /* live caches at once */
+#define CACHE_LINE_SIZE 64
+/* obj index = (offset * reciprocal_size) >> RECIPROCAL_SHIFT, exact for
+ * offsets and sizes up to 2^21 (the largest slab). */
+#define RECIPROCAL_SHIFT 42
+
+/* --------------------------------------------------- page descriptors */
+
+/* The counters word of a slab, as a value to compute with. */
+union slab_counters {
+	unsigned long counters;
+	struct {
+		unsigned inuse : 16;   /* objects not on slab->freelist */
+		unsigned objects : 15; /* objects in this slab */
+		unsigned frozen : 1;   /* owned by a thread (cpu or cpu partial) */
+	};
+};
+
+enum page_kind {
+	PAGE_NONE = 0,   /* segment header, or inside a free run */
+	PAGE_FREE,       /* first page of a free run */
+	PAGE_TAIL,       /* a later page of a run in use; see head_delta */
+	PAGE_SLAB,       /* first page of a slab of objects */
+	PAGE_LARGE,      /* first page of a kmalloc object > 8 KiB */
+	PAGE_HUGE,       /* the data page of a mapping of its own */
+	PAGE_INTERNAL,   /* uslab metadata (thread arrays, cache structs) */
+};
+
+/*
+ * struct slab - one per 4 KiB page, in the header of the page's segment
+ * (the kernel's struct page / struct slab).  Only the first page of a run
+ * (head) carries the run's state; later pages point back with head_delta.
+ */
+struct slab {
+	union {
+		struct {
+			/* First free object not on any cpu freelist. */
+			void *freelist;
+			union {
+				unsigned long counters;
+				struct {
+					unsigned inuse : 16;   /* objects not on slab->freelist */
+					unsigned objects : 15; /* objects in this slab */
+					unsigned frozen : 1;   /* owned by a thread (cpu or cpu partial) */
+				};
+				/* PAGE_FREE: when the run was freed (ms). */
+				uint64_t freed_at;
+			};
+		};
+		/* The double word that cmpxchg16b updates. */
+		unsigned __int128 freelist_counters;
+	};
+	/* PAGE_SLAB: the cache; NULL for every other kind. */
+	struct kmem_cache *slab_cache;
+	union {
+		/* node->partial (under list_lock), or a page allocator free list. */
+		struct list_head slab_list;
+		struct {
+			/* Next slab on the owner thread's cpu partial list. */
+			struct slab *next;
+			/* Length of the list from here (valid in the first). */
+			unsigned int slabs;
+		};
+	};
+	uint16_t head_delta;  /* this descriptor minus the run's head; 0 on a head */
+	uint8_t kind;         /* enum page_kind */
+	uint8_t order;        /* run length is 2^order pages (heads) */
+	uint8_t lock;         /* the slab lock, only without cmpxchg_double */
+	uint8_t on_partial;   /* on node->partial; under node->list_lock */
+	uint8_t node;         /* NUMA node of the memory */
+	uint8_t dirty;        /* PAGE_FREE: pages may be resident */
+} __attribute__((aligned(CACHE_LINE_SIZE)));
+
+/* One descriptor per cache line: virt_to_slab is shifts only, and the
+ * cmpxchg of one slab never bounces the line of its neighbour. */
+_Static_assert(sizeof(struct slab) == 64, "page descriptor grew");
+
+enum segment_kind {
+	SEGMENT_NORMAL,  /* a buddy-managed 4 MiB segment */
+	SEGMENT_HUGE,    /* one object larger than any run */
+};
+
+/*
+ * struct segment - the start of every mapping uslab makes, aligned to
+ * SEGMENT_SIZE so that virt_to_slab() is a mask, a shift and an index.
+ * Fields other than pages[] are guarded by the page allocator node lock.
+ */
+struct segment {
+	struct list_head seg_list;  /* the node's segments, or its empty list */
+	size_t mapped_size;         /* bytes mapped (SEGMENT_SIZE unless huge) */
+	uint64_t freed_at;          /* when the last page of it was freed (ms) */
+	unsigned int used_pages;    /* pages in runs in use */
+	uint16_t first_page;        /* first page after the header */
+	uint8_t kind;               /* enum segment_kind */
+	uint8_t node;
+	bool empty;                 /* on the empty list, its runs off the free lists */
+	struct slab pages[SEGMENT_PAGES] __attribute__((aligned(CACHE_LINE_SIZE)));
+};
+
+/* --------------------------------------------------- page allocators */
+
+struct uslab_page_allocator;
+
+/* The methods of a page allocator; a derived one wraps a base's. */
+struct page_allocator_ops {
+	/* A naturally aligned run of 2^order pages, head descriptor
+	 * returned with kind set to 'kind'; NULL when out of memory. */
+	struct slab *(*alloc_pages)(struct uslab_page_allocator *pa, unsigned int order,
+				    int node, gfp_t gfp, enum page_kind kind);
+	/* A mapping of its own for 'bytes' (> the largest run), data start
+	 * aligned to 'align'; its descriptor has kind PAGE_HUGE. */
+	struct slab *(*alloc_huge)(struct uslab_page_allocator *pa, size_t bytes,
+				   size_t align, int node, gfp_t gfp);
+	/* Gives back a run or huge mapping (any kind). */
+	void (*free_pages)(struct uslab_page_allocator *pa, struct slab *head);
+	void (*destroy)(struct uslab_page_allocator *pa);
+};
+
+struct uslab_page_allocator {
+	const struct page_allocator_ops *ops;
+	struct uslab_page_allocator *base;  /* what a derived allocator wraps */
+	const char *name;
+};
+
+/* ------------------------------------------------------------- caches */
+
+/* Every object placement of a cache follows from these (cache_layout.c). */
+struct kmem_cache_order_objects {
+	unsigned int order;
+	unsigned int objects;
+};
+
+/*
+ * struct kmem_cache_node - per NUMA node state of a cache.
+ */
+struct kmem_cache_node {
+	spinlock_t list_lock;       /* guards partial, nr_partial, on_partial */
+	unsigned long nr_partial;   /* slabs on partial (READ_ONCE outside) */
+	struct list_head partial;   /* slabs with free objects, not frozen */
+	unsigned long nr_slabs;     /* all slabs of the node (atomic) */
+	unsigned long total_objects;/* objects in those slabs (atomic) */
+	unsigned long nr_pages;     /* pages of those slabs (atomic) */
+} __attribute__((aligned(CACHE_LINE_SIZE)));
+
+/*
+ * struct kmem_cache_cpu - a thread's state for one cache (the kernel's
+ * per-cpu struct).  Only the owner thread touches it, except that a cache
+ * being destroyed flushes it and reports read it, both under
+ * thread_list_lock, while the owner cannot be using that cache.
+ */
+struct kmem_cache_cpu {
+	void *freelist;        /* next object to hand out; owner only */
+	struct slab *slab;     /* the cpu slab, frozen; written WRITE_ONCE */
+	/* ALLOC_FASTPATH and FREE_FASTPATH come first: same line as above. */
+	uint64_t stat[USLAB_NR_STATS];
+	struct slab *partial;  /* cpu partial list of frozen slabs */
+	struct kmem_cache *cache;   /* set once the entry is used */
+	unsigned long nr_partial;   /* length of partial, for reports */
+	unsigned long pad;          /* 256 bytes: indexing is a shift */
+};
+
+_Static_assert(sizeof(struct kmem_cache_cpu) == 256, "kmem_cache_cpu must stay 256 bytes");
+
+/*
+ * struct kmem_cache - one object cache.  The first line is read by the
+ * fast paths; nothing in it changes after creation.
+ */
+struct kmem_cache {
+	unsigned int cpu_index;     /* index into each thread's cpu array */
+	unsigned int size;          /* stride: object + metadata, aligned */
+	unsigned int offset;        /* free pointer offset in an object slot */
+	slab_flags_t flags;
+	unsigned int object_size;   /* the size asked for (grows with aliases) */
+	unsigned int inuse;         /* end of the object and an outside free pointer */
+	unsigned int align;
+	void (*ctor)(void *);
+	uint64_t reciprocal_size;   /* ceil(2^42 / size): offset -> index, exact */
+	struct kmem_cache_order_objects oo;  /* preferred slab order */
+	struct kmem_cache_order_objects min; /* fallback: the smallest order */
+	unsigned long min_partial;  /* empty slabs kept per node */
+	unsigned int cpu_partial;   /* objects a thread may hold in cpu partials */
+	unsigned int cpu_partial_slabs; /* the same in slabs */
+	unsigned int nr_nodes;      /* entries in node[] */
+	bool cmpxchg_double;        /* slab_update_freelist: CAS or slab lock */
+	bool dead;                  /* destroyed with objects left; kept alive */
+	bool name_static;           /* name is not ours to kfree */
+
+	/* Registry; all under slab_mutex. */
+	const char *name;
+	int refcount;               /* 1 + aliases merged into it */
+	struct list_head list;      /* slab_caches */
+	struct list_head aliases;   /* struct kmem_cache_alias */
+
+	/* Where new slabs come from (NULL: the global one). */
+	struct uslab_page_allocator *page_alloc;
+
+	/* Counters of exited threads and threadless paths (atomic adds). */
+	uint64_t stat_total[USLAB_NR_STATS];
+	/* Sums at the last uslab_cache_stat_clear(): reported = sum - base. */
+	uint64_t stat_base[USLAB_NR_STATS];
+
+	struct kmem_cache_node node[] __attribute__((aligned(CACHE_LINE_SIZE)));
+};
+
+/* A name under which kmem_cache_create() returned an existing cache. */
+struct kmem_cache_alias {
+	struct list_head list;
+	const char *name;
+};
+
+/* ------------------------------------------------------------ threads */
+
+enum thread_state {
+	THREAD_NEW = 0,  /* no cpu array yet */
+	THREAD_LIVE,     /* registered: flushed by its exit destructor */
+	THREAD_DEAD,     /* after the destructor: threadless paths only */
+};
+
+/*
+ * struct uslab_thread - per-thread state, in TLS.  cpu_slab and
+ * nr_cpu_slab are written only by the owner and only under
+ * thread_list_lock; other threads read them under that lock.
+ */
+struct uslab_thread {
+	struct kmem_cache_cpu *cpu_slab;  /* indexed by cache->cpu_index */
+	unsigned int nr_cpu_slab;
+	uint8_t state;                    /* enum thread_state */
+	uint8_t cpu_slab_order;           /* pages of cpu_slab: 2^order */
+	struct list_head list;            /* thread_list */
+	struct slab *cpu_slab_pages;      /* the run holding cpu_slab */
+};
+
+#endif

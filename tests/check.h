@@ -1,0 +1,157 @@
+/*
+ * check.h - the test harness: one small function per behaviour, CHECK
+ * macros that say what failed and where, and a report sink that captures
+ * uslab's reports so a test can assert the exact lines.
+ *
+ * A test file defines its tests with TEST(name) { ... } and ends with
+ * TEST_MAIN().  Running the binary runs every test in order; a name on the
+ * command line runs only that one.  Exit status 0 only if all passed.
+ */
+#ifndef USLAB_CHECK_H
+#define USLAB_CHECK_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uslab.h>
+
+struct test_case {
+	const char *name;
+	void (*fn)(void);
+};
+
+#define MAX_TESTS 128
+static struct test_case test_cases[MAX_TESTS];
+static int nr_test_cases;
+static int test_failed;
+
+#define TEST(tname)                                                             \
+	static void test_##tname(void);                                         \
+	__attribute__((constructor)) static void register_##tname(void)        \
+	{                                                                       \
+		test_cases[nr_test_cases].name = #tname;                        \
+		test_cases[nr_test_cases++].fn = test_##tname;                  \
+	}                                                                       \
+	static void test_##tname(void)
+
+#define CHECK(cond)                                                             \
+	do {                                                                    \
+		if (!(cond)) {                                                  \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__,  \
+				__LINE__, #cond);                               \
+			test_failed = 1;                                        \
+			return;                                                 \
+		}                                                               \
+	} while (0)
+
+#define CHECK_EQ(a, b)                                                          \
+	do {                                                                    \
+		long long _a = (long long)(a), _b = (long long)(b);             \
+		if (_a != _b) {                                                 \
+			fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %s (%lld != %lld)\n", \
+				__FILE__, __LINE__, #a, #b, _a, _b);            \
+			test_failed = 1;                                        \
+			return;                                                 \
+		}                                                               \
+	} while (0)
+
+#define CHECK_STR_CONTAINS(hay, needle)                                         \
+	do {                                                                    \
+		const char *_h = (hay), *_n = (needle);                         \
+		if (!_h || !strstr(_h, _n)) {                                   \
+			fprintf(stderr, "%s:%d: expected to find \"%s\" in:\n%s\n", \
+				__FILE__, __LINE__, _n, _h ? _h : "(null)");    \
+			test_failed = 1;                                        \
+			return;                                                 \
+		}                                                               \
+	} while (0)
+
+/* ---- report capture ---- */
+static pthread_mutex_t capture_lock = PTHREAD_MUTEX_INITIALIZER;
+static char capture_buf[1 << 16];
+static size_t capture_len;
+static int capture_reports;
+
+static void capture_sink(void *ctx, const char *text)
+{
+	size_t n = strlen(text);
+
+	(void)ctx;
+	pthread_mutex_lock(&capture_lock);
+	if (capture_len + n >= sizeof(capture_buf))
+		n = sizeof(capture_buf) - capture_len - 1;
+	memcpy(capture_buf + capture_len, text, n);
+	capture_len += n;
+	capture_buf[capture_len] = 0;
+	capture_reports++;
+	pthread_mutex_unlock(&capture_lock);
+}
+
+static inline void capture_start(void)
+{
+	pthread_mutex_lock(&capture_lock);
+	capture_len = 0;
+	capture_buf[0] = 0;
+	capture_reports = 0;
+	pthread_mutex_unlock(&capture_lock);
+	uslab_set_report_sink(capture_sink, NULL, NULL, NULL);
+}
+
+/* Stops capturing; returns the text (valid until the next capture_start). */
+static inline const char *capture_stop(void)
+{
+	uslab_set_report_sink(NULL, NULL, NULL, NULL);
+	return capture_buf;
+}
+
+static inline int capture_count(void)
+{
+	int n;
+
+	pthread_mutex_lock(&capture_lock);
+	n = capture_reports;
+	pthread_mutex_unlock(&capture_lock);
+	return n;
+}
+
+/* Pages the page allocator holds for slabs, large objects and metadata. */
+static inline unsigned long pages_in_use(void)
+{
+	struct uslab_page_stats st;
+
+	uslab_page_stats(&st);
+	return st.pages_in_use;
+}
+
+static inline struct uslab_cache_info cache_info(struct kmem_cache *s)
+{
+	struct uslab_cache_info ci;
+
+	uslab_cache_info(s, &ci);
+	return ci;
+}
+
+#define TEST_MAIN()                                                             \
+	int main(int argc, char **argv)                                         \
+	{                                                                       \
+		int failed = 0, ran = 0;                                        \
+		for (int i = 0; i < nr_test_cases; i++) {                       \
+			if (argc > 1 && strcmp(argv[1], test_cases[i].name))    \
+				continue;                                       \
+			test_failed = 0;                                        \
+			test_cases[i].fn();                                     \
+			ran++;                                                  \
+			printf("test %-40s %s\n", test_cases[i].name,           \
+			       test_failed ? "FAILED" : "ok");                  \
+			fflush(stdout);                                         \
+			failed += test_failed;                                  \
+		}                                                               \
+		printf("%d tests, %d failed\n", ran, failed);                   \
+		return failed || !ran ? 1 : 0;                                  \
+	}
+
+#endif

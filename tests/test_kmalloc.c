@@ -1,0 +1,268 @@
+/*
+ * test_kmalloc.c - layer 5: the size-to-cache map, ksize, the kmalloc
+ * family's contracts (zeroing, overflow, krealloc contents), large
+ * objects, and bad pointers handed to kfree.
+ */
+#include <stdint.h>
+
+#include "check.h"
+
+static const char *expected_cache(size_t size)
+{
+	static char name[32];
+	unsigned int s = 8;
+
+	if (size > 64 && size <= 96)
+		return "kmalloc-96";
+	if (size > 128 && size <= 192)
+		return "kmalloc-192";
+	while (s < size)
+		s <<= 1;
+	snprintf(name, sizeof(name), "kmalloc-%u", s);
+	return name;
+}
+
+TEST(size_mapping_every_size)
+{
+	for (size_t size = 1; size <= 8192; size++) {
+		struct kmem_cache *s = uslab_kmalloc_cache(size);
+		void *p;
+
+		CHECK(s);
+		if (strcmp(kmem_cache_name(s), expected_cache(size))) {
+			fprintf(stderr, "size %zu -> %s, expected %s\n", size, kmem_cache_name(s),
+				expected_cache(size));
+			CHECK(0);
+		}
+		p = kmalloc(size, GFP_KERNEL);
+		CHECK(p);
+		CHECK(ksize(p) >= size);
+		CHECK_EQ(ksize(p), kmem_cache_size(s));
+		memset(p, 0x5a, ksize(p));
+		kfree(p);
+	}
+	CHECK(uslab_kmalloc_cache(0) == NULL);
+	CHECK(uslab_kmalloc_cache(8193) == NULL);
+	CHECK(!strcmp(kmem_cache_name(uslab_kmalloc_cache(65)), "kmalloc-96"));
+	CHECK(!strcmp(kmem_cache_name(uslab_kmalloc_cache(97)), "kmalloc-128"));
+	CHECK(!strcmp(kmem_cache_name(uslab_kmalloc_cache(129)), "kmalloc-192"));
+	CHECK(!strcmp(kmem_cache_name(uslab_kmalloc_cache(193)), "kmalloc-256"));
+}
+
+TEST(power_of_two_sizes_are_naturally_aligned)
+{
+	for (size_t size = 8; size <= 8192; size <<= 1) {
+		void *p[40];
+
+		for (int i = 0; i < 40; i++) {
+			p[i] = kmalloc(size, GFP_KERNEL);
+			CHECK(p[i]);
+			CHECK_EQ((uintptr_t)p[i] % size, 0);
+		}
+		for (int i = 0; i < 40; i++)
+			kfree(p[i]);
+	}
+}
+
+TEST(zero_size_and_null)
+{
+	void *p = kmalloc(0, GFP_KERNEL);
+
+	CHECK(p == ZERO_SIZE_PTR);
+	CHECK(ZERO_OR_NULL_PTR(p));
+	kfree(p);
+	kfree(NULL);
+	CHECK_EQ(ksize(NULL), 0);
+	CHECK_EQ(ksize(ZERO_SIZE_PTR), 0);
+	CHECK(krealloc(NULL, 0, GFP_KERNEL) == ZERO_SIZE_PTR);
+}
+
+TEST(kzalloc_and_kcalloc_zero)
+{
+	for (size_t size = 1; size < 20000; size = size * 3 + 1) {
+		unsigned char *p = kmalloc(size, GFP_KERNEL);
+
+		memset(p, 0xff, size);
+		kfree(p);
+		p = kzalloc(size, GFP_KERNEL);
+		CHECK(p);
+		for (size_t i = 0; i < size; i++)
+			CHECK_EQ(p[i], 0);
+		kfree(p);
+		p = kcalloc(size, 1, GFP_KERNEL);
+		CHECK(p);
+		for (size_t i = 0; i < size; i++)
+			CHECK_EQ(p[i], 0);
+		kfree(p);
+	}
+}
+
+TEST(array_overflow_returns_null)
+{
+	CHECK(kcalloc(SIZE_MAX / 2, 3, GFP_KERNEL) == NULL);
+	CHECK(kmalloc_array(SIZE_MAX / 8 + 1, 8, GFP_KERNEL) == NULL);
+	CHECK(kmalloc_array_node(SIZE_MAX, 2, GFP_KERNEL, NUMA_NO_NODE) == NULL);
+	CHECK(krealloc_array(NULL, SIZE_MAX / 4, 5, GFP_KERNEL) == NULL);
+	CHECK(kmalloc(SIZE_MAX, GFP_KERNEL | __GFP_NOWARN) == NULL);
+	void *p = kmalloc_array(100, 8, GFP_KERNEL);
+	CHECK(p);
+	CHECK(ksize(p) >= 800);
+	kfree(p);
+}
+
+TEST(large_objects)
+{
+	size_t sizes[] = { 8193, 12288, 65536, 100000, 1 << 20, 2 << 20, (2 << 20) + 1, 9 << 20 };
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		unsigned char *p = kmalloc(sizes[i], GFP_KERNEL);
+
+		CHECK(p);
+		CHECK_EQ((uintptr_t)p % 4096, 0);
+		CHECK(ksize(p) >= sizes[i]);
+		p[0] = 1;
+		p[sizes[i] - 1] = 2;
+		kfree(p);
+		p = kzalloc(sizes[i], GFP_KERNEL);
+		CHECK(p);
+		CHECK(p[0] == 0 && p[sizes[i] / 2] == 0 && p[sizes[i] - 1] == 0);
+		kfree(p);
+	}
+}
+
+TEST(krealloc_keeps_contents)
+{
+	unsigned char *p = kmalloc(10, GFP_KERNEL), *q;
+
+	for (int i = 0; i < 10; i++)
+		p[i] = (unsigned char)i;
+	/* Within ksize: in place. */
+	q = krealloc(p, 16, GFP_KERNEL);
+	CHECK(q == p);
+	/* Grows through every size class and into large objects. */
+	for (size_t size = 17; size < 300000; size = size * 2 + 3) {
+		q = krealloc(p, size, GFP_KERNEL);
+		CHECK(q);
+		for (int i = 0; i < 10; i++)
+			CHECK_EQ(q[i], i);
+		CHECK(ksize(q) >= size);
+		p = q;
+	}
+	/* Shrinks in place. */
+	q = krealloc(p, 5, GFP_KERNEL);
+	CHECK(q == p);
+	for (int i = 0; i < 5; i++)
+		CHECK_EQ(q[i], i);
+	CHECK(krealloc(q, 0, GFP_KERNEL) == ZERO_SIZE_PTR);
+}
+
+TEST(krealloc_zero_tail)
+{
+	unsigned char *p = kmalloc(64, GFP_KERNEL), *q;
+
+	memset(p, 0xaa, 64);
+	q = krealloc(p, 40, GFP_KERNEL | __GFP_ZERO);
+	CHECK(q == p);
+	for (int i = 40; i < 64; i++)
+		CHECK_EQ(q[i], 0);
+	q = krealloc(q, 56, GFP_KERNEL | __GFP_ZERO);
+	CHECK(q == p);
+	for (int i = 0; i < 40; i++)
+		CHECK_EQ(q[i], 0xaa);
+	for (int i = 40; i < 56; i++)
+		CHECK_EQ(q[i], 0);
+	q = krealloc(q, 200, GFP_KERNEL | __GFP_ZERO);
+	CHECK(q != p);
+	for (int i = 56; i < 200; i++)
+		CHECK_EQ(q[i], 0);
+	kfree(q);
+}
+
+TEST(strings_and_dup)
+{
+	char *s = kstrdup("hello, slab", GFP_KERNEL);
+	char *t = kstrndup("abcdef", 3, GFP_KERNEL);
+	int data[5] = { 1, 2, 3, 4, 5 };
+	int *d = kmemdup(data, sizeof(data), GFP_KERNEL);
+
+	CHECK(s && !strcmp(s, "hello, slab"));
+	CHECK(t && !strcmp(t, "abc"));
+	CHECK(d && !memcmp(d, data, sizeof(data)));
+	CHECK(kstrdup(NULL, GFP_KERNEL) == NULL);
+	kfree(s);
+	kfree(t);
+	kfree(d);
+	s = kvmalloc(100, GFP_KERNEL);
+	CHECK(s);
+	kvfree(s);
+}
+
+TEST(kfree_foreign_pointer_reported_and_ignored)
+{
+	static char not_ours[64];
+	int on_stack;
+	char *mine = kmalloc(64, GFP_KERNEL);
+	const char *text;
+
+	capture_start();
+	kfree(not_ours);
+	kfree(&on_stack);
+	kfree((void *)0x1000);
+	text = capture_stop();
+	CHECK_EQ(capture_count(), 3);
+	CHECK_STR_CONTAINS(text, "BUG uslab (uslab): Invalid free of");
+	CHECK_STR_CONTAINS(text, "in kfree: not allocated by uslab");
+	CHECK_STR_CONTAINS(text, "FIX uslab: Pointer ignored");
+	/* The allocator still works and nothing else was touched. */
+	memset(mine, 7, 64);
+	kfree(mine);
+	mine = kmalloc(64, GFP_KERNEL);
+	CHECK(mine);
+	kfree(mine);
+}
+
+TEST(kfree_interior_pointer_reported)
+{
+	char *p = kmalloc(64, GFP_KERNEL);
+	char *big = kmalloc(100000, GFP_KERNEL);
+	struct kmem_cache *s = uslab_kmalloc_cache(64);
+	uint64_t frees = uslab_cache_stat(s, USLAB_STAT_FREE_FASTPATH) +
+			 uslab_cache_stat(s, USLAB_STAT_FREE_SLOWPATH);
+	const char *text;
+
+	capture_start();
+	kfree(p + 8);
+	kfree(big + 4096);
+	text = capture_stop();
+	CHECK_EQ(capture_count(), 2);
+	CHECK_STR_CONTAINS(text, "BUG kmalloc-64 (uslab): Invalid object pointer");
+	CHECK_STR_CONTAINS(text, "pointer is not the start of an object");
+	CHECK_STR_CONTAINS(text, "FIX kmalloc-64: Object not freed");
+	CHECK_STR_CONTAINS(text, "pointer inside a large object, not its start");
+	CHECK_EQ(uslab_cache_stat(s, USLAB_STAT_FREE_FASTPATH) +
+		 uslab_cache_stat(s, USLAB_STAT_FREE_SLOWPATH), frees);
+	kfree(p);
+	kfree(big);
+}
+
+TEST(double_free_of_last_freed_object_reported)
+{
+	char *p = kmalloc(32, GFP_KERNEL), *q, *r;
+	const char *text;
+
+	kfree(p);
+	capture_start();
+	kfree(p);
+	text = capture_stop();
+	CHECK_EQ(capture_count(), 1);
+	CHECK_STR_CONTAINS(text, "BUG kmalloc-32 (uslab): Object already free");
+	CHECK_STR_CONTAINS(text, "FIX kmalloc-32: Object not freed again; freelist intact");
+	/* The freelist holds p once: two allocations give two objects. */
+	q = kmalloc(32, GFP_KERNEL);
+	r = kmalloc(32, GFP_KERNEL);
+	CHECK(q != r);
+	kfree(q);
+	kfree(r);
+}
+
+TEST_MAIN()
