@@ -25,13 +25,12 @@ USLAB_API void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int nod
 
 USLAB_API void kmem_cache_free(struct kmem_cache *s, void *x)
 {
-	struct slab *slab;
+	struct slab *slab = virt_to_slab_checked(x);
 
-	if (unlikely(!x))
-		return;
-	slab = virt_to_slab_checked(x);
 	if (unlikely(!slab)) {
-		bug_foreign_pointer(x, "kmem_cache_free", "not allocated by uslab");
+		/* NULL is in no segment either: checked only on this path. */
+		if (x)
+			bug_foreign_pointer(x, "kmem_cache_free", "not allocated by uslab");
 		return;
 	}
 	slab_free(s, slab, x, false);

@@ -8,8 +8,8 @@
  *    free_dirty[order] (pages may be resident, newest first) or
  *    free_clean[order] (never touched, or given back with madvise);
  *  - the other pages of a free run have descriptors of kind PAGE_NONE and
- *    head_delta 0, so a stale pointer into free memory finds no slab;
- *  - the pages of a run in use have kind PAGE_TAIL and head_delta pointing
+ *    head_offset 0, so a stale pointer into free memory finds no slab;
+ *  - the pages of a run in use have kind PAGE_TAIL and head_offset pointing
  *    at the head, whose kind says what the run is;
  *  - a segment with no page in use is "empty": its runs leave the free
  *    lists, it waits on the node's empty list, and it is unmapped once it
@@ -74,7 +74,7 @@ static void add_free_run(struct page_alloc_node *n, struct slab *head, unsigned 
 {
 	head->kind = PAGE_FREE;
 	head->order = (uint8_t)order;
-	head->head_delta = 0;
+	head->head_offset = 0;
 	head->slab_cache = NULL;
 	head->dirty = dirty;
 	head->freed_at = freed_at;
@@ -246,7 +246,7 @@ static void mark_run_in_use(struct slab *head, unsigned int order, enum page_kin
 
 	head->kind = (uint8_t)kind;
 	head->order = (uint8_t)order;
-	head->head_delta = 0;
+	head->head_offset = 0;
 	head->node = (uint8_t)node;
 	head->dirty = 0;
 	head->counters = 0;
@@ -256,7 +256,7 @@ static void mark_run_in_use(struct slab *head, unsigned int order, enum page_kin
 	head->lock = 0;
 	for (unsigned long i = 1; i < pages; i++) {
 		head[i].kind = PAGE_TAIL;
-		head[i].head_delta = (uint16_t)i;
+		head[i].head_offset = (uint16_t)(i * sizeof(struct slab));
 	}
 }
 
@@ -371,7 +371,7 @@ static void root_free_pages(struct uslab_page_allocator *pa, struct slab *head)
 	spin_lock(&n->lock);
 	for (unsigned long i = 1; i < pages; i++) {
 		head[i].kind = PAGE_NONE;
-		head[i].head_delta = 0;
+		head[i].head_offset = 0;
 	}
 	head->slab_cache = NULL;
 	head->kind = PAGE_NONE;

@@ -4,7 +4,7 @@
  * A segment is SEGMENT_SIZE-aligned; its first segment_header_pages() pages
  * hold struct segment with one descriptor per page.  Descriptor memory is
  * touched only for pages that get used, so the table costs resident memory
- * in proportion to the pages in use (48 bytes per 4 KiB page).
+ * in proportion to the pages in use (64 bytes per 4 KiB page).
  *
  * segment_map bits are set after a segment is fully initialised and
  * cleared before it is unmapped; the page allocator owns both calls.

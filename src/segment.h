@@ -57,7 +57,7 @@ static inline struct slab *virt_to_slab(const void *p)
 	struct segment *seg = ptr_segment(p);
 	struct slab *d = &seg->pages[((uintptr_t)p & SEGMENT_MASK) >> PAGE_SHIFT];
 
-	return d - d->head_delta;
+	return (struct slab *)((char *)d - d->head_offset);
 }
 
 /* As virt_to_slab, or NULL for an address outside every segment. */

@@ -108,9 +108,10 @@ static struct slab *new_slab(struct kmem_cache *s, gfp_t flags, int node, struct
 void discard_slab(struct kmem_cache *s, struct slab *slab)
 {
 	struct kmem_cache_node *n = get_node(s, slab_nid(slab));
+	union slab_counters cnt = { .counters = READ_ONCE(slab->counters) };
 
 	__atomic_sub_fetch(&n->nr_slabs, 1, __ATOMIC_RELAXED);
-	__atomic_sub_fetch(&n->total_objects, slab->objects, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&n->total_objects, cnt.objects, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&n->nr_pages, 1UL << slab->order, __ATOMIC_RELAXED);
 	pa_free_pages(cache_page_allocator(s), slab);
 }
@@ -141,7 +142,7 @@ static void *acquire_slab(struct kmem_cache *s, struct kmem_cache_node *n, struc
 		old.counters = READ_ONCE(slab->counters);
 		new.counters = old.counters;
 		if (take_freelist)
-			new.inuse = slab->objects;
+			new.inuse = new.objects;
 		new.frozen = 1;
 	} while (!slab_update_freelist(s, slab, freelist, old.counters,
 				       take_freelist ? NULL : freelist, new.counters));
@@ -160,7 +161,7 @@ static void *get_freelist(struct kmem_cache *s, struct slab *slab)
 		freelist = READ_ONCE(slab->freelist);
 		old.counters = READ_ONCE(slab->counters);
 		new.counters = old.counters;
-		new.inuse = slab->objects;
+		new.inuse = new.objects;
 		new.frozen = freelist != NULL;
 	} while (!slab_update_freelist(s, slab, freelist, old.counters, NULL, new.counters));
 	return freelist;
@@ -563,11 +564,13 @@ slab_empty:
 bool check_object_pointer(struct kmem_cache *s, struct slab *slab, const void *object,
 			  const char *caller)
 {
+	union slab_counters cnt = { .counters = READ_ONCE(slab->counters) };
+
 	if (unlikely(!object_start(s, slab, object))) {
 		slab_bug_bad_pointer(s, object, caller, "pointer is not the start of an object");
 		return false;
 	}
-	if (unlikely(obj_to_index(s, slab, object) >= slab->objects)) {
+	if (unlikely(obj_to_index(s, slab, object) >= cnt.objects)) {
 		slab_bug_bad_pointer(s, object, caller, "pointer is outside the objects of its slab");
 		return false;
 	}

@@ -24,7 +24,7 @@
  *   the CPU lacks it), by any thread;
  *   slab_list and on_partial only under node->list_lock;
  *   next / slabs (cpu partial list) only by the thread that froze it;
- *   kind / order / head_delta only under the page allocator's node lock,
+ *   kind / order / head_offset only under the page allocator's node lock,
  *   while the run is not in use as a slab.
  */
 #ifndef USLAB_TYPES_H
@@ -74,7 +74,7 @@ union slab_counters {
 enum page_kind {
 	PAGE_NONE = 0,   /* segment header, or inside a free run */
 	PAGE_FREE,       /* first page of a free run */
-	PAGE_TAIL,       /* a later page of a run in use; see head_delta */
+	PAGE_TAIL,       /* a later page of a run in use; see head_offset */
 	PAGE_SLAB,       /* first page of a slab of objects */
 	PAGE_LARGE,      /* first page of a kmalloc object > 8 KiB */
 	PAGE_HUGE,       /* the data page of a mapping of its own */
@@ -84,7 +84,7 @@ enum page_kind {
 /*
  * struct slab - one per 4 KiB page, in the header of the page's segment
  * (the kernel's struct page / struct slab).  Only the first page of a run
- * (head) carries the run's state; later pages point back with head_delta.
+ * (head) carries the run's state; later pages point back with head_offset.
  */
 struct slab {
 	union {
@@ -117,7 +117,7 @@ struct slab {
 			unsigned int slabs;
 		};
 	};
-	uint16_t head_delta;  /* this descriptor minus the run's head; 0 on a head */
+	uint16_t head_offset; /* bytes from the run's head descriptor to this one */
 	uint8_t kind;         /* enum page_kind */
 	uint8_t order;        /* run length is 2^order pages (heads) */
 	uint8_t lock;         /* the slab lock, only without cmpxchg_double */
@@ -129,6 +129,8 @@ struct slab {
 /* One descriptor per cache line: virt_to_slab is shifts only, and the
  * cmpxchg of one slab never bounces the line of its neighbour. */
 _Static_assert(sizeof(struct slab) == 64, "page descriptor grew");
+/* head_offset holds up to (2^PAGE_ALLOC_MAX_ORDER - 1) descriptors. */
+_Static_assert(((1u << PAGE_ALLOC_MAX_ORDER) - 1) * 64 <= 0xffff, "head_offset too narrow");
 
 enum segment_kind {
 	SEGMENT_NORMAL,  /* a buddy-managed 4 MiB segment */
@@ -138,18 +140,24 @@ enum segment_kind {
 /*
  * struct segment - the start of every mapping uslab makes, aligned to
  * SEGMENT_SIZE so that virt_to_slab() is a mask, a shift and an index.
- * Fields other than pages[] are guarded by the page allocator node lock.
+ * The segment's own fields overlay the descriptor of its first page, a
+ * header page that is never a run, so pages[] starts at the segment's
+ * first byte.  The fields are guarded by the page allocator node lock.
  */
 struct segment {
-	struct list_head seg_list;  /* the node's segments, or its empty list */
-	size_t mapped_size;         /* bytes mapped (SEGMENT_SIZE unless huge) */
-	uint64_t freed_at;          /* when the last page of it was freed (ms) */
-	unsigned int used_pages;    /* pages in runs in use */
-	uint16_t first_page;        /* first page after the header */
-	uint8_t kind;               /* enum segment_kind */
-	uint8_t node;
-	bool empty;                 /* on the empty list, its runs off the free lists */
-	struct slab pages[SEGMENT_PAGES] __attribute__((aligned(CACHE_LINE_SIZE)));
+	union {
+		struct {
+			struct list_head seg_list; /* the node's segments, or its empty list */
+			size_t mapped_size;        /* bytes mapped (SEGMENT_SIZE unless huge) */
+			uint64_t freed_at;         /* when its last page was freed (ms) */
+			unsigned int used_pages;   /* pages in runs in use */
+			uint16_t first_page;       /* first page after the header */
+			uint8_t kind;              /* enum segment_kind */
+			uint8_t node;
+			bool empty;                /* on the empty list, runs off the free lists */
+		};
+		struct slab pages[SEGMENT_PAGES];
+	};
 };
 
 /* --------------------------------------------------- page allocators */
