@@ -249,15 +249,21 @@ int bench_run(const struct bench_options *opt)
 	fprintf(out, "| workload | kmem_cache | kmalloc | glibc malloc | kmem_cache speed-up | kmalloc speed-up |\n");
 	fprintf(out, "|---|---|---|---|---|---|\n");
 	for (int w = 0; w < NR_WORKLOADS; w++) {
-		double med[NC];
+		double ratio[2][MAX_RUNS];
 
+		/* Ratios per run (contestants of a run ran side by side), then
+		 * their median: drift of the machine between runs cancels. */
+		for (int k = 0; k < 2; k++) {
+			for (int r = 0; r < runs; r++)
+				ratio[k][r] = t[w][2][r] / t[w][k][r];
+			qsort(ratio[k], (size_t)runs, sizeof(double), cmp_double);
+		}
 		fprintf(out, "| %s ", workload_names[w]);
 		for (int k = 0; k < NC; k++) {
 			qsort(t[w][k], (size_t)runs, sizeof(double), cmp_double);
-			med[k] = t[w][k][runs / 2];
-			fprintf(out, "| %.1f [%.1f-%.1f] ", med[k], t[w][k][0], t[w][k][runs - 1]);
+			fprintf(out, "| %.1f [%.1f-%.1f] ", t[w][k][runs / 2], t[w][k][0], t[w][k][runs - 1]);
 		}
-		fprintf(out, "| %.2fx | %.2fx |\n", med[2] / med[0], med[2] / med[1]);
+		fprintf(out, "| %.2fx | %.2fx |\n", ratio[0][runs / 2], ratio[1][runs / 2]);
 	}
 
 	/* Memory: a million live objects, resident bytes over the ideal. */
@@ -273,7 +279,7 @@ int bench_run(const struct bench_options *opt)
 			objects, size, ideal / 1e6, kb / 1e6, (double)kb / (double)ideal, gb / 1e6,
 			(double)gb / (double)ideal);
 	}
-	fprintf(out, "\nspeed-up = glibc malloc time / uslab time, measured in the same process and run"
+	fprintf(out, "\nspeed-up = glibc malloc time / uslab time in the same run, median over the runs"
 		" (above 1: uslab is faster); cpu mode: %s\n", uslab_cpu_mode());
 	return 0;
 }

@@ -121,6 +121,8 @@ USLAB_API void kmem_cache_free(struct kmem_cache *s, void *objp);
 /* All or nothing: returns size, or 0 with nothing allocated. */
 USLAB_API int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void **p);
 USLAB_API void kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p);
+/* Flushes the caller's cpu slabs of s, frees every empty slab and gives
+ * free pages back to the OS.  Other threads' cpu slabs stay theirs. */
 USLAB_API int kmem_cache_shrink(struct kmem_cache *s);
 USLAB_API unsigned int kmem_cache_size(struct kmem_cache *s);
 USLAB_API const char *kmem_cache_name(struct kmem_cache *s);
@@ -175,6 +177,11 @@ USLAB_API const char *uslab_option_name(enum uslab_option opt);
 
 /* ------------------------------------------------------------------------
  * Statistics: SLUB's counters, kept per thread and summed on request.
+ * Every object allocated counts once as ALLOC_FASTPATH or ALLOC_SLOWPATH
+ * and every object freed once as FREE_FASTPATH or FREE_SLOWPATH (bulk
+ * calls included), so their difference is the number of live objects.
+ * CMPXCHG_DOUBLE_CPU_FAIL counts retries of a per-CPU fast path; in the
+ * per-thread mode ("thread", see uslab_cpu_mode) there are none: it is 0.
  * ------------------------------------------------------------------------ */
 #define USLAB_STAT_LIST(X) \
 	X(ALLOC_FASTPATH) X(FREE_FASTPATH) X(ALLOC_SLOWPATH) X(FREE_SLOWPATH) \

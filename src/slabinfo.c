@@ -127,7 +127,8 @@ static void report_cache(FILE *out, enum uslab_report_format format, struct kmem
 		cache_stats_sum(s, st);
 		for (int i = 0; i < USLAB_NR_STATS; i++)
 			fprintf(out, " %s=%llu", uslab_stat_name((enum uslab_stat_item)i),
-				(unsigned long long)(st[i] - s->stat_base[i]));
+				(unsigned long long)(st[i] -
+						     __atomic_load_n(&s->stat_base[i], __ATOMIC_RELAXED)));
 		fputc('\n', out);
 		list_for_each_entry(alias, &s->aliases, list) {
 			fputs("alias name=", out);

@@ -242,4 +242,66 @@ TEST(concurrent_remote_frees_of_shared_slabs)
 	CHECK_EQ(capture_count(), 0);
 }
 
+/* Short-lived threads: each allocates, frees some of the objects left by
+ * the thread before it (which has exited, its cpu slabs flushed), and
+ * leaves objects for the next; caches are created and destroyed alongside. */
+struct churn {
+	struct kmem_cache *s;
+	void *left[512];
+	int nleft;
+	unsigned int seed;
+};
+
+static void *churn_thread(void *arg)
+{
+	struct churn *c = arg;
+	struct kmem_cache *tmp = kmem_cache_create("churn-tmp", 48, 0, SLAB_NO_MERGE, NULL);
+	void *mine[512];
+
+	for (int i = 0; i < 512; i++) {
+		mine[i] = (i & 1) ? kmem_cache_alloc(c->s, GFP_KERNEL) : kmalloc(24 + i, GFP_KERNEL);
+		memset(mine[i], 0x11, 24);
+	}
+	for (int i = 0; i < c->nleft; i++)
+		if (i & 1)
+			kmem_cache_free(c->s, c->left[i]);
+		else
+			kfree(c->left[i]);
+	for (int i = 0; i < 100; i++)
+		kmem_cache_free(tmp, kmem_cache_alloc(tmp, GFP_KERNEL));
+	kmem_cache_destroy(tmp);
+	memcpy(c->left, mine, sizeof(mine));
+	c->nleft = 512;
+	return NULL;
+}
+
+TEST(objects_outlive_their_threads)
+{
+	struct kmem_cache *s = kmem_cache_create("churn", 96, 0, SLAB_NO_MERGE, NULL);
+	struct churn c = { .s = s, .nleft = 0 };
+	int rounds = 200;
+
+#ifdef USLAB_TEST_SANITIZER
+	rounds = 40;
+#endif
+	for (int r = 0; r < rounds; r++) {
+		pthread_t a;
+
+		pthread_create(&a, NULL, churn_thread, &c);
+		pthread_join(a, NULL);
+	}
+	CHECK_EQ(cache_info(s).active_objs, 256);
+	CHECK_EQ(cache_info(s).cpu_slabs, 0);
+	for (int i = 0; i < c.nleft; i++)
+		if (i & 1)
+			kmem_cache_free(s, c.left[i]);
+		else
+			kfree(c.left[i]);
+	CHECK_EQ(cache_info(s).active_objs, 0);
+	capture_start();
+	kmem_cache_destroy(s);
+	capture_stop();
+	CHECK_EQ(capture_count(), 0);
+}
+
 TEST_MAIN()
