@@ -118,6 +118,16 @@ static inline int capture_count(void)
 	return n;
 }
 
+/* Destroys s with reports captured; returns how many there were (0 for a
+ * cache whose every object was freed). */
+static inline int destroy_counting_reports(struct kmem_cache *s)
+{
+	capture_start();
+	kmem_cache_destroy(s);
+	capture_stop();
+	return capture_count();
+}
+
 /* Pages the page allocator holds for slabs, large objects and metadata. */
 static inline unsigned long pages_in_use(void)
 {

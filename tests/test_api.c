@@ -123,10 +123,7 @@ TEST(clean_destroy_returns_every_page)
 	CHECK(pages_in_use() > before + 100);
 	for (int i = 0; i < 3000; i++)
 		kmem_cache_free(s, p[i]);
-	capture_start();
-	kmem_cache_destroy(s);
-	capture_stop();
-	CHECK_EQ(capture_count(), 0);
+	CHECK_EQ(destroy_counting_reports(s), 0);
 	CHECK_EQ(pages_in_use(), before);
 }
 
@@ -155,10 +152,7 @@ TEST(leaking_destroy_reports_and_keeps_objects)
 		kmem_cache_free(s, keep[i]);
 	}
 	/* Destroying again once they are gone completes it. */
-	capture_start();
-	kmem_cache_destroy(s);
-	capture_stop();
-	CHECK_EQ(capture_count(), 0);
+	CHECK_EQ(destroy_counting_reports(s), 0);
 }
 
 TEST(free_to_the_wrong_cache_is_reported)
@@ -214,10 +208,7 @@ TEST(thread_exit_flushes_cpu_slabs)
 	/* Their per-thread arrays went back too. */
 	kmem_cache_shrink(s);
 	CHECK(pages_in_use() <= before);
-	capture_start();
-	kmem_cache_destroy(s);
-	capture_stop();
-	CHECK_EQ(capture_count(), 0);
+	CHECK_EQ(destroy_counting_reports(s), 0);
 }
 
 static pthread_key_t late_key;
@@ -251,10 +242,7 @@ TEST(alloc_in_other_thread_destructors)
 		pthread_join(th, NULL);
 	}
 	CHECK_EQ(cache_info(s).active_objs, 0);
-	capture_start();
-	kmem_cache_destroy(s);
-	capture_stop();
-	CHECK_EQ(capture_count(), 0);
+	CHECK_EQ(destroy_counting_reports(s), 0);
 }
 
 TEST_MAIN()

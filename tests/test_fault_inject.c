@@ -194,10 +194,7 @@ TEST(threads_under_memory_pressure)
 	CHECK_EQ(LIVE(s), 0);
 	/* Only six slabs could ever be made. */
 	CHECK(cache_info(s).nr_slabs <= 6);
-	capture_start();
-	kmem_cache_destroy(s);
-	capture_stop();
-	CHECK_EQ(capture_count(), 0);
+	CHECK_EQ(destroy_counting_reports(s), 0);
 	uslab_page_allocator_destroy(fi);
 }
 

@@ -184,10 +184,7 @@ TEST(cross_thread_handoff_and_destroy_returns_everything)
 	CHECK(!test_failed);
 	CHECK_EQ(cache_info(s).active_objs, 0);
 	CHECK_EQ(cache_info(s).cpu_slabs, 0);
-	capture_start();
-	kmem_cache_destroy(s);
-	capture_stop();
-	CHECK_EQ(capture_count(), 0);
+	CHECK_EQ(destroy_counting_reports(s), 0);
 	shrink_kmalloc_caches();
 	uslab_page_stats(&after);
 	CHECK_EQ(after.pages_in_use, before.pages_in_use);
@@ -236,10 +233,7 @@ TEST(concurrent_remote_frees_of_shared_slabs)
 		CHECK_EQ(cache_info(s).active_objs, 0);
 	}
 	free(objs);
-	capture_start();
-	kmem_cache_destroy(s);
-	capture_stop();
-	CHECK_EQ(capture_count(), 0);
+	CHECK_EQ(destroy_counting_reports(s), 0);
 }
 
 /* Short-lived threads: each allocates, frees some of the objects left by
@@ -298,10 +292,7 @@ TEST(objects_outlive_their_threads)
 		else
 			kfree(c.left[i]);
 	CHECK_EQ(cache_info(s).active_objs, 0);
-	capture_start();
-	kmem_cache_destroy(s);
-	capture_stop();
-	CHECK_EQ(capture_count(), 0);
+	CHECK_EQ(destroy_counting_reports(s), 0);
 }
 
 TEST_MAIN()
