@@ -75,20 +75,21 @@ typedef unsigned int gfp_t;
  * ------------------------------------------------------------------------ */
 typedef unsigned int slab_flags_t;
 
-#define SLAB_CONSISTENCY_CHECKS 0x00000100u /* reserved for the debug layer */
-#define SLAB_RED_ZONE           0x00000400u /* reserved for the debug layer */
-#define SLAB_POISON             0x00000800u /* reserved for the debug layer */
+#define SLAB_CONSISTENCY_CHECKS 0x00000100u /* debug F: check on alloc and free */
+#define SLAB_RANDOM_FREELIST    0x00000200u /* new slabs hand out objects in random order */
+#define SLAB_RED_ZONE           0x00000400u /* debug Z: red zones around objects */
+#define SLAB_POISON             0x00000800u /* debug P: poison free objects */
 #define SLAB_KMALLOC            0x00001000u /* a kmalloc-N cache (set by uslab) */
 #define SLAB_HWCACHE_ALIGN      0x00002000u /* align objects on cache lines */
 #define SLAB_CACHE_DMA          0x00004000u /* accepted; no DMA zone here */
 #define SLAB_CACHE_DMA32        0x00008000u /* accepted; no DMA zone here */
-#define SLAB_STORE_USER         0x00010000u /* reserved for the debug layer */
+#define SLAB_STORE_USER         0x00010000u /* debug U: last alloc and free owner */
 #define SLAB_PANIC              0x00040000u /* abort if creation fails */
 #define SLAB_TYPESAFE_BY_RCU    0x00080000u /* layout: free pointer outside */
-#define SLAB_TRACE              0x00200000u /* reserved for the debug layer */
+#define SLAB_TRACE              0x00200000u /* debug T: report every alloc and free */
 #define SLAB_NOLEAKTRACE        0x00800000u /* accepted */
 #define SLAB_NO_MERGE           0x01000000u /* never merge with another cache */
-#define SLAB_FAILSLAB           0x02000000u /* accepted */
+#define SLAB_FAILSLAB           0x02000000u /* debug A: fail allocations on purpose */
 #define SLAB_ACCOUNT            0x04000000u /* accepted (no memcg here) */
 #define SLAB_NO_USER_FLAGS      0x10000000u /* accepted */
 #define SLAB_RECLAIM_ACCOUNT    0x20000000u /* accepted; kept apart in merging */
@@ -168,6 +169,10 @@ enum uslab_option {
 	USLAB_OPT_NO_CMPXCHG_DOUBLE,  /* USLAB_NO_CMPXCHG_DOUBLE: 1 = slab lock */
 	USLAB_OPT_PURGE_DELAY_MS,     /* USLAB_PURGE_DELAY_MS: free pages -> OS */
 	USLAB_OPT_STATS,              /* USLAB_STATS: report at exit (0..3) */
+	USLAB_OPT_FREELIST_HARDENED,  /* USLAB_FREELIST_HARDENED: encode free pointers */
+	USLAB_OPT_RANDOM_FREELIST,    /* USLAB_RANDOM_FREELIST: shuffle new slabs */
+	USLAB_OPT_INIT_ON_ALLOC,      /* USLAB_INIT_ON_ALLOC: zero objects on alloc */
+	USLAB_OPT_INIT_ON_FREE,       /* USLAB_INIT_ON_FREE: zero objects on free */
 	USLAB_OPT_COUNT
 };
 USLAB_API long uslab_option_get(enum uslab_option opt);
@@ -249,6 +254,33 @@ enum uslab_report_format {
 };
 /* Writes the report of all caches plus the memory summary to out. */
 USLAB_API int uslab_report(FILE *out, enum uslab_report_format format);
+
+/* ------------------------------------------------------------------------
+ * Debugging, as the kernel's slub_debug.  USLAB_DEBUG takes the same text
+ * as slub_debug=: blocks separated by ';', each "<letters>[,cache,...]"
+ * with letters F (consistency checks), Z (red zones), P (poisoning),
+ * U (alloc/free owners), T (trace), A (failslab), O (no debug where it
+ * would raise the slab order); no letters means FZPU, '-' switches off;
+ * cache names may end in '*'.  Debug caches are never merged and take a
+ * path of their own; other caches keep the plain fast path.
+ * ------------------------------------------------------------------------ */
+/* Replaces the USLAB_DEBUG setting for caches created from now on.
+ * Returns 0, or -1 with a report for text it cannot parse. */
+USLAB_API int uslab_debug_config(const char *slub_debug);
+/* Debug flags (SLAB_CONSISTENCY_CHECKS, SLAB_RED_ZONE, SLAB_POISON,
+ * SLAB_STORE_USER, SLAB_TRACE, SLAB_FAILSLAB) of a cache with no objects:
+ * its layout is recomputed.  Returns 0, or -1 with a report when the cache
+ * has objects or aliases. */
+USLAB_API int uslab_cache_set_debug(struct kmem_cache *s, slab_flags_t debug_flags);
+/* Walks every slab of a debug cache; returns the problems found (each
+ * reported and fixed), or -1 for a cache without debugging. */
+USLAB_API int kmem_cache_validate(struct kmem_cache *s);
+/* kmem_cache_validate() of every debug cache; returns the problems. */
+USLAB_API long uslab_validate_all(void);
+/* SLAB_FAILSLAB caches: every interval-th allocation fails, at most times
+ * times (-1: no limit); interval 0 switches it off.  USLAB_FAILSLAB=
+ * "interval[,times]" sets it at start. */
+USLAB_API void uslab_failslab(unsigned long interval, long times);
 
 /* ------------------------------------------------------------------------
  * Page allocators: objects with methods, stackable.  The root one hands

@@ -7,12 +7,12 @@
 
 USLAB_API void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)
 {
-	return slab_alloc_node(s, flags, NUMA_NO_NODE);
+	return slab_alloc_node(s, flags, NUMA_NO_NODE, 0);
 }
 
 USLAB_API void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t flags)
 {
-	return slab_alloc_node(s, flags | __GFP_ZERO, NUMA_NO_NODE);
+	return slab_alloc_node(s, flags | __GFP_ZERO, NUMA_NO_NODE, 0);
 }
 
 USLAB_API void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node)
@@ -20,7 +20,7 @@ USLAB_API void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int nod
 	/* A node that does not exist here means "any node". */
 	if (node < 0 || (unsigned int)node >= s->nr_nodes || !os_node_online(node))
 		node = NUMA_NO_NODE;
-	return slab_alloc_node(s, flags, node);
+	return slab_alloc_node(s, flags, node, 0);
 }
 
 USLAB_API void kmem_cache_free(struct kmem_cache *s, void *x)

@@ -1,38 +1,28 @@
 /*
  * bulk.c - kmem_cache_alloc_bulk, kmem_cache_free_bulk and kfree_bulk.
  *
- * Allocation pops the cpu freelist in a loop and takes the slow path only
- * when it runs dry; it is all or nothing.  Freeing groups the objects of
+ * Allocation runs the allocation fast path in a loop; it is all or
+ * nothing.  Freeing groups the objects of
  * one slab into a detached freelist (looking a few entries back for more
  * of the same slab, as SLUB does) and frees each group at once: onto the
  * cpu freelist when the slab is the cpu slab, else with one cmpxchg.
+ * Objects of debug caches, and of caches with a hardened or zeroing
+ * freelist, go one by one through the free path that checks them.
  */
 #include <string.h>
 
+#include "debug.h"
 #include "fastpath.h"
 
 USLAB_API int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void **p)
 {
-	struct kmem_cache_cpu *c = this_cpu_slab(s);
 	size_t i;
 
 	for (i = 0; i < size; i++) {
-		void *object = c ? c->freelist : NULL;
-
-		if (likely(object)) {
-			c->freelist = get_freepointer(s, object);
-			COUNTER_INC(c->stat[ALLOC_FASTPATH]);
-		} else {
-			object = __slab_alloc(s, flags & ~__GFP_ZERO, NUMA_NO_NODE, c);
-			if (unlikely(!object))
-				goto error;
-			c = this_cpu_slab(s);
-		}
-		p[i] = object;
+		p[i] = slab_alloc_node(s, flags, NUMA_NO_NODE, 0);
+		if (unlikely(!p[i]))
+			goto error;
 	}
-	if (flags & __GFP_ZERO)
-		for (i = 0; i < size; i++)
-			memset(p[i], 0, s->object_size);
 	return (int)size;
 error:
 	kmem_cache_free_bulk(s, i, p);
@@ -69,6 +59,10 @@ static struct slab *bulk_object_slab(struct kmem_cache *s, void *object, struct 
 		return NULL;
 	}
 	*cs = slab->slab_cache;
+	if (kmem_cache_debug(*cs) || ((*cs)->flags & __SLAB_CHECKED)) {
+		slab_free(*cs, slab, object, true);
+		return NULL;
+	}
 	if (!check_object_pointer(*cs, slab, object, s ? "kmem_cache_free_bulk" : "kfree_bulk"))
 		return NULL;
 	return slab;
@@ -93,6 +87,7 @@ static size_t build_detached_freelist(struct kmem_cache *s, size_t size, void **
 	df->slab = bulk_object_slab(s, object, &df->s);
 	if (!df->slab)
 		return size;
+	kasan_slab_free(df->s, object);
 	set_freepointer(df->s, object, NULL);
 	df->head = df->tail = object;
 	df->cnt = 1;
@@ -108,6 +103,7 @@ static size_t build_detached_freelist(struct kmem_cache *s, size_t size, void **
 				p[size] = NULL;
 				continue;
 			}
+			kasan_slab_free(df->s, object);
 			set_freepointer(df->s, object, df->head);
 			df->head = object;
 			df->cnt++;

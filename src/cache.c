@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "debug.h"
 #include "fastpath.h"
 #include "options.h"
 #include "os.h"
@@ -46,6 +47,64 @@ static size_t kmem_cache_struct_size(void)
 	return sizeof(struct kmem_cache) + (size_t)os_nr_nodes() * sizeof(struct kmem_cache_node);
 }
 
+/* The flags a cache gets: the caller's, USLAB_DEBUG's for its name. */
+static slab_flags_t kmem_cache_flags(const char *name, slab_flags_t flags)
+{
+	return flags | debug_flags_for(name);
+}
+
+/* A shuffled sequence of object indexes for random freelists; from the
+ * page allocator, as kmalloc may not exist yet. */
+static bool init_random_seq(struct kmem_cache *s)
+{
+	unsigned int n = s->oo.objects, order = 0;
+	struct slab *run;
+	unsigned int *seq;
+
+	while ((PAGE_SIZE << order) < n * sizeof(unsigned int))
+		order++;
+	run = pa_alloc_pages(root_page_allocator, order, NUMA_NO_NODE, GFP_KERNEL, PAGE_INTERNAL);
+	if (!run)
+		return false;
+	seq = slab_address(run);
+	for (unsigned int i = 0; i < n; i++)
+		seq[i] = i;
+	for (unsigned int i = n - 1; i > 0; i--) {
+		unsigned int j = (unsigned int)(uslab_random64() % (i + 1)), t = seq[i];
+
+		seq[i] = seq[j];
+		seq[j] = t;
+	}
+	s->random_seq = seq;
+	return true;
+}
+
+static void free_random_seq(struct kmem_cache *s)
+{
+	if (s->random_seq)
+		pa_free_pages(root_page_allocator, virt_to_slab(s->random_seq));
+	s->random_seq = NULL;
+}
+
+/* Hardening and zeroing options: which fast path the cache takes. */
+static void init_hardening(struct kmem_cache *s)
+{
+	s->flags &= ~(__SLAB_CHECKED | __SLAB_INIT_ON_ALLOC | __SLAB_INIT_ON_FREE);
+	s->fp_key = 0;
+	s->fp_mix = 0;
+	if (uslab_opt(USLAB_OPT_FREELIST_HARDENED)) {
+		s->fp_key = (uintptr_t)uslab_random64();
+		s->fp_mix = ~(uintptr_t)0;
+		s->flags |= __SLAB_CHECKED;
+	}
+	if (!s->ctor && !(s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON))) {
+		if (uslab_opt(USLAB_OPT_INIT_ON_ALLOC))
+			s->flags |= __SLAB_INIT_ON_ALLOC | __SLAB_CHECKED;
+		if (uslab_opt(USLAB_OPT_INIT_ON_FREE))
+			s->flags |= __SLAB_INIT_ON_FREE | __SLAB_CHECKED;
+	}
+}
+
 /* Fills in s from the arguments; the registry fields are the caller's. */
 static bool init_cache(struct kmem_cache *s, const char *name, unsigned int size,
 		       unsigned int align, slab_flags_t flags, void (*ctor)(void *))
@@ -65,12 +124,20 @@ static bool init_cache(struct kmem_cache *s, const char *name, unsigned int size
 
 		spin_lock_init(&n->list_lock);
 		INIT_LIST_HEAD(&n->partial);
+		INIT_LIST_HEAD(&n->full);
 		n->nr_partial = 0;
 		n->nr_slabs = 0;
 		n->total_objects = 0;
 		n->nr_pages = 0;
 	}
-	return calculate_sizes(s);
+	init_hardening(s);
+	if (!calculate_sizes(s))
+		return false;
+	if (uslab_opt(USLAB_OPT_RANDOM_FREELIST))
+		s->flags |= SLAB_RANDOM_FREELIST;
+	if ((s->flags & SLAB_RANDOM_FREELIST) && !init_random_seq(s))
+		return false;
+	return true;
 }
 
 /* Called with slab_mutex held.  name must stay valid: it is kept. */
@@ -145,7 +212,9 @@ USLAB_API struct kmem_cache *kmem_cache_create(const char *name, unsigned int si
 		creation_failed(name, flags);
 		return NULL;
 	}
-	flags &= ~SLAB_KMALLOC;
+	flags = kmem_cache_flags(name, flags & ~SLAB_KMALLOC);
+	if (uslab_opt(USLAB_OPT_RANDOM_FREELIST))
+		flags |= SLAB_RANDOM_FREELIST;
 	copy = kstrdup(name, GFP_KERNEL);
 	if (!copy) {
 		creation_failed(name, flags);
@@ -182,6 +251,7 @@ USLAB_API struct kmem_cache *kmem_cache_create(const char *name, unsigned int si
 
 static void free_cache(struct kmem_cache *s)
 {
+	free_random_seq(s);
 	list_del(&s->list);
 	free_cpu_index(s->cpu_index);
 	if (!s->name_static)
@@ -204,6 +274,8 @@ static void __cold report_leak(struct kmem_cache *s, unsigned long slabs, void *
 		       "-----------------------------------------------------------------------------\n\n",
 		   s->name, s->name);
 	report_add(&r, "INFO: %ld objects remaining in %lu slabs\n", objects, slabs);
+	if (kmem_cache_debug(s))
+		list_remaining_objects(s, &r);
 	report_add(&r, "kmem_cache_destroy %s: Slab cache still has objects when called from %p\n",
 		   s->name, caller);
 	report_add(&r, "\nFIX %s: Cache kept (not freed); its remaining objects stay valid\n\n",
@@ -305,7 +377,54 @@ void cache_init(void)
 	s->cpu_index = (unsigned int)alloc_cpu_index();
 	s->name_static = true;
 	init_cache(s, "kmem_cache", (unsigned int)bytes, CACHE_LINE_SIZE,
-		   SLAB_HWCACHE_ALIGN | SLAB_NO_MERGE | SLAB_PANIC, NULL);
+		   kmem_cache_flags("kmem_cache", SLAB_HWCACHE_ALIGN | SLAB_NO_MERGE | SLAB_PANIC),
+		   NULL);
 	list_add_tail(&s->list, &slab_caches);
 	kmem_cache_boot = s;
+}
+
+USLAB_API int uslab_cache_set_debug(struct kmem_cache *s, slab_flags_t debug_flags)
+{
+	const slab_flags_t settable = SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON |
+				      SLAB_STORE_USER | SLAB_TRACE | SLAB_FAILSLAB;
+	slab_flags_t old_flags;
+	const char *why = NULL;
+
+	if (!s)
+		return -1;
+	if (debug_flags & ~settable) {
+		uslab_reportf("uslab: uslab_cache_set_debug(%s, %#x): not debug flags\n", s->name,
+			      debug_flags);
+		return -1;
+	}
+	pthread_mutex_lock(&slab_mutex);
+	if (s->refcount > 1 || s->dead) {
+		why = s->dead ? "the cache is destroyed" : "other caches are merged into it";
+	} else {
+		flush_all_threads(s);
+		if (shrink_node_lists(s, false))
+			why = "it still has objects";
+	}
+	if (why) {
+		pthread_mutex_unlock(&slab_mutex);
+		uslab_reportf("uslab: uslab_cache_set_debug(%s): %s\n", s->name, why);
+		return -1;
+	}
+	old_flags = s->flags;
+	s->flags = (s->flags & ~(settable | __OBJECT_POISON)) | debug_flags;
+	free_random_seq(s);
+	init_hardening(s);
+	if (!calculate_sizes(s) || ((s->flags & SLAB_RANDOM_FREELIST) && !init_random_seq(s))) {
+		s->flags = old_flags;
+		init_hardening(s);
+		calculate_sizes(s);
+		if (s->flags & SLAB_RANDOM_FREELIST)
+			init_random_seq(s);
+		pthread_mutex_unlock(&slab_mutex);
+		uslab_reportf("uslab: uslab_cache_set_debug(%s): no slab can hold the new layout\n",
+			      s->name);
+		return -1;
+	}
+	pthread_mutex_unlock(&slab_mutex);
+	return 0;
 }

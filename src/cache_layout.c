@@ -10,6 +10,7 @@
  * object.  The order is the smallest that wastes at most 1/16, else 1/8
  * of the slab, as SLUB chooses.
  */
+#include "debug.h"
 #include "options.h"
 #include "os.h"
 #include "slab.h"
@@ -115,20 +116,61 @@ static void set_cpu_partial(struct kmem_cache *s)
 	s->cpu_partial_slabs = DIV_ROUND_UP(nr_objects * 2, s->oo.objects);
 }
 
-bool calculate_sizes(struct kmem_cache *s)
+/* Debug metadata beyond the object: see the layout in debug.h. */
+static bool kmalloc_orig_size(const struct kmem_cache *s)
 {
-	unsigned int size = ALIGN(s->object_size, (unsigned int)sizeof(void *));
-	unsigned long min_partial;
-	int order;
+	return (s->flags & SLAB_STORE_USER) && (s->flags & SLAB_KMALLOC);
+}
 
+static unsigned int layout(struct kmem_cache *s)
+{
+	slab_flags_t flags = s->flags;
+	unsigned int size = ALIGN(s->object_size, (unsigned int)sizeof(void *));
+
+	s->flags &= ~__OBJECT_POISON;
+	if ((flags & SLAB_POISON) && !(flags & SLAB_TYPESAFE_BY_RCU) && !s->ctor)
+		s->flags |= __OBJECT_POISON;
+	/* A right red zone of at least a word. */
+	if ((flags & SLAB_RED_ZONE) && size == s->object_size)
+		size += sizeof(void *);
 	s->inuse = size;
-	if ((s->flags & SLAB_TYPESAFE_BY_RCU) || s->ctor) {
+	if ((flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON)) || s->ctor ||
+	    ((flags & SLAB_RED_ZONE) && (s->object_size < sizeof(void *) || kmalloc_orig_size(s)))) {
+		/* The object's contents must survive while it is free. */
 		s->offset = size;
 		size += sizeof(void *);
 	} else {
 		s->offset = ALIGN_DOWN(s->object_size / 2, (unsigned int)sizeof(void *));
 	}
-	size = ALIGN(size, s->align);
+	if (flags & SLAB_STORE_USER) {
+		size += 2 * (unsigned int)sizeof(struct track);
+		if (kmalloc_orig_size(s))
+			size += sizeof(unsigned long);
+	}
+	s->red_left_pad = 0;
+	if (flags & SLAB_RED_ZONE) {
+		/* Padding so that an overrun of the object before does not
+		 * reach our metadata, and the left red zone. */
+		size += sizeof(void *);
+		s->red_left_pad = ALIGN((unsigned int)sizeof(void *), s->align);
+		size += s->red_left_pad;
+	}
+	return ALIGN(size, s->align);
+}
+
+bool calculate_sizes(struct kmem_cache *s)
+{
+	unsigned int size;
+	unsigned long min_partial;
+	int order;
+
+	size = layout(s);
+	/* O: no debug metadata where it would raise the smallest order. */
+	if ((s->flags & DEBUG_METADATA_FLAGS) && debug_disable_higher_order() &&
+	    get_order(size) > get_order(s->object_size)) {
+		s->flags &= ~DEBUG_METADATA_FLAGS;
+		size = layout(s);
+	}
 	s->size = size;
 	s->reciprocal_size = (((uint64_t)1 << RECIPROCAL_SHIFT) + size - 1) / size;
 
@@ -146,5 +188,19 @@ bool calculate_sizes(struct kmem_cache *s)
 	min_partial = ilog2_long(size) / 2;
 	s->min_partial = min_partial < 5 ? 5 : min_partial > 10 ? 10 : min_partial;
 	set_cpu_partial(s);
+	/* Debug caches take one object at a time: no cpu partial slabs. */
+	if (kmem_cache_debug(s)) {
+		s->cpu_partial = 0;
+		s->cpu_partial_slabs = 0;
+	}
 	return true;
+}
+
+size_t slab_ksize(const struct kmem_cache *s)
+{
+	if (s->flags & (SLAB_RED_ZONE | SLAB_POISON))
+		return s->object_size;
+	if (s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_STORE_USER))
+		return s->inuse;
+	return s->size;
 }

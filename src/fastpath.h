@@ -5,8 +5,14 @@
  * an object of that same slab pushes onto it.  Plain loads and stores, no
  * atomic instruction, no lock, no debug branch.  Everything else (empty
  * freelist, an object of another slab, a thread without state yet, a node
- * request the cpu slab does not satisfy) is one predicted branch away, in
- * slub.c.
+ * request the cpu slab does not satisfy, a debug cache) is one predicted
+ * branch away, in slub.c.
+ *
+ * Two forms of the fast path, chosen by one test of s->flags:
+ *  - plain: free pointers stored as they are;
+ *  - checked (__SLAB_CHECKED): a hardened freelist (each free pointer
+ *    stored XOR a per-cache key and its own address, and checked to stay
+ *    inside the cpu slab when read), init_on_alloc / init_on_free.
  *
  * this_cpu_slab() is the one accessor of per-thread state: a per-CPU mode
  * (rseq) would change it and nothing else.
@@ -16,10 +22,17 @@
 
 #include <string.h>
 
+#include "sanitizer.h"
 #include "segment.h"
 #include "slab.h"
 
 extern __thread struct uslab_thread uslab_self __attribute__((tls_model("initial-exec")));
+
+/* Internal flags of the fast path (bits the public flags leave free). */
+#define __SLAB_CHECKED       0x00000002u  /* take the checked fast path */
+#define __SLAB_INIT_ON_ALLOC 0x00000004u
+#define __SLAB_INIT_ON_FREE  0x00000008u
+
 
 /* The calling thread's entry for s; NULL sends the caller to a slow path,
  * which grows the array (this_cpu_slab_slow). */
@@ -32,14 +45,33 @@ static __always_inline struct kmem_cache_cpu *this_cpu_slab(const struct kmem_ca
 	return NULL;
 }
 
+/* A stored free pointer: XOR the cache's key and the byte-swapped address
+ * it is stored at (CONFIG_SLAB_FREELIST_HARDENED); key and mix are 0 for a
+ * cache without hardening, and then it is the pointer itself. */
+static __always_inline uintptr_t freelist_ptr_mangle(const struct kmem_cache *s, uintptr_t ptr,
+						     uintptr_t slot)
+{
+	return ptr ^ s->fp_key ^ (__builtin_bswap64(slot) & s->fp_mix);
+}
+
 static __always_inline void *get_freepointer(const struct kmem_cache *s, void *object)
 {
-	return *(void **)((char *)object + s->offset);
+	uintptr_t slot = (uintptr_t)object + s->offset;
+
+	return (void *)freelist_ptr_mangle(s, (uintptr_t)kasan_load_word((void *)slot), slot);
 }
 
 static __always_inline void set_freepointer(const struct kmem_cache *s, void *object, void *fp)
 {
-	*(void **)((char *)object + s->offset) = fp;
+	uintptr_t slot = (uintptr_t)object + s->offset;
+
+	kasan_store_word((void *)slot, (void *)freelist_ptr_mangle(s, (uintptr_t)fp, slot));
+}
+
+static __always_inline void set_cpu_slab(struct kmem_cache_cpu *c, struct slab *slab)
+{
+	WRITE_ONCE(c->slab, slab);
+	c->slab_mask = slab ? ~((PAGE_SIZE << slab->order) - 1) : 0;
 }
 
 static __always_inline bool node_match(const struct slab *slab, int node)
@@ -47,10 +79,12 @@ static __always_inline bool node_match(const struct slab *slab, int node)
 	return node == NUMA_NO_NODE || slab_nid(slab) == node;
 }
 
-/* Offset of p in its slab: slabs are naturally aligned runs. */
-static __always_inline uint64_t slab_offset(const struct slab *slab, const void *p)
+/* Offset of p from the first slot of its slab: slabs are naturally aligned
+ * runs, objects sit red_left_pad into their slot. */
+static __always_inline uint64_t slab_offset(const struct kmem_cache *s, const struct slab *slab,
+					    const void *p)
 {
-	return (uintptr_t)p & ((PAGE_SIZE << slab->order) - 1);
+	return ((uintptr_t)p & ((PAGE_SIZE << slab->order) - 1)) - s->red_left_pad;
 }
 
 /* Is p at the start of an object slot?  Exact for any offset below 2 MiB:
@@ -59,19 +93,66 @@ static __always_inline uint64_t slab_offset(const struct slab *slab, const void 
 static __always_inline bool object_start(const struct kmem_cache *s, const struct slab *slab,
 					 const void *p)
 {
-	uint64_t off = slab_offset(slab, p);
+	uint64_t off = slab_offset(s, slab, p);
 
 	return ((off * s->reciprocal_size) >> RECIPROCAL_SHIFT) * s->size == off;
 }
 
-void *slab_alloc_zero(struct kmem_cache *s, void *object);
-void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node);
+/* orig_size 0 stands for the whole object: kmem_cache_alloc() passes 0 so
+ * that the fast path loads nothing it does not use. */
+static __always_inline size_t alloc_size(const struct kmem_cache *s, size_t orig_size)
+{
+	return orig_size ? orig_size : s->object_size;
+}
+
+/* ASan: an object handed out is addressable up to the size asked for. */
+static __always_inline void kasan_slab_alloc(const struct kmem_cache *s, void *object,
+					     size_t orig_size)
+{
+	if (kasan_enabled()) {
+		orig_size = alloc_size(s, orig_size);
+		kasan_unpoison(object, orig_size);
+		if (orig_size < s->object_size)
+			kasan_poison((char *)object + orig_size, s->object_size - orig_size);
+	}
+}
+
+static __always_inline void kasan_slab_free(const struct kmem_cache *s, void *object)
+{
+	if (kasan_enabled() && !(s->flags & SLAB_TYPESAFE_BY_RCU))
+		kasan_poison(object, s->object_size);
+}
+
+void *slab_alloc_zero(struct kmem_cache *s, void *object, size_t orig_size);
+/* The slow paths are reached by tail calls from the exported entry points,
+ * so their return address is the caller's: the owner that U records. */
+void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node, size_t orig_size);
+void *slab_alloc_checked_slow(struct kmem_cache *s, struct kmem_cache_cpu *c, void *object,
+			      void *next, gfp_t gfpflags, size_t orig_size);
+
+static __always_inline void *slab_alloc_checked(struct kmem_cache *s, struct kmem_cache_cpu *c,
+						void *object, gfp_t gfpflags, size_t orig_size)
+{
+	void *next = get_freepointer(s, object);
+
+	/* NULL (the last object) and a forged pointer both leave the slab. */
+	if (unlikely(((uintptr_t)next ^ (uintptr_t)object) & c->slab_mask))
+		return slab_alloc_checked_slow(s, c, object, next, gfpflags, orig_size);
+	c->freelist = next;
+	COUNTER_INC(c->stat[ALLOC_FASTPATH]);
+	if (unlikely((gfpflags & __GFP_ZERO) || (s->flags & __SLAB_INIT_ON_ALLOC)))
+		return slab_alloc_zero(s, object, orig_size);
+	kasan_slab_alloc(s, object, orig_size);
+	return object;
+}
 
 /*
  * Leaf on the fast path: no register is saved, the miss and the zeroing
- * are tail calls.
+ * are tail calls.  orig_size is what the caller asked for (kmalloc), for
+ * the debug and sanitizer paths only (0: the whole object).
  */
-static __always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfpflags, int node)
+static __always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfpflags, int node,
+					     size_t orig_size)
 {
 	struct uslab_thread *t = &uslab_self;
 
@@ -80,14 +161,17 @@ static __always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfpflag
 		void *object = c->freelist;
 
 		if (likely(object && node_match(c->slab, node))) {
-			c->freelist = get_freepointer(s, object);
+			if (unlikely(s->flags & __SLAB_CHECKED))
+				return slab_alloc_checked(s, c, object, gfpflags, orig_size);
+			c->freelist = kasan_load_word((char *)object + s->offset);
 			COUNTER_INC(c->stat[ALLOC_FASTPATH]);
 			if (unlikely(gfpflags & __GFP_ZERO))
-				return slab_alloc_zero(s, object);
+				return slab_alloc_zero(s, object, orig_size);
+			kasan_slab_alloc(s, object, orig_size);
 			return object;
 		}
 	}
-	return slab_alloc_slow(s, gfpflags, node);
+	return slab_alloc_slow(s, gfpflags, node, orig_size);
 }
 
 /*
@@ -108,7 +192,14 @@ static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, v
 
 		if (likely(slab == c->slab && object != c->freelist &&
 			   (!check_start || object_start(s, slab, object)))) {
-			set_freepointer(s, object, c->freelist);
+			if (unlikely(s->flags & __SLAB_CHECKED)) {
+				if (s->flags & __SLAB_INIT_ON_FREE)
+					memset(object, 0, s->object_size);
+				set_freepointer(s, object, c->freelist);
+			} else {
+				kasan_store_word((char *)object + s->offset, c->freelist);
+			}
+			kasan_slab_free(s, object);
 			c->freelist = object;
 			COUNTER_INC(c->stat[FREE_FASTPATH]);
 			return;

@@ -11,11 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "debug.h"
 #include "kmalloc.h"
 #include "options.h"
 #include "os.h"
 #include "page_alloc.h"
 #include "report.h"
+#include "sanitizer.h"
 #include "slab.h"
 
 int uslab_initialised;
@@ -44,6 +46,9 @@ static void report_at_exit(void)
 static void do_init(void)
 {
 	options_init();
+	sanitizer_init();
+	debug_options_init();
+	track_init();
 	os_init();
 	page_alloc_init();
 	thread_init();

@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "debug.h"
 #include "fastpath.h"
 #include "kmalloc.h"
 #include "os.h"
+#include "options.h"
 #include "page_alloc.h"
 #include "report.h"
 
@@ -47,7 +49,9 @@ void kmalloc_init(void)
 	for (unsigned int i = 1; i < NR_KMALLOC_CACHES; i++) {
 		struct kmem_cache *s;
 
-		s = create_cache(kmalloc_names[i], kmalloc_cache_size(i), 0, SLAB_KMALLOC, NULL);
+		s = create_cache(kmalloc_names[i], kmalloc_cache_size(i), 0,
+				 SLAB_KMALLOC | debug_flags_for(kmalloc_names[i]) |
+				 (uslab_opt(USLAB_OPT_RANDOM_FREELIST) ? SLAB_RANDOM_FREELIST : 0), NULL);
 		if (!s) {
 			uslab_reportf("uslab: out of memory creating %s\n", kmalloc_names[i]);
 			abort();
@@ -116,7 +120,7 @@ static __noinline void *kmalloc_slow(size_t size, gfp_t flags, int node)
 		return ZERO_SIZE_PTR;
 	uslab_ensure_init();
 	if (size <= KMALLOC_MAX_CACHE_SIZE)
-		return slab_alloc_node(kmalloc_caches[kmalloc_index(size)], flags, node);
+		return slab_alloc_node(kmalloc_caches[kmalloc_index(size)], flags, node, size);
 	if (size > (size_t)PTRDIFF_MAX)
 		return NULL;
 	return kmalloc_large(size, flags, node);
@@ -128,7 +132,7 @@ static __always_inline void *__kmalloc(size_t size, gfp_t flags, int node)
 		struct kmem_cache *s = kmalloc_caches[kmalloc_index(size)];
 
 		if (likely(s))
-			return slab_alloc_node(s, flags, node);
+			return slab_alloc_node(s, flags, node, size);
 	}
 	return kmalloc_slow(size, flags, node);
 }
@@ -203,14 +207,6 @@ USLAB_API void kfree(const void *x)
 	free_large(slab, x, "kfree");
 }
 
-static size_t slab_ksize(const struct kmem_cache *s)
-{
-	/* An outside free pointer follows the object: only inuse is usable. */
-	if (s->offset >= s->inuse)
-		return s->inuse;
-	return s->size;
-}
-
 USLAB_API size_t ksize(const void *x)
 {
 	struct slab *slab;
@@ -222,8 +218,14 @@ USLAB_API size_t ksize(const void *x)
 		bug_foreign_pointer(x, "ksize", "not allocated by uslab");
 		return 0;
 	}
-	if (slab->slab_cache)
-		return slab_ksize(slab->slab_cache);
+	if (slab->slab_cache) {
+		size_t n = slab_ksize(slab->slab_cache);
+
+		/* The caller may now use all of it. */
+		if (!kmem_cache_debug(slab->slab_cache))
+			kasan_unpoison(x, n);
+		return n;
+	}
 	if (slab->kind == PAGE_LARGE && x == slab_address(slab))
 		return PAGE_SIZE << slab->order;
 	if (slab->kind == PAGE_HUGE && x == slab_address(slab))
@@ -260,10 +262,17 @@ USLAB_API void *krealloc(const void *p, size_t new_size, gfp_t flags)
 	if (!ks)
 		return NULL;
 	if (new_size <= ks) {
+		struct slab *slab = virt_to_slab((void *)p);
+		struct kmem_cache *s = slab->slab_cache;
+
 		/* In place; with __GFP_ZERO the tail is zeroed, so growing
 		 * back later reads zeros, as the kernel does. */
 		if (flags & __GFP_ZERO)
 			memset((char *)p + new_size, 0, ks - new_size);
+		if (s && kmem_cache_debug(s))
+			debug_resize_object(s, (void *)p, new_size);
+		else if (s)
+			kasan_slab_alloc(s, (void *)p, new_size);
 		return (void *)p;
 	}
 	ret = kmalloc(new_size, flags);

@@ -30,6 +30,14 @@ static const struct option_desc option_table[USLAB_OPT_COUNT] = {
 		"ms a free page stays resident before going back to the OS (-1 never)" },
 	[USLAB_OPT_STATS] = { "USLAB_STATS", 0, 0, 3,
 		"report at exit: 1/slabinfo, 2/slubinfo, 3/raw (USLAB_STATS_FILE: where)" },
+	[USLAB_OPT_FREELIST_HARDENED] = { "USLAB_FREELIST_HARDENED", 0, 0, 1,
+		"1: free pointers stored XOR a per-cache key and their address, checked on use" },
+	[USLAB_OPT_RANDOM_FREELIST] = { "USLAB_RANDOM_FREELIST", 0, 0, 1,
+		"1: new slabs hand out their objects in a random order" },
+	[USLAB_OPT_INIT_ON_ALLOC] = { "USLAB_INIT_ON_ALLOC", 0, 0, 1,
+		"1: objects are zeroed when allocated" },
+	[USLAB_OPT_INIT_ON_FREE] = { "USLAB_INIT_ON_FREE", 0, 0, 1,
+		"1: objects are zeroed when freed" },
 };
 
 long uslab_options[USLAB_OPT_COUNT];

@@ -13,6 +13,9 @@
 
 #include "types.h"
 
+/* The return address of the current function: the owner of an object. */
+#define _RET_IP_ ((uintptr_t)__builtin_return_address(0))
+
 /* ------------------------------------------------------------ registry */
 extern pthread_mutex_t slab_mutex;
 extern struct list_head slab_caches;      /* under slab_mutex */
@@ -49,13 +52,14 @@ struct kmem_cache *find_mergeable(unsigned int size, unsigned int align, slab_fl
 			  SLAB_TYPESAFE_BY_RCU | SLAB_NOLEAKTRACE | SLAB_FAILSLAB | \
 			  SLAB_NO_MERGE | SLAB_CONSISTENCY_CHECKS)
 /* Flags that must be equal for two caches to merge. */
-#define SLAB_MERGE_SAME (SLAB_RECLAIM_ACCOUNT | SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | SLAB_ACCOUNT)
+#define SLAB_MERGE_SAME (SLAB_RECLAIM_ACCOUNT | SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | SLAB_ACCOUNT | \
+			 SLAB_RANDOM_FREELIST)
 #define SLAB_FLAGS_PERMITTED (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | \
 			      SLAB_HWCACHE_ALIGN | SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | \
 			      SLAB_STORE_USER | SLAB_PANIC | SLAB_TYPESAFE_BY_RCU | \
 			      SLAB_TRACE | SLAB_NOLEAKTRACE | SLAB_NO_MERGE | SLAB_FAILSLAB | \
 			      SLAB_ACCOUNT | SLAB_NO_USER_FLAGS | SLAB_RECLAIM_ACCOUNT | \
-			      SLAB_MEM_SPREAD | SLAB_KMALLOC)
+			      SLAB_MEM_SPREAD | SLAB_KMALLOC | SLAB_RANDOM_FREELIST)
 
 /* ------------------------------------------------- slub: slow paths */
 void *__slab_alloc(struct kmem_cache *s, gfp_t gfpflags, int node, struct kmem_cache_cpu *c);
@@ -66,6 +70,10 @@ void __slab_free(struct kmem_cache *s, struct slab *slab, void *head, void *tail
 /* The free fast path could not take the object: checks it, then frees. */
 void slab_free_slow(struct kmem_cache *s, struct slab *slab, void *object,
 		    struct kmem_cache_cpu *c);
+/* A new slab, counted, for a path without a cpu slab (debug). */
+struct slab *new_slab_for(struct kmem_cache *s, gfp_t flags, int node);
+/* Usable bytes of an object of s (ksize). */
+size_t slab_ksize(const struct kmem_cache *s);
 /* Returns the cpu slab and cpu partial slabs of c to the node lists. */
 void flush_cpu_slab(struct kmem_cache *s, struct kmem_cache_cpu *c);
 /* Frees empty slabs of the node lists; returns slabs still in use. */
@@ -131,6 +139,11 @@ static inline void stat_add(struct kmem_cache *s, struct kmem_cache_cpu *c,
 	else
 		stat_add_slow(s, c, i, n);
 }
+
+/* ------------------------------------------------------------- random */
+/* A per-thread generator seeded from getrandom(): freelist keys and
+ * shuffles, not cryptography. */
+uint64_t uslab_random64(void);
 
 /* --------------------------------------------------------------- init */
 void uslab_init_slow(void);

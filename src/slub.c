@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "debug.h"
 #include "fastpath.h"
 #include "os.h"
 #include "page_alloc.h"
@@ -48,12 +49,80 @@ static void remove_partial(struct kmem_cache_node *n, struct slab *slab)
 
 unsigned int obj_to_index(const struct kmem_cache *s, const struct slab *slab, const void *obj)
 {
-	return (unsigned int)((slab_offset(slab, obj) * s->reciprocal_size) >> RECIPROCAL_SHIFT);
+	return (unsigned int)((slab_offset(s, slab, obj) * s->reciprocal_size) >> RECIPROCAL_SHIFT);
+}
+
+/* A free pointer read from a free object: NULL or an object of the same
+ * slab.  Anything else was forged or overwritten; with a hardened freelist
+ * a forged value decodes to garbage that this catches. */
+static bool freeptr_valid(struct kmem_cache *s, struct slab *slab, void *p)
+{
+	if (!p)
+		return true;
+	if (!segment_is_mapped(p) || virt_to_slab(p) != slab)
+		return false;
+	if (((uintptr_t)p & (slab_bytes(slab) - 1)) < s->red_left_pad)
+		return false;
+	return object_start(s, slab, p);
+}
+
+/* Reports a free pointer that fails freeptr_valid(); the caller isolates
+ * the slab (its remaining free objects are leaked, as SLUB does). */
+static void __cold freelist_corrupt(struct kmem_cache *s, struct slab *slab, void *object,
+				    void *next)
+{
+	struct report_buf r;
+
+	report_init(&r);
+	slab_bug(&r, s, "Freelist pointer corrupt");
+	report_add(&r, "INFO: Object 0x%p @offset=%lu has free pointer 0x%p (stored 0x%lx) outside its slab\n",
+		   object, (unsigned long)((char *)object - (char *)slab_address(slab)), next,
+		   (unsigned long)(uintptr_t)kasan_load_word((char *)object + s->offset));
+	print_slab_info(&r, slab);
+	report_add(&r, "\n");
+	slab_fix(&r, s, "Isolating the slab (its free objects are leaked)");
+	report_emit(&r);
 }
 
 static unsigned int order_objects(unsigned int order, unsigned int size)
 {
 	return min_t(unsigned int, (PAGE_SIZE << order) / size, MAX_OBJS_PER_SLAB);
+}
+
+/* The object at index idx of a slab starting at start. */
+static inline char *slab_object(const struct kmem_cache *s, char *start, unsigned int idx)
+{
+	return start + s->red_left_pad + (size_t)idx * s->size;
+}
+
+/* Links the objects of a new slab: in address order, or (random freelist)
+ * along the cache's shuffled sequence from a random point in it. */
+static void *build_freelist(struct kmem_cache *s, char *start, unsigned int objects)
+{
+	void *head = NULL, *prev = NULL;
+	unsigned int n = s->oo.objects, pos = 0;
+
+	if (s->random_seq && n)
+		pos = (unsigned int)(uslab_random64() % n);
+	for (unsigned int i = 0, k = 0; k < objects; i++) {
+		unsigned int idx = i;
+		void *p;
+
+		if (s->random_seq) {
+			idx = s->random_seq[(pos + i) % n];
+			if (idx >= objects)
+				continue;	/* a fallback-order slab holds fewer */
+		}
+		p = slab_object(s, start, idx);
+		if (prev)
+			set_freepointer(s, prev, p);
+		else
+			head = p;
+		prev = p;
+		k++;
+	}
+	set_freepointer(s, prev, NULL);
+	return head;
 }
 
 static struct slab *allocate_slab(struct kmem_cache *s, gfp_t flags, int node,
@@ -63,7 +132,8 @@ static struct slab *allocate_slab(struct kmem_cache *s, gfp_t flags, int node,
 	struct kmem_cache_order_objects oo = s->oo;
 	struct kmem_cache_node *n;
 	struct slab *slab;
-	char *start, *p;
+	unsigned int objects;
+	char *start;
 
 	slab = pa_alloc_pages(pa, oo.order, node, flags, PAGE_SLAB);
 	if (unlikely(!slab) && oo.order != s->min.order) {
@@ -75,23 +145,31 @@ static struct slab *allocate_slab(struct kmem_cache *s, gfp_t flags, int node,
 	if (unlikely(!slab))
 		return NULL;
 
+	objects = order_objects(oo.order, s->size);
 	slab->slab_cache = s;
-	slab->objects = order_objects(oo.order, s->size);
+	slab->objects = objects;
 	slab->inuse = 0;
 	slab->frozen = 0;
 	start = slab_address(slab);
-	if (s->ctor)
-		for (unsigned int i = 0; i < slab->objects; i++)
-			s->ctor(start + (size_t)i * s->size);
-	p = start;
-	for (unsigned int i = 0; i + 1 < slab->objects; i++, p += s->size)
-		set_freepointer(s, p, p + s->size);
-	set_freepointer(s, p, NULL);
-	slab->freelist = start;
+	if (kmem_cache_debug(s))
+		setup_slab_debug(s, slab, start);
+	for (unsigned int i = 0; i < objects; i++) {
+		char *p = slab_object(s, start, i);
+
+		if (kmem_cache_debug(s))
+			setup_object_debug(s, p);
+		if (s->ctor)
+			s->ctor(p);
+	}
+	slab->freelist = build_freelist(s, start, objects);
+	/* Nothing of a new slab is an object yet. */
+	if (!(s->flags & SLAB_TYPESAFE_BY_RCU))
+		kasan_poison(start, slab_bytes(slab));
+	tool_noaccess(start, slab_bytes(slab));
 
 	n = get_node(s, slab_nid(slab));
 	__atomic_add_fetch(&n->nr_slabs, 1, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&n->total_objects, slab->objects, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&n->total_objects, objects, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&n->nr_pages, 1UL << slab->order, __ATOMIC_RELAXED);
 	return slab;
 }
@@ -105,6 +183,11 @@ static struct slab *new_slab(struct kmem_cache *s, gfp_t flags, int node, struct
 	return slab;
 }
 
+struct slab *new_slab_for(struct kmem_cache *s, gfp_t flags, int node)
+{
+	return new_slab(s, flags, node, NULL);
+}
+
 void discard_slab(struct kmem_cache *s, struct slab *slab)
 {
 	struct kmem_cache_node *n = get_node(s, slab_nid(slab));
@@ -113,6 +196,8 @@ void discard_slab(struct kmem_cache *s, struct slab *slab)
 	__atomic_sub_fetch(&n->nr_slabs, 1, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&n->total_objects, cnt.objects, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&n->nr_pages, 1UL << slab->order, __ATOMIC_RELAXED);
+	kasan_unpoison(slab_address(slab), slab_bytes(slab));
+	tool_access(slab_address(slab), slab_bytes(slab));
 	pa_free_pages(cache_page_allocator(s), slab);
 }
 
@@ -245,14 +330,20 @@ static void deactivate_slab(struct kmem_cache *s, struct slab *slab, void *freel
 	union slab_counters old, new;
 	void *freelist_tail = NULL, *old_freelist, *new_freelist;
 	unsigned int free_delta = 0;
+	union slab_counters now = { .counters = READ_ONCE(slab->counters) };
 
 	if (READ_ONCE(slab->freelist)) {
 		stat(s, c, DEACTIVATE_REMOTE_FREES);
 		tail = DEACTIVATE_TO_TAIL;
 	}
-	for (void *p = freelist; p; p = get_freepointer(s, p)) {
+	for (void *p = freelist, *next; p; p = next) {
+		next = get_freepointer(s, p);
 		freelist_tail = p;
-		free_delta++;
+		if (unlikely(!freeptr_valid(s, slab, next) || ++free_delta > now.objects)) {
+			freelist_corrupt(s, slab, p, next);
+			set_freepointer(s, p, NULL);
+			break;
+		}
 	}
 	do {
 		old_freelist = READ_ONCE(slab->freelist);
@@ -291,7 +382,7 @@ void flush_cpu_slab(struct kmem_cache *s, struct kmem_cache_cpu *c)
 		void *freelist = c->freelist;
 
 		c->freelist = NULL;
-		WRITE_ONCE(c->slab, NULL);
+		set_cpu_slab(c, NULL);
 		stat(s, c, CPUSLAB_FLUSH);
 		deactivate_slab(s, slab, freelist, c);
 	}
@@ -321,7 +412,7 @@ static void *get_partial_node(struct kmem_cache *s, struct kmem_cache_node *n,
 	list_for_each_entry_safe(slab, tmp, &n->partial, slab_list) {
 		if (!object) {
 			object = acquire_slab(s, n, slab, true);
-			WRITE_ONCE(c->slab, slab);
+			set_cpu_slab(c, slab);
 			stat(s, c, ALLOC_FROM_PARTIAL);
 			if (!s->cpu_partial_slabs)
 				break;
@@ -364,7 +455,7 @@ static void *alloc_threadless(struct kmem_cache *s, gfp_t gfpflags, int node)
 	void *object, *next;
 
 	spin_lock(&n->list_lock);
-	if (!list_empty(&n->partial)) {
+	while (!list_empty(&n->partial)) {
 		slab = list_first_entry(&n->partial, struct slab, slab_list);
 		do {
 			object = READ_ONCE(slab->freelist);
@@ -372,7 +463,18 @@ static void *alloc_threadless(struct kmem_cache *s, gfp_t gfpflags, int node)
 			new.counters = old.counters;
 			new.inuse++;
 			next = get_freepointer(s, object);
+			if (unlikely(!freeptr_valid(s, slab, next))) {
+				freelist_corrupt(s, slab, object, next);
+				next = NULL;
+				new.inuse = new.objects;
+				new.frozen = 1;
+			}
 		} while (!slab_update_freelist(s, slab, object, old.counters, next, new.counters));
+		if (unlikely(new.frozen)) {
+			/* Isolated: off the list, all counted used, never taken again. */
+			remove_partial(n, slab);
+			continue;
+		}
 		if (!next)
 			remove_partial(n, slab);
 		spin_unlock(&n->list_lock);
@@ -414,7 +516,7 @@ reread_slab:
 	if (unlikely(!node_match(slab, node))) {
 		freelist = c->freelist;
 		c->freelist = NULL;
-		WRITE_ONCE(c->slab, NULL);
+		set_cpu_slab(c, NULL);
 		stat(s, c, ALLOC_NODE_MISMATCH);
 		deactivate_slab(s, slab, freelist, c);
 		goto new_slab;
@@ -424,7 +526,7 @@ reread_slab:
 		goto load_freelist;
 	freelist = get_freelist(s, slab);
 	if (!freelist) {
-		WRITE_ONCE(c->slab, NULL);
+		set_cpu_slab(c, NULL);
 		stat(s, c, DEACTIVATE_BYPASS);
 		goto new_slab;
 	}
@@ -433,6 +535,12 @@ load_freelist:
 	/* Counted on success only: allocs minus frees is the live count. */
 	stat(s, c, ALLOC_SLOWPATH);
 	c->freelist = get_freepointer(s, freelist);
+	if (unlikely(!freeptr_valid(s, c->slab, c->freelist))) {
+		freelist_corrupt(s, c->slab, freelist, c->freelist);
+		/* The cpu slab stays frozen and is dropped: nobody takes it. */
+		c->freelist = NULL;
+		set_cpu_slab(c, NULL);
+	}
 	return freelist;
 
 new_slab:
@@ -445,7 +553,7 @@ new_slab:
 			unfreeze_partials(s, slab, c);
 			continue;
 		}
-		WRITE_ONCE(c->slab, slab);
+		set_cpu_slab(c, slab);
 		stat(s, c, CPU_PARTIAL_ALLOC);
 		goto reread_slab;
 	}
@@ -462,7 +570,7 @@ new_slab:
 	slab->freelist = NULL;
 	slab->inuse = slab->objects;
 	slab->frozen = 1;
-	WRITE_ONCE(c->slab, slab);
+	set_cpu_slab(c, slab);
 	goto load_freelist;
 }
 
@@ -476,17 +584,51 @@ void *__slab_alloc(struct kmem_cache *s, gfp_t gfpflags, int node, struct kmem_c
 	return ___slab_alloc(s, gfpflags, node, c);
 }
 
-void *slab_alloc_zero(struct kmem_cache *s, void *object)
+void *slab_alloc_zero(struct kmem_cache *s, void *object, size_t orig_size)
 {
-	return memset(object, 0, s->object_size);
+	kasan_slab_alloc(s, object, orig_size);
+	return memset(object, 0, alloc_size(s, orig_size));
 }
 
-void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node)
+static bool want_zero(const struct kmem_cache *s, gfp_t gfpflags)
 {
-	void *object = __slab_alloc(s, gfpflags, node, this_cpu_slab(s));
+	return (gfpflags & __GFP_ZERO) || (s->flags & __SLAB_INIT_ON_ALLOC);
+}
 
-	if (unlikely(gfpflags & __GFP_ZERO) && object)
-		memset(object, 0, s->object_size);
+void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node, size_t orig_size)
+{
+	void *object;
+
+	orig_size = alloc_size(s, orig_size);
+	if (unlikely(kmem_cache_debug(s))) {
+		object = alloc_debug(s, gfpflags, node, orig_size, _RET_IP_);
+		if (object && (gfpflags & __GFP_ZERO))
+			memset(object, 0, orig_size);
+		return object;
+	}
+	object = __slab_alloc(s, gfpflags, node, this_cpu_slab(s));
+	if (unlikely(!object))
+		return NULL;
+	if (want_zero(s, gfpflags))
+		return slab_alloc_zero(s, object, orig_size);
+	kasan_slab_alloc(s, object, orig_size);
+	return object;
+}
+
+void *slab_alloc_checked_slow(struct kmem_cache *s, struct kmem_cache_cpu *c, void *object,
+			      void *next, gfp_t gfpflags, size_t orig_size)
+{
+	if (next && !freeptr_valid(s, c->slab, next)) {
+		freelist_corrupt(s, c->slab, object, next);
+		/* The cpu slab stays frozen and is dropped: nobody takes it. */
+		next = NULL;
+		set_cpu_slab(c, NULL);
+	}
+	c->freelist = next;
+	COUNTER_INC(c->stat[ALLOC_FASTPATH]);
+	if (want_zero(s, gfpflags))
+		return slab_alloc_zero(s, object, orig_size);
+	kasan_slab_alloc(s, object, orig_size);
 	return object;
 }
 
@@ -565,12 +707,13 @@ bool check_object_pointer(struct kmem_cache *s, struct slab *slab, const void *o
 			  const char *caller)
 {
 	union slab_counters cnt = { .counters = READ_ONCE(slab->counters) };
+	size_t off = (uintptr_t)object & (slab_bytes(slab) - 1);
 
-	if (unlikely(!object_start(s, slab, object))) {
+	if (unlikely(off < s->red_left_pad || (off - s->red_left_pad) % s->size)) {
 		slab_bug_bad_pointer(s, object, caller, "pointer is not the start of an object");
 		return false;
 	}
-	if (unlikely(obj_to_index(s, slab, object) >= cnt.objects)) {
+	if (unlikely((off - s->red_left_pad) / s->size >= cnt.objects)) {
 		slab_bug_bad_pointer(s, object, caller, "pointer is outside the objects of its slab");
 		return false;
 	}
@@ -584,15 +727,22 @@ void slab_free_slow(struct kmem_cache *s, struct slab *slab, void *object,
 		slab_bug_wrong_cache(s, slab, object);
 		return;
 	}
+	if (unlikely(kmem_cache_debug(s))) {
+		free_debug(s, slab, object, _RET_IP_);
+		return;
+	}
 	if (unlikely(!check_object_pointer(s, slab, object, "kmem_cache_free")))
 		return;
 	if (!c)
 		c = this_cpu_slab_slow(s);
+	if (c && slab == c->slab && unlikely(object == c->freelist)) {
+		slab_bug_double_free(s, slab, object);
+		return;
+	}
+	if (s->flags & __SLAB_INIT_ON_FREE)
+		memset(object, 0, s->object_size);
+	kasan_slab_free(s, object);
 	if (c && slab == c->slab) {
-		if (unlikely(object == c->freelist)) {
-			slab_bug_double_free(s, slab, object);
-			return;
-		}
 		set_freepointer(s, object, c->freelist);
 		c->freelist = object;
 		COUNTER_INC(c->stat[FREE_FASTPATH]);

@@ -17,7 +17,8 @@
  *   cpu partial  frozen; on some thread's c->partial list, free objects on
  *                slab->freelist.  Only that thread unfreezes it.
  *   partial      not frozen; on its node's partial list (on_partial = 1).
- *   full         not frozen; on no list; freelist empty.
+ *   full         not frozen; on no list (debug caches: on node->full);
+ *                freelist empty.
  * Who may change what:
  *   slab->freelist and slab->counters change together, only through
  *   slab_update_freelist() (double-word cmpxchg, or the slab lock where
@@ -122,6 +123,7 @@ struct slab {
 	uint8_t order;        /* run length is 2^order pages (heads) */
 	uint8_t lock;         /* the slab lock, only without cmpxchg_double */
 	uint8_t on_partial;   /* on node->partial; under node->list_lock */
+	uint8_t on_full;      /* debug caches: on node->full; under list_lock */
 	uint8_t node;         /* NUMA node of the memory */
 	uint8_t dirty;        /* PAGE_FREE: pages may be resident */
 } __attribute__((aligned(CACHE_LINE_SIZE)));
@@ -203,6 +205,7 @@ struct kmem_cache_node {
 	unsigned long nr_slabs;     /* all slabs of the node (atomic) */
 	unsigned long total_objects;/* objects in those slabs (atomic) */
 	unsigned long nr_pages;     /* pages of those slabs (atomic) */
+	struct list_head full;      /* debug caches: full slabs, for validation */
 } __attribute__((aligned(CACHE_LINE_SIZE)));
 
 /*
@@ -214,12 +217,14 @@ struct kmem_cache_node {
 struct kmem_cache_cpu {
 	void *freelist;        /* next object to hand out; owner only */
 	struct slab *slab;     /* the cpu slab, frozen; written WRITE_ONCE */
+	/* ~(bytes of the cpu slab - 1): a hardened freelist's next pointer
+	 * must share these bits with the object it was read from. */
+	uintptr_t slab_mask;
 	/* ALLOC_FASTPATH and FREE_FASTPATH come first: same line as above. */
 	uint64_t stat[USLAB_NR_STATS];
 	struct slab *partial;  /* cpu partial list of frozen slabs */
 	struct kmem_cache *cache;   /* set once the entry is used */
 	unsigned long nr_partial;   /* length of partial, for reports */
-	unsigned long pad;          /* 256 bytes: indexing is a shift */
 };
 
 _Static_assert(sizeof(struct kmem_cache_cpu) == 256, "kmem_cache_cpu must stay 256 bytes");
@@ -244,6 +249,10 @@ struct kmem_cache {
 	unsigned int cpu_partial;   /* objects a thread may hold in cpu partials */
 	unsigned int cpu_partial_slabs; /* the same in slabs */
 	unsigned int nr_nodes;      /* entries in node[] */
+	unsigned int red_left_pad;  /* debug: bytes of red zone before an object */
+	uintptr_t fp_key;           /* hardened freelist: per-cache random key */
+	uintptr_t fp_mix;           /* hardened freelist: ~0 mixes in the address */
+	unsigned int *random_seq;   /* SLAB_RANDOM_FREELIST: shuffled indexes */
 	bool cmpxchg_double;        /* slab_update_freelist: CAS or slab lock */
 	bool dead;                  /* destroyed with objects left; kept alive */
 	bool name_static;           /* name is not ours to kfree */

@@ -1,0 +1,212 @@
+/*
+ * debug_report.c - the text of slab debug reports, in SLUB's form:
+ *
+ *   =============================================================================
+ *   BUG kmalloc-64 (Not tainted): Right Redzone overwritten
+ *   -----------------------------------------------------------------------------
+ *
+ *   INFO: 0x7f..-0x7f.. @offset=1096. First byte 0x12 instead of 0xcc
+ *   INFO: Allocated in conn_open+0x1c age=12 cpu=1 pid=4242
+ *           conn_open+0x1c
+ *           main+0x55
+ *   INFO: Freed in ...
+ *   INFO: Slab 0x7f.. objects=21 used=3 fp=0x7f.. flags=0x0
+ *   INFO: Object 0x7f.. @offset=1032 fp=0x7f..
+ *
+ *   Redzone  00007f..: cc cc cc cc cc cc cc cc                          ........
+ *   Object   00007f..: 6b 6b 6b ...
+ *   ...
+ *   FIX kmalloc-64: Restoring Right Redzone 0x7f..-0x7f..=0xcc
+ *
+ * The state in the BUG line is "Not tainted" until the first bug is found,
+ * then "Tainted: B", as the kernel marks itself after a bad page.  Also
+ * the tracks (U): where they are, how they are filled, how printed.
+ */
+#include <dlfcn.h>
+#include <execinfo.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "debug.h"
+#include "fastpath.h"
+#include "os.h"
+
+static int tainted;
+__thread unsigned long debug_problems;
+
+static const char rule_eq[] =
+	"=============================================================================\n";
+static const char rule_dash[] =
+	"-----------------------------------------------------------------------------\n";
+
+void slab_bug(struct report_buf *r, struct kmem_cache *s, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	report_add(r, "%sBUG %s (%s): %s\n%s\n", rule_eq, s->name,
+		   __atomic_exchange_n(&tainted, 1, __ATOMIC_RELAXED) ? "Tainted: B" : "Not tainted",
+		   what, rule_dash);
+	debug_problems++;
+}
+
+void slab_fix(struct report_buf *r, struct kmem_cache *s, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	report_add(r, "FIX %s: %s\n\n", s->name, what);
+}
+
+void format_address(char *buf, size_t len, uintptr_t addr)
+{
+	Dl_info info;
+
+	if (dladdr((void *)addr, &info) && info.dli_fname) {
+		if (info.dli_sname && info.dli_saddr) {
+			snprintf(buf, len, "%s+0x%lx", info.dli_sname,
+				 (unsigned long)(addr - (uintptr_t)info.dli_saddr));
+			return;
+		}
+		const char *file = strrchr(info.dli_fname, '/');
+
+		snprintf(buf, len, "%s+0x%lx", file ? file + 1 : info.dli_fname,
+			 (unsigned long)(addr - (uintptr_t)info.dli_fbase));
+		return;
+	}
+	snprintf(buf, len, "0x%lx", (unsigned long)addr);
+}
+
+/* ------------------------------------------------------------- tracks */
+
+struct track *get_track(struct kmem_cache *s, void *object, enum track_item alloc)
+{
+	struct track *t = (struct track *)((char *)object + get_info_end(s));
+
+	return t + alloc;
+}
+
+void track_init(void)
+{
+	void *frames[2];
+
+	/* The first backtrace() loads the unwinder (and allocates): do it
+	 * now, not with a list_lock held. */
+	backtrace(frames, 2);
+}
+
+void set_track(struct kmem_cache *s, void *object, enum track_item alloc, uintptr_t addr)
+{
+	struct track *t = get_track(s, object, alloc);
+	void *frames[TRACK_ADDRS_COUNT + 8];
+	int n = backtrace(frames, (int)(sizeof(frames) / sizeof(frames[0]))), first = 0;
+
+	memset(t, 0, sizeof(*t));
+	/* Keep the stack from the caller outwards: uslab's frames are noise. */
+	for (int i = 0; i < n; i++)
+		if ((uintptr_t)frames[i] == addr) {
+			first = i;
+			break;
+		}
+	for (int i = first, k = 0; i < n && k < TRACK_ADDRS_COUNT; i++, k++)
+		t->addrs[k] = (uintptr_t)frames[i];
+	t->addr = addr;
+	t->cpu = sched_getcpu();
+	t->tid = (int)os_gettid();
+	t->when = os_now_ms();
+}
+
+static void print_track(struct report_buf *r, const char *what, const struct track *t)
+{
+	char sym[256];
+
+	if (!t->addr)
+		return;
+	format_address(sym, sizeof(sym), t->addr);
+	report_add(r, "INFO: %s in %s age=%llu cpu=%d pid=%d\n", what, sym,
+		   (unsigned long long)(os_now_ms() - t->when), t->cpu, t->tid);
+	for (int i = 0; i < TRACK_ADDRS_COUNT && t->addrs[i]; i++) {
+		format_address(sym, sizeof(sym), t->addrs[i]);
+		report_add(r, "\t%s\n", sym);
+	}
+}
+
+void print_tracking(struct report_buf *r, struct kmem_cache *s, void *object)
+{
+	if (!(s->flags & SLAB_STORE_USER))
+		return;
+	print_track(r, "Allocated", get_track(s, object, TRACK_ALLOC));
+	print_track(r, "Freed", get_track(s, object, TRACK_FREE));
+}
+
+/* ------------------------------------------------------------ trailer */
+
+void print_slab_info(struct report_buf *r, struct slab *slab)
+{
+	union slab_counters cnt = { .counters = READ_ONCE(slab->counters) };
+
+	report_add(r, "INFO: Slab 0x%p objects=%u used=%u fp=0x%p flags=0x%x\n",
+		   slab_address(slab), cnt.objects, cnt.inuse, READ_ONCE(slab->freelist),
+		   cnt.frozen | (slab->on_partial << 1) | (slab->on_full << 2));
+}
+
+static void print_section(struct report_buf *r, const char *text, const uint8_t *addr,
+			  size_t length)
+{
+	for (size_t off = 0; off < length; off += 16) {
+		size_t n = length - off < 16 ? length - off : 16;
+		char hex[16 * 3 + 1], ascii[17];
+
+		for (size_t i = 0; i < 16; i++) {
+			if (i < n) {
+				snprintf(hex + i * 3, 4, "%02x ", addr[off + i]);
+				ascii[i] = (addr[off + i] >= 0x20 && addr[off + i] < 0x7f) ?
+					   (char)addr[off + i] : '.';
+			} else {
+				memcpy(hex + i * 3, "   ", 4);
+				ascii[i] = 0;
+			}
+		}
+		ascii[n] = 0;
+		report_add(r, "%s%016lx: %s %s\n", text, (unsigned long)(uintptr_t)(addr + off), hex,
+			   ascii);
+	}
+}
+
+#define MAX_DUMP 256
+
+void print_trailer(struct report_buf *r, struct kmem_cache *s, struct slab *slab, uint8_t *p)
+{
+	uint8_t *addr = slab_address(slab);
+	unsigned int off;
+
+	print_tracking(r, s, p);
+	print_slab_info(r, slab);
+	report_add(r, "INFO: Object 0x%p @offset=%lu fp=0x%p\n\n", (void *)p,
+		   (unsigned long)(p - addr), get_freepointer(s, p));
+	if (s->flags & SLAB_RED_ZONE)
+		print_section(r, "Redzone  ", p - s->red_left_pad, s->red_left_pad);
+	else if (p > addr + 16)
+		print_section(r, "Bytes b4 ", p - 16, 16);
+	print_section(r, "Object   ", p, s->object_size < MAX_DUMP ? s->object_size : MAX_DUMP);
+	if (s->object_size > MAX_DUMP)
+		report_add(r, "Object   ... %u more bytes\n", s->object_size - MAX_DUMP);
+	if (s->flags & SLAB_RED_ZONE)
+		print_section(r, "Redzone  ", p + s->object_size, s->inuse - s->object_size);
+	off = get_info_end(s);
+	if (s->flags & SLAB_STORE_USER) {
+		off += 2 * (unsigned int)sizeof(struct track);
+		if (s->flags & SLAB_KMALLOC)
+			off += sizeof(unsigned long);
+	}
+	if (off != s->size - s->red_left_pad)
+		print_section(r, "Padding  ", p + off, s->size - s->red_left_pad - off);
+	report_add(r, "\n");
+}

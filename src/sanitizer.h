@@ -1,0 +1,101 @@
+/*
+ * sanitizer.h - telling the tools people already use which slab memory is
+ * an object and which is not.
+ *
+ * AddressSanitizer (uslab built with -fsanitize=address): free objects,
+ * red zones and the slack past a kmalloc size are poisoned through ASan's
+ * manual-poisoning interface, so ASan stops at the instruction that
+ * touches them.  uslab's own reads and writes of free objects (the free
+ * pointer) go through helpers ASan does not instrument.  In other builds
+ * every hook here is an empty inline: "debug as constants".
+ *
+ * Valgrind memcheck: detected at run time (RUNNING_ON_VALGRIND, from the
+ * header alone); every cache then takes the debug path, which describes
+ * each object to memcheck with client requests.
+ */
+#ifndef USLAB_SANITIZER_H
+#define USLAB_SANITIZER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define USLAB_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define USLAB_ASAN 1
+#endif
+
+#ifdef USLAB_ASAN
+#include <sanitizer/asan_interface.h>
+#define __no_sanitize_address __attribute__((no_sanitize_address, noinline))
+static inline void kasan_poison(const void *p, size_t n)
+{
+	__asan_poison_memory_region(p, n);
+}
+static inline void kasan_unpoison(const void *p, size_t n)
+{
+	__asan_unpoison_memory_region(p, n);
+}
+#define kasan_enabled() 1
+#else
+#define __no_sanitize_address
+static inline void kasan_poison(const void *p, size_t n)
+{
+	(void)p; (void)n;
+}
+static inline void kasan_unpoison(const void *p, size_t n)
+{
+	(void)p; (void)n;
+}
+#define kasan_enabled() 0
+#endif
+
+/* Loads and stores of free-object words that ASan must not check. */
+#ifdef USLAB_ASAN
+void *kasan_load_word(const void *addr);
+void kasan_store_word(void *addr, void *value);
+#else
+static inline void *kasan_load_word(const void *addr)
+{
+	return *(void *const *)addr;
+}
+static inline void kasan_store_word(void *addr, void *value)
+{
+	*(void **)addr = value;
+}
+#endif
+
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define USLAB_VALGRIND 1
+#endif
+#endif
+
+extern bool uslab_on_valgrind;
+
+static inline bool running_on_valgrind(void)
+{
+	return uslab_on_valgrind;
+}
+
+void sanitizer_init(void);
+
+/* memcheck: a block handed out, a block given back, bytes we touch. */
+#ifdef USLAB_VALGRIND
+#define tool_alloc(p, n, zeroed) VALGRIND_MALLOCLIKE_BLOCK(p, n, 0, zeroed)
+#define tool_free(p) VALGRIND_FREELIKE_BLOCK(p, 0)
+#define tool_access(p, n) VALGRIND_MAKE_MEM_DEFINED(p, n)
+#define tool_noaccess(p, n) VALGRIND_MAKE_MEM_NOACCESS(p, n)
+#else
+#define tool_alloc(p, n, zeroed) ((void)(p), (void)(n), (void)(zeroed))
+#define tool_free(p) ((void)(p))
+#define tool_access(p, n) ((void)(p), (void)(n))
+#define tool_noaccess(p, n) ((void)(p), (void)(n))
+#endif
+
+#endif
