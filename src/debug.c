@@ -123,13 +123,17 @@ static bool check_valid_pointer(struct kmem_cache *s, struct slab *slab, void *p
 	return off % s->size == 0 && off / s->size < cnt.objects;
 }
 
-static void object_err(struct kmem_cache *s, struct slab *slab, uint8_t *object, const char *reason)
+/* A bad object: the report, and the fix applied (NULL: none). */
+static void object_err(struct kmem_cache *s, struct slab *slab, uint8_t *object, const char *reason,
+		       const char *fix)
 {
 	struct report_buf r;
 
 	report_init(&r);
 	slab_bug(&r, s, "%s", reason);
 	print_trailer(&r, s, slab, object);
+	if (fix)
+		slab_fix(&r, s, "%s", fix);
 	report_emit(&r);
 }
 
@@ -168,12 +172,12 @@ static bool check_bytes_and_report(struct kmem_cache *s, struct slab *slab, uint
 		end--;
 	report_init(&r);
 	slab_bug(&r, s, "%s overwritten", what);
-	report_add(&r, "INFO: 0x%p-0x%p @offset=%lu. First byte 0x%x instead of 0x%x\n",
+	report_add(&r, "INFO: %p-%p @offset=%lu. First byte 0x%x instead of 0x%x\n",
 		   (void *)fault, (void *)(end - 1),
 		   (unsigned long)(fault - (uint8_t *)slab_address(slab)), fault[0], value);
 	print_trailer(&r, s, slab, object);
 	memset(fault, value, (size_t)(end - fault));
-	slab_fix(&r, s, "Restoring %s 0x%p-0x%p=0x%x", what, (void *)fault, (void *)(end - 1),
+	slab_fix(&r, s, "Restoring %s %p-%p=0x%x", what, (void *)fault, (void *)(end - 1),
 		 value);
 	report_emit(&r);
 	return false;
@@ -226,7 +230,7 @@ static bool check_object(struct kmem_cache *s, struct slab *slab, void *object, 
 		ok &= check_pad_bytes(s, slab, p);
 	}
 	if (val != SLUB_RED_ACTIVE && !check_valid_pointer(s, slab, get_freepointer(s, p))) {
-		object_err(s, slab, p, "Freepointer corrupt");
+		object_err(s, slab, p, "Freepointer corrupt", "Free pointer cleared");
 		set_freepointer(s, p, NULL);
 		ok = false;
 	}
@@ -268,10 +272,9 @@ static bool on_freelist(struct kmem_cache *s, struct slab *slab, void *search, u
 			return true;
 		if (!check_valid_pointer(s, slab, fp)) {
 			if (object) {
-				object_err(s, slab, object, "Freechain corrupt");
+				object_err(s, slab, object, "Freechain corrupt",
+					   "Isolate corrupted freechain");
 				set_freepointer(s, object, NULL);
-				slab_err(s, slab, "Isolate corrupted freechain", "Freechain cut after 0x%p",
-					 object);
 			} else {
 				slab_err(s, slab, "Freelist cleared", "Freepointer corrupt");
 				cnt.inuse = cnt.objects;
@@ -286,7 +289,7 @@ static bool on_freelist(struct kmem_cache *s, struct slab *slab, void *search, u
 
 			if (map_test(free_map, idx)) {
 				/* Seen before: the list loops. */
-				slab_err(s, slab, "Freelist loop cut", "Freelist cycle at 0x%p", fp);
+				slab_err(s, slab, "Freelist loop cut", "Freelist cycle at %p", fp);
 				set_freepointer(s, object, NULL);
 				break;
 			}
@@ -366,7 +369,7 @@ static void isolate_slab(struct kmem_cache *s, struct kmem_cache_node *n, struct
 	cnt.frozen = 1;
 	write_slab(slab, NULL, cnt);
 	report_init(&r);
-	slab_fix(&r, s, "Marking all objects used (slab 0x%p isolated)", slab_address(slab));
+	slab_fix(&r, s, "Marking all objects used (slab %p isolated)", slab_address(slab));
 	report_emit(&r);
 }
 
@@ -383,7 +386,7 @@ static void trace(struct kmem_cache *s, struct slab *slab, void *object, const c
 	if (!(s->flags & SLAB_TRACE))
 		return;
 	report_init(&r);
-	report_add(&r, "TRACE %s %s 0x%p inuse=%u fp=0x%p\n", s->name, what, object, cnt.inuse,
+	report_add(&r, "TRACE %s %s %p inuse=%u fp=%p\n", s->name, what, object, cnt.inuse,
 		   READ_ONCE(slab->freelist));
 	n = backtrace(frames, 12);
 	for (int i = 2; i < n; i++) {
@@ -400,7 +403,7 @@ static void trace(struct kmem_cache *s, struct slab *slab, void *object, const c
 static bool alloc_checks(struct kmem_cache *s, struct slab *slab, void *object, void **next)
 {
 	if ((s->flags & SLAB_CONSISTENCY_CHECKS) && !check_valid_pointer(s, slab, object)) {
-		slab_err(s, slab, NULL, "Freelist Pointer check fails: 0x%p", object);
+		slab_err(s, slab, NULL, "Freelist Pointer check fails: %p", object);
 		return false;
 	}
 	open_slot(s, object);
@@ -409,7 +412,7 @@ static bool alloc_checks(struct kmem_cache *s, struct slab *slab, void *object, 
 		return false;
 	*next = get_freepointer(s, object);
 	if (!check_valid_pointer(s, slab, *next)) {
-		object_err(s, slab, object, "Freepointer corrupt");
+		object_err(s, slab, object, "Freepointer corrupt", NULL);
 		return false;
 	}
 	return true;
@@ -472,7 +475,7 @@ static bool free_checks(struct kmem_cache *s, struct slab *slab, void *object)
 	struct report_buf r;
 
 	if (!check_valid_pointer(s, slab, object)) {
-		slab_err(s, slab, "Object not freed", "Invalid object pointer 0x%p", object);
+		slab_err(s, slab, "Object not freed", "Invalid object pointer %p", object);
 		return false;
 	}
 	open_slot(s, object);
@@ -482,7 +485,7 @@ static bool free_checks(struct kmem_cache *s, struct slab *slab, void *object)
 		report_init(&r);
 		slab_bug(&r, s, "Object already free");
 		print_trailer(&r, s, slab, object);
-		slab_fix(&r, s, "Object 0x%p not freed again; freelist intact", object);
+		slab_fix(&r, s, "Object %p not freed again; freelist intact", object);
 		report_emit(&r);
 		seal_slot(s, object, false, 0);
 		return false;
@@ -490,7 +493,7 @@ static bool free_checks(struct kmem_cache *s, struct slab *slab, void *object)
 	if ((s->flags & (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE)) &&
 	    !check_object(s, slab, object, SLUB_RED_ACTIVE)) {
 		report_init(&r);
-		slab_fix(&r, s, "Object at 0x%p not freed", object);
+		slab_fix(&r, s, "Object at %p not freed", object);
 		report_emit(&r);
 		seal_slot(s, object, true, get_orig_size(s, object));
 		return false;
@@ -657,7 +660,7 @@ void list_remaining_objects(struct kmem_cache *s, struct report_buf *r)
 						more++;
 						continue;
 					}
-					report_add(r, "INFO: Object 0x%p @offset=%lu\n", (void *)p,
+					report_add(r, "INFO: Object %p @offset=%lu\n", (void *)p,
 						   (unsigned long)(p - base));
 					print_tracking(r, s, p);
 				}
@@ -677,15 +680,20 @@ void list_remaining_objects(struct kmem_cache *s, struct report_buf *r)
 
 /* ------------------------------------------------------------ krealloc */
 
-void debug_resize_object(struct kmem_cache *s, void *object, size_t new_size)
+void debug_resize_object(struct kmem_cache *s, void *object, size_t new_size, bool zero)
 {
 	struct slab *slab = virt_to_slab(object);
 	struct kmem_cache_node *n = get_node(s, slab_nid(slab));
+	size_t old_size;
 
 	if (!slub_debug_orig_size(s))
 		return;
 	spin_lock(&n->list_lock);
 	open_slot(s, object);
+	old_size = get_orig_size(s, object);
+	/* Growing into what was red zone: zeros if asked, as new memory. */
+	if (zero && new_size > old_size)
+		memset((uint8_t *)object + old_size, 0, new_size - old_size);
 	if ((s->flags & SLAB_RED_ZONE) && new_size < s->object_size)
 		memset((uint8_t *)object + new_size, SLUB_RED_ACTIVE, s->object_size - new_size);
 	*orig_size_slot(s, object) = new_size;

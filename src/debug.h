@@ -79,7 +79,7 @@ void setup_object_debug(struct kmem_cache *s, void *object);
 /* Lists the objects still allocated in s (destroy of a leaking cache). */
 void list_remaining_objects(struct kmem_cache *s, struct report_buf *r);
 /* Re-red-zones a kmalloc object whose size changed in place (krealloc). */
-void debug_resize_object(struct kmem_cache *s, void *object, size_t new_size);
+void debug_resize_object(struct kmem_cache *s, void *object, size_t new_size, bool zero);
 /* Where the metadata after an object starts: after the free pointer when
  * it is outside the object, else after the right red zone. */
 static inline unsigned int get_info_end(const struct kmem_cache *s)

@@ -102,10 +102,33 @@ void track_init(void)
 	backtrace(frames, 2);
 }
 
+/* The exported calls: a return address inside one of them is uslab's own
+ * frame (builds without tail calls, sanitizers); the owner is its caller. */
+static bool is_uslab_entry(uintptr_t addr)
+{
+	static void *const entries[] = {
+		(void *)kmem_cache_alloc, (void *)kmem_cache_zalloc, (void *)kmem_cache_alloc_node,
+		(void *)kmem_cache_free, (void *)kmem_cache_alloc_bulk, (void *)kmem_cache_free_bulk,
+		(void *)kmalloc, (void *)kmalloc_node, (void *)kzalloc, (void *)kzalloc_node,
+		(void *)kmalloc_array, (void *)kcalloc, (void *)kmalloc_array_node,
+		(void *)kcalloc_node, (void *)krealloc, (void *)krealloc_array, (void *)kfree,
+		(void *)kfree_bulk, (void *)kstrdup, (void *)kstrndup, (void *)kmemdup,
+		(void *)kvmalloc, (void *)kvzalloc, (void *)kvfree,
+	};
+	Dl_info info;
+
+	if (!dladdr((void *)addr, &info) || !info.dli_saddr)
+		return false;
+	for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++)
+		if (info.dli_saddr == entries[i])
+			return true;
+	return false;
+}
+
 void set_track(struct kmem_cache *s, void *object, enum track_item alloc, uintptr_t addr)
 {
 	struct track *t = get_track(s, object, alloc);
-	void *frames[TRACK_ADDRS_COUNT + 8];
+	void *frames[TRACK_ADDRS_COUNT + 12];
 	int n = backtrace(frames, (int)(sizeof(frames) / sizeof(frames[0]))), first = 0;
 
 	memset(t, 0, sizeof(*t));
@@ -115,9 +138,11 @@ void set_track(struct kmem_cache *s, void *object, enum track_item alloc, uintpt
 			first = i;
 			break;
 		}
+	while (first + 1 < n && is_uslab_entry((uintptr_t)frames[first]))
+		first++;
 	for (int i = first, k = 0; i < n && k < TRACK_ADDRS_COUNT; i++, k++)
 		t->addrs[k] = (uintptr_t)frames[i];
-	t->addr = addr;
+	t->addr = t->addrs[0] ? t->addrs[0] : addr;
 	t->cpu = sched_getcpu();
 	t->tid = (int)os_gettid();
 	t->when = os_now_ms();
@@ -152,7 +177,7 @@ void print_slab_info(struct report_buf *r, struct slab *slab)
 {
 	union slab_counters cnt = { .counters = READ_ONCE(slab->counters) };
 
-	report_add(r, "INFO: Slab 0x%p objects=%u used=%u fp=0x%p flags=0x%x\n",
+	report_add(r, "INFO: Slab %p objects=%u used=%u fp=%p flags=0x%x\n",
 		   slab_address(slab), cnt.objects, cnt.inuse, READ_ONCE(slab->freelist),
 		   cnt.frozen | (slab->on_partial << 1) | (slab->on_full << 2));
 }
@@ -189,7 +214,7 @@ void print_trailer(struct report_buf *r, struct kmem_cache *s, struct slab *slab
 
 	print_tracking(r, s, p);
 	print_slab_info(r, slab);
-	report_add(r, "INFO: Object 0x%p @offset=%lu fp=0x%p\n\n", (void *)p,
+	report_add(r, "INFO: Object %p @offset=%lu fp=%p\n\n", (void *)p,
 		   (unsigned long)(p - addr), get_freepointer(s, p));
 	if (s->flags & SLAB_RED_ZONE)
 		print_section(r, "Redzone  ", p - s->red_left_pad, s->red_left_pad);

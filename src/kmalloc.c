@@ -266,12 +266,17 @@ USLAB_API void *krealloc(const void *p, size_t new_size, gfp_t flags)
 		struct kmem_cache *s = slab->slab_cache;
 
 		/* In place; with __GFP_ZERO the tail is zeroed, so growing
-		 * back later reads zeros, as the kernel does. */
+		 * back later reads zeros, as the kernel does.  A debug kmalloc
+		 * cache moves its red zone instead. */
+		if (s && kmem_cache_debug(s)) {
+			debug_resize_object(s, (void *)p, new_size, flags & __GFP_ZERO);
+			return (void *)p;
+		}
+		if (s)
+			kasan_unpoison(p, ks);
 		if (flags & __GFP_ZERO)
 			memset((char *)p + new_size, 0, ks - new_size);
-		if (s && kmem_cache_debug(s))
-			debug_resize_object(s, (void *)p, new_size);
-		else if (s)
+		if (s)
 			kasan_slab_alloc(s, (void *)p, new_size);
 		return (void *)p;
 	}

@@ -75,7 +75,7 @@ static void __cold freelist_corrupt(struct kmem_cache *s, struct slab *slab, voi
 
 	report_init(&r);
 	slab_bug(&r, s, "Freelist pointer corrupt");
-	report_add(&r, "INFO: Object 0x%p @offset=%lu has free pointer 0x%p (stored 0x%lx) outside its slab\n",
+	report_add(&r, "INFO: Object %p @offset=%lu has free pointer %p (stored 0x%lx) outside its slab\n",
 		   object, (unsigned long)((char *)object - (char *)slab_address(slab)), next,
 		   (unsigned long)(uintptr_t)kasan_load_word((char *)object + s->offset));
 	print_slab_info(&r, slab);
