@@ -8,7 +8,7 @@ PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 BUILD_DEPS = gcc make cmake pkg-config libc6-dev
-TEST_DEPS = $(BUILD_DEPS) clang libasan8 libtsan2 libubsan1
+TEST_DEPS = $(BUILD_DEPS) clang libclang-rt-14-dev libasan8 libtsan2 libubsan1 valgrind
 
 .PHONY: all run test bench install deps-build deps-test configure clean
 

@@ -430,8 +430,10 @@ void *alloc_debug(struct kmem_cache *s, gfp_t gfpflags, int node, size_t orig_si
 	if (should_failslab(s))
 		return NULL;
 	spin_lock(&n->list_lock);
+	tool_quiet_begin();
 	for (;;) {
 		if (list_empty(&n->partial)) {
+			tool_quiet_end();
 			spin_unlock(&n->list_lock);
 			slab = new_slab_for(s, gfpflags, node);
 			if (!slab) {
@@ -440,6 +442,7 @@ void *alloc_debug(struct kmem_cache *s, gfp_t gfpflags, int node, size_t orig_si
 			}
 			n = get_node(s, slab_nid(slab));
 			spin_lock(&n->list_lock);
+			tool_quiet_begin();
 			add_partial_debug(n, slab);
 		} else {
 			slab = list_first_entry(&n->partial, struct slab, slab_list);
@@ -458,12 +461,17 @@ void *alloc_debug(struct kmem_cache *s, gfp_t gfpflags, int node, size_t orig_si
 	}
 	if (slub_debug_orig_size(s))
 		*orig_size_slot(s, object) = orig_size;
+	/* A free pointer left inside the object would look like a reference
+	 * to its neighbour (to memcheck's leak scan, to the curious). */
+	if (s->offset < s->inuse)
+		kasan_store_word((char *)object + s->offset, NULL);
 	init_object(s, object, SLUB_RED_ACTIVE, orig_size);
 	if (s->flags & SLAB_STORE_USER)
 		set_track(s, object, TRACK_ALLOC, caller);
 	trace(s, slab, object, "alloc");
 	seal_slot(s, object, true, orig_size);
 	stat(s, NULL, ALLOC_SLOWPATH);
+	tool_quiet_end();
 	spin_unlock(&n->list_lock);
 	return object;
 }
@@ -509,7 +517,9 @@ void free_debug(struct kmem_cache *s, struct slab *slab, void *object, uintptr_t
 	void *prior;
 
 	spin_lock(&n->list_lock);
+	tool_quiet_begin();
 	if (!free_checks(s, slab, object)) {
+		tool_quiet_end();
 		spin_unlock(&n->list_lock);
 		return;
 	}
@@ -536,6 +546,7 @@ void free_debug(struct kmem_cache *s, struct slab *slab, void *object, uintptr_t
 		remove_from_list(n, slab);
 		discard = true;
 	}
+	tool_quiet_end();
 	spin_unlock(&n->list_lock);
 	if (discard) {
 		discard_slab(s, slab);
@@ -605,10 +616,12 @@ USLAB_API int kmem_cache_validate(struct kmem_cache *s)
 		struct slab *slab;
 
 		spin_lock(&n->list_lock);
+		tool_quiet_begin();
 		list_for_each_entry(slab, &n->partial, slab_list)
 			problems += validate_slab(s, slab);
 		list_for_each_entry(slab, &n->full, slab_list)
 			problems += validate_slab(s, slab);
+		tool_quiet_end();
 		spin_unlock(&n->list_lock);
 	}
 	return (int)problems;
@@ -639,6 +652,7 @@ void list_remaining_objects(struct kmem_cache *s, struct report_buf *r)
 		struct list_head *lists[2] = { &n->partial, &n->full };
 
 		spin_lock(&n->list_lock);
+		tool_quiet_begin();
 		for (int l = 0; l < 2; l++) {
 			struct slab *slab;
 
@@ -672,6 +686,7 @@ void list_remaining_objects(struct kmem_cache *s, struct report_buf *r)
 				}
 			}
 		}
+		tool_quiet_end();
 		spin_unlock(&n->list_lock);
 	}
 	if (more)
@@ -689,6 +704,7 @@ void debug_resize_object(struct kmem_cache *s, void *object, size_t new_size, bo
 	if (!slub_debug_orig_size(s))
 		return;
 	spin_lock(&n->list_lock);
+	tool_quiet_begin();
 	open_slot(s, object);
 	old_size = get_orig_size(s, object);
 	/* Growing into what was red zone: zeros if asked, as new memory. */
@@ -698,5 +714,6 @@ void debug_resize_object(struct kmem_cache *s, void *object, size_t new_size, bo
 		memset((uint8_t *)object + new_size, SLUB_RED_ACTIVE, s->object_size - new_size);
 	*orig_size_slot(s, object) = new_size;
 	seal_slot(s, object, true, new_size);
+	tool_quiet_end();
 	spin_unlock(&n->list_lock);
 }

@@ -91,11 +91,17 @@ void sanitizer_init(void);
 #define tool_free(p) VALGRIND_FREELIKE_BLOCK(p, 0)
 #define tool_access(p, n) VALGRIND_MAKE_MEM_DEFINED(p, n)
 #define tool_noaccess(p, n) VALGRIND_MAKE_MEM_NOACCESS(p, n)
+/* uslab's own reads and writes of free objects and metadata: not the
+ * program's errors. */
+#define tool_quiet_begin() VALGRIND_DISABLE_ERROR_REPORTING
+#define tool_quiet_end() VALGRIND_ENABLE_ERROR_REPORTING
 #else
 #define tool_alloc(p, n, zeroed) ((void)(p), (void)(n), (void)(zeroed))
 #define tool_free(p) ((void)(p))
 #define tool_access(p, n) ((void)(p), (void)(n))
 #define tool_noaccess(p, n) ((void)(p), (void)(n))
+#define tool_quiet_begin() ((void)0)
+#define tool_quiet_end() ((void)0)
 #endif
 
 #endif
