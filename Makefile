@@ -2,6 +2,7 @@
 #   make run      build, then the demo and the quick benchmark table
 #   make test     build (normal, TSan, ASan+UBSan) and run the whole suite
 #   make bench    the full first benchmark
+#   make fuzz     the libFuzzer harness for FUZZ_TIME seconds (default 600)
 #   make install  install libuslab.so/.a, uslab.h, uslab.pc, slabinfo (PREFIX=/usr/local)
 BUILD ?= build
 PREFIX ?= /usr/local
@@ -10,7 +11,9 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD_DEPS = gcc make cmake pkg-config libc6-dev
 TEST_DEPS = $(BUILD_DEPS) clang libclang-rt-14-dev libasan8 libtsan2 libubsan1 valgrind
 
-.PHONY: all run test bench install deps-build deps-test configure clean
+FUZZ_TIME ?= 600
+
+.PHONY: all run test bench fuzz install deps-build deps-test configure clean
 
 all: deps-build configure
 	cmake --build $(BUILD) -j$(JOBS)
@@ -33,6 +36,12 @@ test: deps-test configure
 
 bench: all
 	./$(BUILD)/uslab-bench
+
+fuzz: deps-test configure
+	cmake --build $(BUILD) -j$(JOBS) --target fuzz_slab_build
+	mkdir -p $(BUILD)/fuzz-corpus $(BUILD)/fuzz-artifacts
+	cd $(BUILD) && ./fuzz_slab -max_total_time=$(FUZZ_TIME) -timeout=10 -print_final_stats=1 \
+		-artifact_prefix=fuzz-artifacts/ -jobs=$(JOBS) -workers=$(JOBS) fuzz-corpus
 
 install: all
 	cmake --install $(BUILD) --prefix $(PREFIX)

@@ -31,6 +31,7 @@
 #include "debug.h"
 #include "fastpath.h"
 #include "os.h"
+#include "sanitizer.h"
 
 static int tainted;
 __thread unsigned long debug_problems;
@@ -188,12 +189,14 @@ static void print_section(struct report_buf *r, const char *text, const uint8_t 
 	for (size_t off = 0; off < length; off += 16) {
 		size_t n = length - off < 16 ? length - off : 16;
 		char hex[16 * 3 + 1], ascii[17];
+		uint8_t row[16];
 
+		/* Red zones and neighbours may be poisoned (ASan build). */
+		kasan_copy(row, addr + off, n);
 		for (size_t i = 0; i < 16; i++) {
 			if (i < n) {
-				snprintf(hex + i * 3, 4, "%02x ", addr[off + i]);
-				ascii[i] = (addr[off + i] >= 0x20 && addr[off + i] < 0x7f) ?
-					   (char)addr[off + i] : '.';
+				snprintf(hex + i * 3, 4, "%02x ", row[i]);
+				ascii[i] = (row[i] >= 0x20 && row[i] < 0x7f) ? (char)row[i] : '.';
 			} else {
 				memcpy(hex + i * 3, "   ", 4);
 				ascii[i] = 0;

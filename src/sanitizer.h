@@ -58,7 +58,13 @@ static inline void kasan_unpoison(const void *p, size_t n)
 #ifdef USLAB_ASAN
 void *kasan_load_word(const void *addr);
 void kasan_store_word(void *addr, void *value);
+/* Reads bytes for a report, poisoned or not. */
+void kasan_copy(void *dst, const void *src, size_t n);
 #else
+static inline void kasan_copy(void *dst, const void *src, size_t n)
+{
+	__builtin_memcpy(dst, src, n);
+}
 static inline void *kasan_load_word(const void *addr)
 {
 	return *(void *const *)addr;
