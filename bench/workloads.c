@@ -214,6 +214,82 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static double median_of(const double *v, int n)
+{
+	double tmp[16];
+
+	memcpy(tmp, v, sizeof(double) * (size_t)n);
+	qsort(tmp, (size_t)n, sizeof(double), cmp_double);
+	return tmp[n / 2];
+}
+
+/* ------------------------------------------- the cost of each hardening */
+
+struct variant {
+	const char *name;
+	enum uslab_option opt;   /* USLAB_OPT_COUNT: none */
+	const char *debug;       /* USLAB_DEBUG text for the cache, or NULL */
+};
+
+static const struct variant variants[] = {
+	{ "plain (default)", USLAB_OPT_COUNT, NULL },
+	{ "USLAB_FREELIST_HARDENED=1", USLAB_OPT_FREELIST_HARDENED, NULL },
+	{ "USLAB_RANDOM_FREELIST=1", USLAB_OPT_RANDOM_FREELIST, NULL },
+	{ "USLAB_INIT_ON_ALLOC=1", USLAB_OPT_INIT_ON_ALLOC, NULL },
+	{ "USLAB_INIT_ON_FREE=1", USLAB_OPT_INIT_ON_FREE, NULL },
+	{ "USLAB_DEBUG=FZPU (debugging, for scale)", USLAB_OPT_COUNT, "FZPU,bench" },
+};
+#define NR_VARIANTS (sizeof(variants) / sizeof(variants[0]))
+
+static void variant_setup(const struct variant *v, size_t size)
+{
+	if (v->opt != USLAB_OPT_COUNT)
+		uslab_option_set(v->opt, 1);
+	if (v->debug)
+		uslab_debug_config(v->debug);
+	kmem_setup(size);
+	if (v->opt != USLAB_OPT_COUNT)
+		uslab_option_set(v->opt, 0);
+	if (v->debug)
+		uslab_debug_config("");
+}
+
+void bench_hardening(const struct bench_options *opt)
+{
+	enum { MAX_RUNS = 15 };
+	double t[NR_VARIANTS][3][MAX_RUNS];
+	int runs = opt->runs > MAX_RUNS ? MAX_RUNS : opt->runs;
+	size_t size = opt->size;
+	FILE *out = opt->out;
+
+	for (int r = 0; r < runs; r++) {
+		for (size_t v = 0; v < NR_VARIANTS; v++) {
+			long scale = variants[v].debug ? 20 : 1;   /* debug is slow: fewer */
+
+			variant_setup(&variants[v], size);
+			t[v][0][r] = kmem_hot_pair(size, 10000000 / scale);
+			t[v][1][r] = kmem_batch(size, 1000, 5000 / scale);
+			t[v][2][r] = kmem_producer_consumer(size, 2000000 / scale);
+			kmem_teardown();
+		}
+	}
+	fprintf(out, "\n## The cost of each hardening option: kmem_cache, %zu-byte objects, median of %d runs, ns per object (x: time over plain, same run)\n\n",
+		size, runs);
+	fprintf(out, "| option | hot pair | batch 1000 | producer -> consumer |\n|---|---|---|---|\n");
+	for (size_t v = 0; v < NR_VARIANTS; v++) {
+		fprintf(out, "| %s ", variants[v].name);
+		for (int w = 0; w < 3; w++) {
+			double ratio[MAX_RUNS];
+
+			for (int r = 0; r < runs; r++)
+				ratio[r] = t[v][w][r] / t[0][w][r];
+			qsort(ratio, (size_t)runs, sizeof(double), cmp_double);
+			fprintf(out, "| %.1f (%.2fx) ", median_of(t[v][w], runs), ratio[runs / 2]);
+		}
+		fprintf(out, "|\n");
+	}
+}
+
 int bench_run(const struct bench_options *opt)
 {
 	const struct contestant *c[] = { &contestant_kmem_cache, &contestant_kmalloc,
@@ -281,5 +357,7 @@ int bench_run(const struct bench_options *opt)
 	}
 	fprintf(out, "\nspeed-up = glibc malloc time / uslab time in the same run, median over the runs"
 		" (above 1: uslab is faster); cpu mode: %s\n", uslab_cpu_mode());
+	if (!opt->quick)
+		bench_hardening(opt);
 	return 0;
 }

@@ -36,5 +36,7 @@ struct bench_options {
 
 /* Runs the whole table and prints it; returns 0. */
 int bench_run(const struct bench_options *opt);
+/* The same workloads on kmem_cache under each hardening option. */
+void bench_hardening(const struct bench_options *opt);
 
 #endif

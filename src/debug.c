@@ -398,10 +398,36 @@ static void trace(struct kmem_cache *s, struct slab *slab, void *object, const c
 
 /* ------------------------------------------------------------- alloc */
 
+/* The counters of a slab make sense. */
+static bool check_slab(struct kmem_cache *s, struct slab *slab)
+{
+	union slab_counters cnt = read_counters(slab);
+	unsigned int expected = (unsigned int)(slab_bytes(slab) / s->size);
+
+	if (cnt.objects != expected) {
+		slab_err(s, slab, NULL, "Wrong number of objects. Found %u but should be %u",
+			 cnt.objects, expected);
+		return false;
+	}
+	if (cnt.inuse >= cnt.objects) {
+		/* A slab with a free object on its list cannot be all in use. */
+		slab_err(s, slab, NULL, "inuse %u >= max %u with a free object", cnt.inuse,
+			 cnt.objects);
+		return false;
+	}
+	return true;
+}
+
 /* Checks the object at the head of the freelist before it is handed out;
  * *next is its successor.  False: the slab must be isolated. */
 static bool alloc_checks(struct kmem_cache *s, struct slab *slab, void *object, void **next)
 {
+	if ((s->flags & SLAB_CONSISTENCY_CHECKS) && !check_slab(s, slab))
+		return false;
+	if (!object) {
+		slab_err(s, slab, NULL, "Freelist empty on the partial list");
+		return false;
+	}
 	if ((s->flags & SLAB_CONSISTENCY_CHECKS) && !check_valid_pointer(s, slab, object)) {
 		slab_err(s, slab, NULL, "Freelist Pointer check fails: %p", object);
 		return false;

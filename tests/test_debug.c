@@ -344,6 +344,31 @@ TEST(object_counter_corrupted)
 	CHECK_EQ(destroy_counting_reports(s), 0);
 }
 
+TEST(object_counter_corrupted_found_at_alloc_isolates_slab)
+{
+	struct kmem_cache *s = debug_cache("TestSlub_counter_alloc", 128, SLAB_CONSISTENCY_CHECKS);
+	void *p = kmem_cache_alloc(s, GFP_KERNEL), *q;
+	struct slab *slab = virt_to_slab(p);
+	union slab_counters cnt = { .counters = slab->counters };
+	const char *text;
+
+	cnt.inuse = cnt.objects;   /* says full, yet it has free objects */
+	slab->counters = cnt.counters;
+	capture_start();
+	q = kmem_cache_alloc(s, GFP_KERNEL);
+	text = capture_stop();
+	CHECK(q && virt_to_slab(q) != slab);
+	CHECK_BUG(text, "TestSlub_counter_alloc",
+		  LINE("inuse %u >= max %u with a free object", cnt.objects, cnt.objects));
+	CHECK_STR_CONTAINS(text, LINE("FIX TestSlub_counter_alloc: Marking all objects used (slab %p isolated)\n",
+				      slab_address(slab)));
+	CHECK_EQ(kmem_cache_validate(s), 0);
+	kmem_cache_free(s, q);
+	capture_start();
+	kmem_cache_destroy(s);
+	capture_stop();
+}
+
 /* ----------------------------------------------------- bad frees */
 
 __attribute__((noinline)) void *debug_test_alloc_site(struct kmem_cache *s);
