@@ -700,6 +700,75 @@ TEST(plain_caches_keep_the_fast_path)
 	kmem_cache_destroy(dbg);
 }
 
+/* Debug caches serialize on list_lock: threads allocating, and freeing
+ * each other's objects, leave every check clean. */
+struct debug_worker {
+	struct kmem_cache *s;
+	void *mine[64];
+};
+
+static pthread_mutex_t mailbox_lock = PTHREAD_MUTEX_INITIALIZER;
+static void *mailbox[64];
+static int mailbox_full;
+
+/* Hands 64 objects over and takes the last 64 another thread left. */
+static void swap_with_mailbox(void **objs)
+{
+	pthread_mutex_lock(&mailbox_lock);
+	if (mailbox_full) {
+		for (int i = 0; i < 64; i++) {
+			void *t = mailbox[i];
+
+			mailbox[i] = objs[i];
+			objs[i] = t;
+		}
+	} else {
+		memcpy(mailbox, objs, sizeof(mailbox));
+		mailbox_full = 1;
+		memset(objs, 0, 64 * sizeof(void *));
+	}
+	pthread_mutex_unlock(&mailbox_lock);
+}
+
+static void *debug_worker_main(void *arg)
+{
+	struct debug_worker *w = arg;
+	int rounds = TEST_ASAN ? 50 : 200;
+
+	for (int r = 0; r < rounds; r++) {
+		for (int i = 0; i < 64; i++) {
+			w->mine[i] = kmem_cache_alloc(w->s, GFP_KERNEL);
+			memset(w->mine[i], r, 40);
+		}
+		swap_with_mailbox(w->mine);
+		for (int i = 0; i < 64; i++)
+			kmem_cache_free(w->s, w->mine[i]);
+	}
+	return NULL;
+}
+
+TEST(debug_cache_under_threads)
+{
+	struct kmem_cache *s = debug_cache("TestSlub_threads", 40,
+					   SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON |
+					   SLAB_STORE_USER);
+	struct debug_worker w[4];
+	pthread_t th[4];
+
+	for (int i = 0; i < 4; i++) {
+		w[i].s = s;
+		pthread_create(&th[i], NULL, debug_worker_main, &w[i]);
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	for (int i = 0; i < 64; i++)
+		kmem_cache_free(s, mailbox[i]);
+	mailbox_full = 0;
+	CHECK_EQ(live(s), 0);
+	CHECK_EQ(kmem_cache_validate(s), 0);
+	CHECK_EQ(destroy_counting_reports(s), 0);
+}
+
 /* ------------------------------------------------------------ hardening */
 
 TEST(hardened_freelist_is_encoded_and_checked)
