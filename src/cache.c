@@ -269,17 +269,14 @@ static void __cold report_leak(struct kmem_cache *s, unsigned long slabs, void *
 	objects = (long)(st[ALLOC_FASTPATH] + st[ALLOC_SLOWPATH]) -
 		  (long)(st[FREE_FASTPATH] + st[FREE_SLOWPATH]);
 	report_init(&r);
-	report_add(&r, "=============================================================================\n"
-		       "BUG %s (uslab): Objects remaining in %s on __kmem_cache_shutdown()\n"
-		       "-----------------------------------------------------------------------------\n\n",
-		   s->name, s->name);
+	report_bug(&r, s->name, "Objects remaining in %s on __kmem_cache_shutdown()", s->name);
 	report_add(&r, "INFO: %ld objects remaining in %lu slabs\n", objects, slabs);
 	if (kmem_cache_debug(s))
 		list_remaining_objects(s, &r);
 	report_add(&r, "kmem_cache_destroy %s: Slab cache still has objects when called from %p\n",
 		   s->name, caller);
-	report_add(&r, "\nFIX %s: Cache kept (not freed); its remaining objects stay valid\n\n",
-		   s->name);
+	report_add(&r, "\n");
+	report_fix(&r, s->name, "Cache kept (not freed); its remaining objects stay valid");
 	report_emit(&r);
 }
 

@@ -90,6 +90,11 @@ static inline unsigned int get_info_end(const struct kmem_cache *s)
 }
 
 /* ---------------------------------------------------- debug_report.c */
+/* "BUG <name> (<state>): <what>" with its rules, and "FIX <name>: <what>". */
+void report_bug(struct report_buf *r, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void report_fix(struct report_buf *r, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 void slab_bug(struct report_buf *r, struct kmem_cache *s, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void slab_fix(struct report_buf *r, struct kmem_cache *s, const char *fmt, ...)

@@ -19,8 +19,9 @@
  *   FIX kmalloc-64: Restoring Right Redzone 0x7f..-0x7f..=0xcc
  *
  * The state in the BUG line is "Not tainted" until the first bug is found,
- * then "Tainted: B", as the kernel marks itself after a bad page.  Also
- * the tracks (U): where they are, how they are filled, how printed.
+ * then "Tainted: B", as the kernel marks itself after a bad page.  Every
+ * BUG/FIX pair of uslab, debug cache or not, is written here.  Also the
+ * tracks (U): where they are, how they are filled, how printed.
  */
 #include <dlfcn.h>
 #include <execinfo.h>
@@ -41,29 +42,57 @@ static const char rule_eq[] =
 static const char rule_dash[] =
 	"-----------------------------------------------------------------------------\n";
 
-void slab_bug(struct report_buf *r, struct kmem_cache *s, const char *fmt, ...)
+static void vreport_line(struct report_buf *r, const char *head, const char *name,
+			 const char *fmt, va_list ap)
 {
 	char what[256];
+
+	vsnprintf(what, sizeof(what), fmt, ap);
+	if (head)
+		report_add(r, "%sBUG %s (%s): %s\n%s\n", rule_eq, name,
+			   __atomic_exchange_n(&tainted, 1, __ATOMIC_RELAXED) ? "Tainted: B" :
+										"Not tainted",
+			   what, rule_dash);
+	else
+		report_add(r, "FIX %s: %s\n\n", name, what);
+}
+
+void report_bug(struct report_buf *r, const char *name, const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	vreport_line(r, "BUG", name, fmt, ap);
 	va_end(ap);
-	report_add(r, "%sBUG %s (%s): %s\n%s\n", rule_eq, s->name,
-		   __atomic_exchange_n(&tainted, 1, __ATOMIC_RELAXED) ? "Tainted: B" : "Not tainted",
-		   what, rule_dash);
+	debug_problems++;
+}
+
+void report_fix(struct report_buf *r, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport_line(r, NULL, name, fmt, ap);
+	va_end(ap);
+}
+
+void slab_bug(struct report_buf *r, struct kmem_cache *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport_line(r, "BUG", s->name, fmt, ap);
+	va_end(ap);
 	debug_problems++;
 }
 
 void slab_fix(struct report_buf *r, struct kmem_cache *s, const char *fmt, ...)
 {
-	char what[256];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	vreport_line(r, NULL, s->name, fmt, ap);
 	va_end(ap);
-	report_add(r, "FIX %s: %s\n\n", s->name, what);
 }
 
 void format_address(char *buf, size_t len, uintptr_t addr)

@@ -8,19 +8,15 @@
  * a rule, INFO lines, and "FIX <cache>: <what was done>".  In every case
  * nothing is freed and the program goes on.
  */
+#include "debug.h"
 #include "fastpath.h"
 #include "os.h"
 #include "report.h"
 
-static const char rule_eq[] =
-	"=============================================================================\n";
-static const char rule_dash[] =
-	"-----------------------------------------------------------------------------\n";
-
 static void bug_begin(struct report_buf *r, const char *cache, const char *what)
 {
 	report_init(r);
-	report_add(r, "%sBUG %s (uslab): %s\n%s\n", rule_eq, cache, what, rule_dash);
+	report_bug(r, cache, "%s", what);
 }
 
 static void info_slab(struct report_buf *r, struct kmem_cache *s, struct slab *slab,
@@ -44,7 +40,8 @@ void slab_bug_double_free(struct kmem_cache *s, struct slab *slab, const void *o
 	snprintf(what, sizeof(what), "Object already free: %p", object);
 	bug_begin(&r, s->name, what);
 	info_slab(&r, s, slab, object);
-	report_add(&r, "\nFIX %s: Object not freed again; freelist intact\n\n", s->name);
+	report_add(&r, "\n");
+	report_fix(&r, s->name, "Object not freed again; freelist intact");
 	report_emit(&r);
 }
 
@@ -58,7 +55,8 @@ void slab_bug_bad_pointer(struct kmem_cache *s, const void *object, const char *
 	snprintf(line, sizeof(line), "Invalid object pointer %p in %s: %s", object, caller, what);
 	bug_begin(&r, s->name, line);
 	info_slab(&r, s, slab, object);
-	report_add(&r, "\nFIX %s: Object not freed\n\n", s->name);
+	report_add(&r, "\n");
+	report_fix(&r, s->name, "Object not freed");
 	report_emit(&r);
 }
 
@@ -76,7 +74,8 @@ void slab_bug_wrong_cache(struct kmem_cache *s, struct slab *slab, const void *o
 		 owner->name);
 	bug_begin(&r, s->name, line);
 	info_slab(&r, owner, slab, object);
-	report_add(&r, "\nFIX %s: Object not freed\n\n", s->name);
+	report_add(&r, "\n");
+	report_fix(&r, s->name, "Object not freed");
 	report_emit(&r);
 }
 
@@ -87,7 +86,8 @@ void bug_foreign_pointer(const void *object, const char *caller, const char *wha
 
 	snprintf(line, sizeof(line), "Invalid free of %p in %s: %s", object, caller, what);
 	bug_begin(&r, "uslab", line);
-	report_add(&r, "INFO: thread=%d\n\nFIX uslab: Pointer ignored\n\n", (int)os_gettid());
+	report_add(&r, "INFO: thread=%d\n\n", (int)os_gettid());
+	report_fix(&r, "uslab", "Pointer ignored");
 	report_emit(&r);
 }
 

@@ -126,6 +126,39 @@ static inline int capture_count(void)
 	return n;
 }
 
+/* Is there a line "BUG <cache> (<state>): <what>" (what: the whole rest
+ * of the line, or with prefix only its start)? */
+static inline int has_bug_line(const char *text, const char *cache, const char *what, int prefix)
+{
+	char head[128];
+	const char *p = text;
+
+	snprintf(head, sizeof(head), "BUG %s (", cache);
+	while (p && (p = strstr(p, head))) {
+		const char *eol = strchr(p, '\n'), *t = strstr(p, "): ");
+
+		if (t && eol && t < eol && !strncmp(t + 3, what, strlen(what)) &&
+		    (prefix || t + 3 + strlen(what) == eol))
+			return 1;
+		p += strlen(head);
+	}
+	return 0;
+}
+
+#define CHECK_BUG_LINE(text, cache, what, prefix)                                    \
+	do {                                                                         \
+		const char *_t = (text);                                             \
+		if (!has_bug_line(_t, cache, what, prefix)) {                        \
+			fprintf(stderr, "%s:%d: no \"BUG %s (...): %s\" in:\n%s\n",  \
+				__FILE__, __LINE__, cache, what, _t);                \
+			test_failed = 1;                                             \
+			return;                                                      \
+		}                                                                    \
+	} while (0)
+/* The whole BUG line, or a BUG line starting with what. */
+#define CHECK_BUG(text, cache, what) CHECK_BUG_LINE(text, cache, what, 0)
+#define CHECK_BUG_STARTS(text, cache, what) CHECK_BUG_LINE(text, cache, what, 1)
+
 /* Destroys s with reports captured; returns how many there were (0 for a
  * cache whose every object was freed). */
 static inline int destroy_counting_reports(struct kmem_cache *s)

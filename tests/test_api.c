@@ -142,7 +142,7 @@ TEST(leaking_destroy_reports_and_keeps_objects)
 	capture_start();
 	kmem_cache_destroy(s);
 	text = capture_stop();
-	CHECK_STR_CONTAINS(text, "BUG leaky (uslab): Objects remaining in leaky on __kmem_cache_shutdown()");
+	CHECK_BUG(text, "leaky", "Objects remaining in leaky on __kmem_cache_shutdown()");
 	CHECK_STR_CONTAINS(text, "INFO: 3 objects remaining in 1 slabs");
 	CHECK_STR_CONTAINS(text, "kmem_cache_destroy leaky: Slab cache still has objects");
 	CHECK(cache_info(s).destroyed);
@@ -169,7 +169,7 @@ TEST(free_to_the_wrong_cache_is_reported)
 	kmem_cache_free(b, &text);
 	text = capture_stop();
 	CHECK_EQ(capture_count(), 3);
-	CHECK_STR_CONTAINS(text, "BUG cache-b (uslab): Wrong slab cache. cache-b but object is from cache-a");
+	CHECK_BUG(text, "cache-b", "Wrong slab cache. cache-b but object is from cache-a");
 	CHECK_STR_CONTAINS(text, "FIX cache-b: Object not freed");
 	CHECK_STR_CONTAINS(text, "in kmem_cache_free: not an object of any slab cache");
 	CHECK_STR_CONTAINS(text, "in kmem_cache_free: not allocated by uslab");

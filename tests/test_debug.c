@@ -21,34 +21,6 @@ static struct kmem_cache *debug_cache(const char *name, unsigned int size, slab_
 	return kmem_cache_create(name, size, 0, flags | SLAB_NO_MERGE, NULL);
 }
 
-/* Is there a line "BUG <cache> (<state>): <what>"? */
-static int has_bug(const char *text, const char *cache, const char *what)
-{
-	char head[128], tail[256];
-	const char *p = text;
-
-	snprintf(head, sizeof(head), "BUG %s (", cache);
-	snprintf(tail, sizeof(tail), "): %s\n", what);
-	while ((p = strstr(p, head))) {
-		const char *eol = strchr(p, '\n'), *t = strstr(p, tail);
-
-		if (t && eol && t < eol + 1 && t + strlen(tail) - 1 == eol)
-			return 1;
-		p += strlen(head);
-	}
-	return 0;
-}
-
-#define CHECK_BUG(text, cache, what)                                                 \
-	do {                                                                         \
-		if (!has_bug(text, cache, what)) {                                   \
-			fprintf(stderr, "%s:%d: no \"BUG %s (...): %s\" in:\n%s\n",  \
-				__FILE__, __LINE__, cache, what, text);              \
-			test_failed = 1;                                             \
-			return;                                                      \
-		}                                                                    \
-	} while (0)
-
 /* Writes a byte where the test injects a fault.  Under ASan uslab poisons
  * red zones and free objects, and ASan would stop the write itself: the
  * byte is unpoisoned first, so that uslab's own detection is what runs. */
