@@ -75,6 +75,8 @@ typedef unsigned int gfp_t;
  * ------------------------------------------------------------------------ */
 typedef unsigned int slab_flags_t;
 
+#define SLAB_SLUB               0x00000010u /* personality: slub (cpu slab, freelists) */
+#define SLAB_UNIFIED            0x00000020u /* personality: unified (queues, bitmaps) */
 #define SLAB_CONSISTENCY_CHECKS 0x00000100u /* debug F: check on alloc and free */
 #define SLAB_RANDOM_FREELIST    0x00000200u /* new slabs hand out objects in random order */
 #define SLAB_RED_ZONE           0x00000400u /* debug Z: red zones around objects */
@@ -173,6 +175,7 @@ enum uslab_option {
 	USLAB_OPT_RANDOM_FREELIST,    /* USLAB_RANDOM_FREELIST: shuffle new slabs */
 	USLAB_OPT_INIT_ON_ALLOC,      /* USLAB_INIT_ON_ALLOC: zero objects on alloc */
 	USLAB_OPT_INIT_ON_FREE,       /* USLAB_INIT_ON_FREE: zero objects on free */
+	USLAB_OPT_ALLOCATOR,          /* USLAB_ALLOCATOR: 0 slub, 1 unified */
 	USLAB_OPT_COUNT
 };
 USLAB_API long uslab_option_get(enum uslab_option opt);
@@ -196,7 +199,9 @@ USLAB_API const char *uslab_option_name(enum uslab_option opt);
 	X(DEACTIVATE_TO_HEAD) X(DEACTIVATE_TO_TAIL) X(DEACTIVATE_REMOTE_FREES) \
 	X(DEACTIVATE_BYPASS) X(ORDER_FALLBACK) X(CMPXCHG_DOUBLE_CPU_FAIL) \
 	X(CMPXCHG_DOUBLE_FAIL) X(CPU_PARTIAL_ALLOC) X(CPU_PARTIAL_FREE) \
-	X(CPU_PARTIAL_NODE) X(CPU_PARTIAL_DRAIN)
+	X(CPU_PARTIAL_NODE) X(CPU_PARTIAL_DRAIN) X(SHEAF_FLUSH) X(SHEAF_REFILL) \
+	X(SHEAF_ALLOC) X(SHEAF_FREE) X(BARN_GET) X(BARN_GET_FAIL) X(BARN_PUT) \
+	X(BARN_PUT_FAIL)
 
 enum uslab_stat_item {
 #define USLAB_STAT_ENUM(name) USLAB_STAT_##name,
@@ -228,6 +233,11 @@ struct uslab_cache_info {
 	unsigned long cpu_slabs;    /* threads holding a cpu slab of s */
 	unsigned long cpu_partial;  /* slabs on the threads' cpu partial lists */
 	unsigned long pages;        /* 4 KiB pages held in slabs */
+	unsigned long queued_objs;  /* unified: free objects in threads' sheaves */
+	unsigned long barn_sheaves; /* unified: sheaves waiting in the barns */
+	unsigned int queue_limit;   /* unified: sheaf capacity */
+	unsigned int batchcount;    /* unified: objects per refill or flush */
+	const char *allocator;      /* "slub" or "unified" */
 	slab_flags_t flags;
 	bool has_ctor;
 	bool destroyed;             /* destroyed while objects remained */
@@ -281,6 +291,70 @@ USLAB_API long uslab_validate_all(void);
  * times (-1: no limit); interval 0 switches it off.  USLAB_FAILSLAB=
  * "interval[,times]" sets it at start. */
 USLAB_API void uslab_failslab(unsigned long interval, long times);
+
+/* ------------------------------------------------------------------------
+ * Reclaim.  Caches hold memory a program no longer uses (free objects in
+ * partial slabs and per-thread queues, empty slabs, free pages not yet
+ * given back); uslab_reclaim() gives it all back, and asks every
+ * registered shrinker to free what it can.  It also runs once before an
+ * allocation fails (then the allocation is retried), and, if asked for,
+ * when the kernel reports memory pressure (PSI).  Nothing runs on a timer:
+ * a quiescent process does no work.
+ * ------------------------------------------------------------------------ */
+struct shrink_control {
+	unsigned long nr_to_scan;   /* objects the scan should try to free */
+	unsigned long nr_scanned;   /* set by scan_objects, if it likes */
+	gfp_t gfp_mask;
+	int nid;
+};
+#define SHRINK_STOP  (~0UL)
+#define SHRINK_EMPTY (~0UL - 1)
+
+/* A program's own cache that uslab may ask to shrink (the kernel's). */
+struct shrinker {
+	/* Objects that could be freed now (0 or SHRINK_EMPTY: none). */
+	unsigned long (*count_objects)(struct shrinker *, struct shrink_control *sc);
+	/* Frees up to sc->nr_to_scan objects; returns how many (or SHRINK_STOP). */
+	unsigned long (*scan_objects)(struct shrinker *, struct shrink_control *sc);
+	long batch;                 /* objects per scan call (0: all at once) */
+	int seeks;
+	unsigned int flags;
+	void *private_data;
+	/* uslab's own */
+	const char *name;
+	struct shrinker *uslab_next;
+	unsigned long uslab_freed;  /* objects its scans reported freed */
+};
+#define DEFAULT_SEEKS 2
+
+/* Registers a shrinker under a name (kept as given); 0, or -1 with a
+ * report when a callback is missing. */
+USLAB_API int register_shrinker(struct shrinker *shrinker, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+USLAB_API void unregister_shrinker(struct shrinker *shrinker);
+
+struct uslab_reclaim_result {
+	unsigned long objects_flushed;  /* from the caller's per-thread queues */
+	unsigned long slabs_freed;      /* empty slabs given to the page allocator */
+	unsigned long shrinker_objects; /* objects the shrinkers freed */
+	unsigned long bytes_returned;   /* resident bytes given back to the OS */
+};
+/* Reclaims now; fills *res (may be NULL); returns bytes given back.  Other
+ * threads give back their queues at their next allocator slow path. */
+USLAB_API unsigned long uslab_reclaim(struct uslab_reclaim_result *res);
+USLAB_API unsigned long uslab_reclaim_count(void);
+
+/* Starts a thread that waits on the kernel's pressure-stall interface and
+ * reclaims when memory is under pressure.  trigger is a PSI trigger
+ * ("some 150000 1000000": 150 ms stalled in any 1 s) or NULL for that;
+ * path is /proc/pressure/memory, a cgroup's memory.pressure, or NULL for
+ * the former.  USLAB_PRESSURE=1 (or a trigger) starts it at init.
+ * Returns 0, or -1 with a report. */
+USLAB_API int uslab_pressure_watch(const char *path, const char *trigger);
+/* The same on any file descriptor that polls readable or priority when
+ * there is pressure (an eventfd, a pipe: for tests and other sources). */
+USLAB_API int uslab_pressure_watch_fd(int fd);
+USLAB_API void uslab_pressure_stop(void);
 
 /* ------------------------------------------------------------------------
  * Page allocators: objects with methods, stackable.  The root one hands

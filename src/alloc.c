@@ -1,9 +1,68 @@
 /*
- * alloc.c - the exported object-cache calls; each is the inline fast path
- * of fastpath.h behind a function boundary.
+ * alloc.c - the exported object-cache calls (each the inline fast path of
+ * fastpath.h behind a function boundary), and the slow paths every
+ * personality shares: debug caches go to debug.c, the checks of a free
+ * run here, the rest goes to the cache's personality.
  */
+#include <string.h>
+
+#include "debug.h"
 #include "fastpath.h"
 #include "os.h"
+#include "personality.h"
+
+void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node, size_t orig_size)
+{
+	void *object;
+
+	orig_size = alloc_size(s, orig_size);
+	if (unlikely(kmem_cache_debug(s))) {
+		uintptr_t caller = _RET_IP_;
+
+		/* Failing on purpose (A): no report, no reclaim, no retry. */
+		if (should_failslab(s))
+			return NULL;
+		object = alloc_debug(s, gfpflags | __GFP_NOWARN, node, orig_size, caller);
+		if (unlikely(!object)) {
+			/* Once more after reclaim, then NULL (and the report). */
+			reclaim_before_failing();
+			object = alloc_debug(s, gfpflags, node, orig_size, caller);
+		}
+		if (object && (gfpflags & __GFP_ZERO))
+			memset(object, 0, orig_size);
+		return object;
+	}
+	reclaim_check_epoch();
+	object = s->ops->alloc_slow(s, gfpflags | __GFP_NOWARN, node, this_cpu_slab(s));
+	if (unlikely(!object)) {
+		reclaim_before_failing();
+		object = s->ops->alloc_slow(s, gfpflags, node, this_cpu_slab(s));
+		if (!object)
+			return NULL;
+	}
+	if (want_zero(s, gfpflags))
+		return slab_alloc_zero(s, object, orig_size);
+	kasan_slab_alloc(s, object, orig_size);
+	return object;
+}
+
+void slab_free_slow(struct kmem_cache *s, struct slab *slab, void *object,
+		    struct kmem_cache_cpu *c)
+{
+	if (unlikely(slab->slab_cache != s)) {
+		slab_bug_wrong_cache(s, slab, object);
+		return;
+	}
+	if (unlikely(kmem_cache_debug(s))) {
+		free_debug(s, slab, object, _RET_IP_);
+		return;
+	}
+	if (unlikely(!check_object_pointer(s, slab, object, "kmem_cache_free")))
+		return;
+	if (reclaim_check_epoch())
+		c = this_cpu_slab(s);
+	s->ops->free_slow(s, slab, object, c);
+}
 
 USLAB_API void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)
 {

@@ -6,8 +6,9 @@
  * one slab into a detached freelist (looking a few entries back for more
  * of the same slab, as SLUB does) and frees each group at once: onto the
  * cpu freelist when the slab is the cpu slab, else with one cmpxchg.
- * Objects of debug caches, and of caches with a hardened or zeroing
- * freelist, go one by one through the free path that checks them.
+ * Objects of debug caches, of unified caches (which keep no freelists),
+ * and of caches with a hardened or zeroing freelist go one by one through
+ * the free path.
  */
 #include <string.h>
 
@@ -59,7 +60,7 @@ static struct slab *bulk_object_slab(struct kmem_cache *s, void *object, struct 
 		return NULL;
 	}
 	*cs = slab->slab_cache;
-	if (kmem_cache_debug(*cs) || ((*cs)->flags & __SLAB_CHECKED)) {
+	if (kmem_cache_debug(*cs) || ((*cs)->flags & (__SLAB_CHECKED | SLAB_UNIFIED))) {
 		slab_free(*cs, slab, object, true);
 		return NULL;
 	}

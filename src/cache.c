@@ -16,6 +16,7 @@
 #include "options.h"
 #include "os.h"
 #include "page_alloc.h"
+#include "personality.h"
 #include "report.h"
 
 pthread_mutex_t slab_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -105,6 +106,24 @@ static void init_hardening(struct kmem_cache *s)
 	}
 }
 
+/* slub or unified: the flag asked for, else USLAB_ALLOCATOR.  Debug caches
+ * keep slub's freelists, which the debug path walks. */
+static void choose_personality(struct kmem_cache *s)
+{
+	bool unified = s->flags & SLAB_UNIFIED;
+
+	if (!(s->flags & (SLAB_SLUB | SLAB_UNIFIED)))
+		unified = uslab_opt(USLAB_OPT_ALLOCATOR) == 1;
+	s->flags &= ~(SLAB_SLUB | SLAB_UNIFIED);
+	if (unified && !kmem_cache_debug(s)) {
+		s->flags |= SLAB_UNIFIED;
+		s->ops = &unified_personality;
+	} else {
+		s->flags |= SLAB_SLUB;
+		s->ops = &slub_personality;
+	}
+}
+
 /* Fills in s from the arguments; the registry fields are the caller's. */
 static bool init_cache(struct kmem_cache *s, const char *name, unsigned int size,
 		       unsigned int align, slab_flags_t flags, void (*ctor)(void *))
@@ -118,6 +137,7 @@ static bool init_cache(struct kmem_cache *s, const char *name, unsigned int size
 	s->cmpxchg_double = cmpxchg_double_available() &&
 			    !uslab_opt(USLAB_OPT_NO_CMPXCHG_DOUBLE);
 	s->refcount = 1;
+	choose_personality(s);
 	INIT_LIST_HEAD(&s->aliases);
 	for (unsigned int i = 0; i < s->nr_nodes; i++) {
 		struct kmem_cache_node *n = &s->node[i];
@@ -129,6 +149,10 @@ static bool init_cache(struct kmem_cache *s, const char *name, unsigned int size
 		n->nr_slabs = 0;
 		n->total_objects = 0;
 		n->nr_pages = 0;
+		spin_lock_init(&n->barn.lock);
+		INIT_LIST_HEAD(&n->barn.full);
+		INIT_LIST_HEAD(&n->barn.empty);
+		n->barn.nr_full = n->barn.nr_empty = 0;
 	}
 	init_hardening(s);
 	if (!calculate_sizes(s))
@@ -184,6 +208,8 @@ static const char *create_error(const char *name, unsigned int size, unsigned in
 		return "alignment is larger than the largest slab (2 MiB)";
 	if (flags & ~SLAB_FLAGS_PERMITTED)
 		return "unknown flags";
+	if ((flags & SLAB_SLUB) && (flags & SLAB_UNIFIED))
+		return "SLAB_SLUB and SLAB_UNIFIED together";
 	return NULL;
 }
 
@@ -215,6 +241,9 @@ USLAB_API struct kmem_cache *kmem_cache_create(const char *name, unsigned int si
 	flags = kmem_cache_flags(name, flags & ~SLAB_KMALLOC);
 	if (uslab_opt(USLAB_OPT_RANDOM_FREELIST))
 		flags |= SLAB_RANDOM_FREELIST;
+	/* The personality is settled before merging: only like merges. */
+	if (!(flags & (SLAB_SLUB | SLAB_UNIFIED)))
+		flags |= uslab_opt(USLAB_OPT_ALLOCATOR) == 1 ? SLAB_UNIFIED : SLAB_SLUB;
 	copy = kstrdup(name, GFP_KERNEL);
 	if (!copy) {
 		creation_failed(name, flags);
@@ -300,7 +329,7 @@ USLAB_API void kmem_cache_destroy(struct kmem_cache *s)
 		}
 	}
 	flush_all_threads(s);
-	remaining = shrink_node_lists(s, false);
+	remaining = s->ops->shrink(s, false);
 	if (remaining) {
 		s->dead = true;
 		report_leak(s, remaining, __builtin_return_address(0));
@@ -317,9 +346,12 @@ USLAB_API int kmem_cache_shrink(struct kmem_cache *s)
 	if (!s)
 		return 0;
 	c = this_cpu_slab(s);
-	if (c && c->cache == s)
-		flush_cpu_slab(s, c);
-	shrink_node_lists(s, false);
+	if (c && c->cache == s) {
+		thread_list_lock_acquire();
+		s->ops->flush_cpu(s, c);
+		thread_list_lock_release();
+	}
+	s->ops->shrink(s, false);
 	page_alloc_purge(true);
 	return 0;
 }
@@ -374,7 +406,8 @@ void cache_init(void)
 	s->cpu_index = (unsigned int)alloc_cpu_index();
 	s->name_static = true;
 	init_cache(s, "kmem_cache", (unsigned int)bytes, CACHE_LINE_SIZE,
-		   kmem_cache_flags("kmem_cache", SLAB_HWCACHE_ALIGN | SLAB_NO_MERGE | SLAB_PANIC),
+		   kmem_cache_flags("kmem_cache", SLAB_HWCACHE_ALIGN | SLAB_NO_MERGE | SLAB_PANIC |
+				    SLAB_SLUB),
 		   NULL);
 	list_add_tail(&s->list, &slab_caches);
 	kmem_cache_boot = s;
@@ -399,7 +432,7 @@ USLAB_API int uslab_cache_set_debug(struct kmem_cache *s, slab_flags_t debug_fla
 		why = s->dead ? "the cache is destroyed" : "other caches are merged into it";
 	} else {
 		flush_all_threads(s);
-		if (shrink_node_lists(s, false))
+		if (s->ops->shrink(s, false))
 			why = "it still has objects";
 	}
 	if (why) {
@@ -409,10 +442,14 @@ USLAB_API int uslab_cache_set_debug(struct kmem_cache *s, slab_flags_t debug_fla
 	}
 	old_flags = s->flags;
 	s->flags = (s->flags & ~(settable | __OBJECT_POISON)) | debug_flags;
+	if (old_flags & SLAB_UNIFIED)
+		s->flags = (s->flags & ~SLAB_SLUB) | SLAB_UNIFIED;
+	choose_personality(s);
 	free_random_seq(s);
 	init_hardening(s);
 	if (!calculate_sizes(s) || ((s->flags & SLAB_RANDOM_FREELIST) && !init_random_seq(s))) {
 		s->flags = old_flags;
+		choose_personality(s);
 		init_hardening(s);
 		calculate_sizes(s);
 		if (s->flags & SLAB_RANDOM_FREELIST)

@@ -12,6 +12,7 @@
  */
 #include "debug.h"
 #include "options.h"
+#include "personality.h"
 #include "os.h"
 #include "slab.h"
 
@@ -100,22 +101,6 @@ static int calculate_order(unsigned int size)
 	return order <= PAGE_ALLOC_MAX_ORDER ? (int)order : -1;
 }
 
-static void set_cpu_partial(struct kmem_cache *s)
-{
-	unsigned int nr_objects;
-
-	if (s->size >= PAGE_SIZE)
-		nr_objects = 6;
-	else if (s->size >= 1024)
-		nr_objects = 24;
-	else if (s->size >= 256)
-		nr_objects = 52;
-	else
-		nr_objects = 120;
-	s->cpu_partial = nr_objects;
-	s->cpu_partial_slabs = DIV_ROUND_UP(nr_objects * 2, s->oo.objects);
-}
-
 /* Debug metadata beyond the object: see the layout in debug.h. */
 static bool kmalloc_orig_size(const struct kmem_cache *s)
 {
@@ -178,21 +163,15 @@ bool calculate_sizes(struct kmem_cache *s)
 	if (order < 0)
 		return false;
 	s->oo.order = (unsigned int)order;
-	s->oo.objects = min_t(unsigned int, order_objects((unsigned int)order, size),
-			      MAX_OBJS_PER_SLAB);
+	s->oo.objects = s->ops->objects_per_slab(s, (unsigned int)order);
 	s->min.order = get_order(size);
-	s->min.objects = min_t(unsigned int, order_objects(s->min.order, size), MAX_OBJS_PER_SLAB);
+	s->min.objects = s->ops->objects_per_slab(s, s->min.order);
 	if (s->min.order > s->oo.order)
 		s->min = s->oo;
 
 	min_partial = ilog2_long(size) / 2;
 	s->min_partial = min_partial < 5 ? 5 : min_partial > 10 ? 10 : min_partial;
-	set_cpu_partial(s);
-	/* Debug caches take one object at a time: no cpu partial slabs. */
-	if (kmem_cache_debug(s)) {
-		s->cpu_partial = 0;
-		s->cpu_partial_slabs = 0;
-	}
+	s->ops->setup_cache(s);
 	return true;
 }
 

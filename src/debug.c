@@ -453,8 +453,6 @@ void *alloc_debug(struct kmem_cache *s, gfp_t gfpflags, int node, size_t orig_si
 	struct slab *slab;
 	void *object, *next = NULL;
 
-	if (should_failslab(s))
-		return NULL;
 	spin_lock(&n->list_lock);
 	tool_quiet_begin();
 	for (;;) {

@@ -8,11 +8,13 @@
  * request the cpu slab does not satisfy, a debug cache) is one predicted
  * branch away, in slub.c.
  *
- * Two forms of the fast path, chosen by one test of s->flags:
- *  - plain: free pointers stored as they are;
- *  - checked (__SLAB_CHECKED): a hardened freelist (each free pointer
- *    stored XOR a per-cache key and its own address, and checked to stay
- *    inside the cpu slab when read), init_on_alloc / init_on_free.
+ * Three forms of the fast path, chosen by one test of s->flags:
+ *  - slub, plain: free pointers stored as they are;
+ *  - slub, checked (__SLAB_CHECKED): a hardened freelist (each free
+ *    pointer stored XOR a per-cache key and its own address, and checked
+ *    to stay inside the cpu slab when read), init_on_alloc / init_on_free;
+ *  - unified (SLAB_UNIFIED): pop and push the thread's main sheaf, an
+ *    array; nothing is written into the object.
  *
  * this_cpu_slab() is the one accessor of per-thread state: a per-CPU mode
  * (rseq) would change it and nothing else.
@@ -26,7 +28,6 @@
 #include "segment.h"
 #include "slab.h"
 
-extern __thread struct uslab_thread uslab_self __attribute__((tls_model("initial-exec")));
 
 /* Internal flags of the fast path (bits the public flags leave free). */
 #define __SLAB_CHECKED       0x00000002u  /* take the checked fast path */
@@ -123,6 +124,11 @@ static __always_inline void kasan_slab_free(const struct kmem_cache *s, void *ob
 		kasan_poison(object, s->object_size);
 }
 
+static __always_inline bool want_zero(const struct kmem_cache *s, gfp_t gfpflags)
+{
+	return (gfpflags & __GFP_ZERO) || (s->flags & __SLAB_INIT_ON_ALLOC);
+}
+
 void *slab_alloc_zero(struct kmem_cache *s, void *object, size_t orig_size);
 /* The slow paths are reached by tail calls from the exported entry points,
  * so their return address is the caller's: the owner that U records. */
@@ -158,17 +164,37 @@ static __always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfpflag
 
 	if (likely(s->cpu_index < t->nr_cpu_slab)) {
 		struct kmem_cache_cpu *c = &t->cpu_slab[s->cpu_index];
-		void *object = c->freelist;
 
-		if (likely(object && node_match(c->slab, node))) {
-			if (unlikely(s->flags & __SLAB_CHECKED))
+		if (likely(!(s->flags & (__SLAB_CHECKED | SLAB_UNIFIED)))) {
+			void *object = c->freelist;
+
+			if (likely(object && node_match(c->slab, node))) {
+				c->freelist = kasan_load_word((char *)object + s->offset);
+				COUNTER_INC(c->stat[ALLOC_FASTPATH]);
+				if (unlikely(gfpflags & __GFP_ZERO))
+					return slab_alloc_zero(s, object, orig_size);
+				kasan_slab_alloc(s, object, orig_size);
+				return object;
+			}
+		} else if (s->flags & SLAB_UNIFIED) {
+			struct sheaf *main = c->main;
+			unsigned int size = READ_ONCE(main->size);
+
+			if (likely(size && node == NUMA_NO_NODE)) {
+				void *object = main->objects[size - 1];
+
+				WRITE_ONCE(main->size, size - 1);
+				COUNTER_INC(c->stat[ALLOC_FASTPATH]);
+				if (unlikely(want_zero(s, gfpflags)))
+					return slab_alloc_zero(s, object, orig_size);
+				kasan_slab_alloc(s, object, orig_size);
+				return object;
+			}
+		} else {
+			void *object = c->freelist;
+
+			if (likely(object && node_match(c->slab, node)))
 				return slab_alloc_checked(s, c, object, gfpflags, orig_size);
-			c->freelist = kasan_load_word((char *)object + s->offset);
-			COUNTER_INC(c->stat[ALLOC_FASTPATH]);
-			if (unlikely(gfpflags & __GFP_ZERO))
-				return slab_alloc_zero(s, object, orig_size);
-			kasan_slab_alloc(s, object, orig_size);
-			return object;
 		}
 	}
 	return slab_alloc_slow(s, gfpflags, node, orig_size);
@@ -190,19 +216,36 @@ static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, v
 	if (likely(s->cpu_index < t->nr_cpu_slab)) {
 		struct kmem_cache_cpu *c = &t->cpu_slab[s->cpu_index];
 
-		if (likely(slab == c->slab && object != c->freelist &&
-			   (!check_start || object_start(s, slab, object)))) {
-			if (unlikely(s->flags & __SLAB_CHECKED)) {
-				if (s->flags & __SLAB_INIT_ON_FREE)
-					memset(object, 0, s->object_size);
-				set_freepointer(s, object, c->freelist);
-			} else {
-				kasan_store_word((char *)object + s->offset, c->freelist);
+		if (likely(!(s->flags & SLAB_UNIFIED))) {
+			if (likely(slab == c->slab && object != c->freelist &&
+				   (!check_start || object_start(s, slab, object)))) {
+				if (unlikely(s->flags & __SLAB_CHECKED)) {
+					if (s->flags & __SLAB_INIT_ON_FREE)
+						memset(object, 0, s->object_size);
+					set_freepointer(s, object, c->freelist);
+				} else {
+					kasan_store_word((char *)object + s->offset, c->freelist);
+				}
+				kasan_slab_free(s, object);
+				c->freelist = object;
+				COUNTER_INC(c->stat[FREE_FASTPATH]);
+				return;
 			}
-			kasan_slab_free(s, object);
-			c->freelist = object;
-			COUNTER_INC(c->stat[FREE_FASTPATH]);
-			return;
+		} else {
+			struct sheaf *main = c->main;
+			unsigned int size = READ_ONCE(main->size);
+
+			/* objects[-1] is the size word: never equal to an object. */
+			if (likely(size < main->capacity && slab->slab_cache == s &&
+				   main->objects[(int)size - 1] != object &&
+				   !(s->flags & __SLAB_INIT_ON_FREE) &&
+				   (!check_start || object_start(s, slab, object)))) {
+				kasan_slab_free(s, object);
+				main->objects[size] = object;
+				WRITE_ONCE(main->size, size + 1);
+				COUNTER_INC(c->stat[FREE_FASTPATH]);
+				return;
+			}
 		}
 		slab_free_slow(s, slab, object, c);
 		return;

@@ -18,6 +18,7 @@
 #include "page_alloc.h"
 #include "report.h"
 #include "sanitizer.h"
+#include "sheaf.h"
 #include "slab.h"
 
 int uslab_initialised;
@@ -53,6 +54,7 @@ static void do_init(void)
 	page_alloc_init();
 	thread_init();
 	cache_init();
+	sheaf_init();
 	kmalloc_init();
 	if (uslab_opt(USLAB_OPT_STATS))
 		atexit(report_at_exit);

@@ -70,11 +70,13 @@ static void *kmalloc_large(size_t size, gfp_t flags, int node)
 {
 	struct uslab_page_allocator *pa = __atomic_load_n(&current_page_allocator, __ATOMIC_ACQUIRE);
 	unsigned int order = 0;
+	bool retried = false;
 	struct slab *head;
 	void *p;
 
 	while ((PAGE_SIZE << order) < size && order <= PAGE_ALLOC_MAX_ORDER)
 		order++;
+retry:
 	if (order <= PAGE_ALLOC_MAX_ORDER) {
 		head = pa_alloc_pages(pa, order, node, flags, PAGE_LARGE);
 		p = head ? slab_address(head) : NULL;
@@ -84,6 +86,12 @@ static void *kmalloc_large(size_t size, gfp_t flags, int node)
 		/* A fresh mapping: already zero. */
 		head = pa_alloc_huge(pa, size, PAGE_SIZE, node, flags);
 		p = head ? slab_address(head) : NULL;
+	}
+	if (!p && !retried) {
+		/* Once more after reclaim, then NULL. */
+		retried = true;
+		reclaim_before_failing();
+		goto retry;
 	}
 	if (!p) {
 		static struct ratelimit rl;

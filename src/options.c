@@ -38,6 +38,8 @@ static const struct option_desc option_table[USLAB_OPT_COUNT] = {
 		"1: objects are zeroed when allocated" },
 	[USLAB_OPT_INIT_ON_FREE] = { "USLAB_INIT_ON_FREE", 0, 0, 1,
 		"1: objects are zeroed when freed" },
+	[USLAB_OPT_ALLOCATOR] = { "USLAB_ALLOCATOR", 0, 0, 1,
+		"personality of caches without SLAB_SLUB/SLAB_UNIFIED: slub (0) or unified (1)" },
 };
 
 long uslab_options[USLAB_OPT_COUNT];
@@ -47,6 +49,16 @@ static bool parse_value(enum uslab_option o, const char *s, long *out)
 	char *end;
 	long v;
 
+	if (o == USLAB_OPT_ALLOCATOR) {
+		if (!strcasecmp(s, "slub")) {
+			*out = 0;
+			return true;
+		}
+		if (!strcasecmp(s, "unified")) {
+			*out = 1;
+			return true;
+		}
+	}
 	if (o == USLAB_OPT_STATS) {
 		if (!strcasecmp(s, "slabinfo") || !strcasecmp(s, "yes") || !strcasecmp(s, "on")) {
 			*out = USLAB_REPORT_SLABINFO;

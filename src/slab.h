@@ -53,13 +53,14 @@ struct kmem_cache *find_mergeable(unsigned int size, unsigned int align, slab_fl
 			  SLAB_NO_MERGE | SLAB_CONSISTENCY_CHECKS)
 /* Flags that must be equal for two caches to merge. */
 #define SLAB_MERGE_SAME (SLAB_RECLAIM_ACCOUNT | SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | SLAB_ACCOUNT | \
-			 SLAB_RANDOM_FREELIST)
+			 SLAB_RANDOM_FREELIST | SLAB_SLUB | SLAB_UNIFIED)
 #define SLAB_FLAGS_PERMITTED (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | \
 			      SLAB_HWCACHE_ALIGN | SLAB_CACHE_DMA | SLAB_CACHE_DMA32 | \
 			      SLAB_STORE_USER | SLAB_PANIC | SLAB_TYPESAFE_BY_RCU | \
 			      SLAB_TRACE | SLAB_NOLEAKTRACE | SLAB_NO_MERGE | SLAB_FAILSLAB | \
 			      SLAB_ACCOUNT | SLAB_NO_USER_FLAGS | SLAB_RECLAIM_ACCOUNT | \
-			      SLAB_MEM_SPREAD | SLAB_KMALLOC | SLAB_RANDOM_FREELIST)
+			      SLAB_MEM_SPREAD | SLAB_KMALLOC | SLAB_RANDOM_FREELIST | \
+			      SLAB_SLUB | SLAB_UNIFIED)
 
 /* ------------------------------------------------- slub: slow paths */
 void *__slab_alloc(struct kmem_cache *s, gfp_t gfpflags, int node, struct kmem_cache_cpu *c);
@@ -100,6 +101,16 @@ unsigned int obj_to_index(const struct kmem_cache *s, const struct slab *slab, c
 
 /* ------------------------------------------------------------ threads */
 extern pthread_mutex_t thread_list_lock;
+/* thread_list_lock, marking the caller: while it holds the lock its own
+ * array cannot grow (frees it makes go the threadless way). */
+void thread_list_lock_acquire(void);
+void thread_list_lock_release(void);
+struct uslab_thread *current_thread(void);
+/* Flushes t's entries of unified (or slub) caches; thread_list_lock held. */
+void thread_flush_pass(struct uslab_thread *t, bool unified, bool fold);
+/* Empties an entry (pointing the unified sheaves at empty_sheaf). */
+void cpu_entry_reset(struct kmem_cache_cpu *c);
+extern struct sheaf empty_sheaf;
 extern struct list_head thread_list;     /* live threads, under thread_list_lock */
 void thread_init(void);
 /* The caller's entry for s, growing its array; NULL when the thread has
@@ -139,6 +150,22 @@ static inline void stat_add(struct kmem_cache *s, struct kmem_cache_cpu *c,
 	else
 		stat_add_slow(s, c, i, n);
 }
+
+/* ------------------------------------------------------------ reclaim */
+extern unsigned long reclaim_epoch;
+extern __thread struct uslab_thread uslab_self __attribute__((tls_model("initial-exec")));
+/* A reclaim asked every thread to give back what it caches: the calling
+ * thread does so (all caches) if it has not yet; true if it did. */
+bool reclaim_check_epoch_slow(void);
+static inline bool reclaim_check_epoch(void)
+{
+	if (likely(uslab_self.reclaim_epoch == __atomic_load_n(&reclaim_epoch, __ATOMIC_RELAXED)))
+		return false;
+	return reclaim_check_epoch_slow();
+}
+/* Before an allocation gives up: reclaim what can be had without the
+ * cache registry; true if anything was released. */
+bool reclaim_before_failing(void);
 
 /* ------------------------------------------------------------- random */
 /* A per-thread generator seeded from getrandom(): freelist keys and

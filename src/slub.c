@@ -24,6 +24,7 @@
 #include "fastpath.h"
 #include "os.h"
 #include "page_alloc.h"
+#include "personality.h"
 #include "report.h"
 
 /* ------------------------------------------------------ partial lists */
@@ -145,7 +146,7 @@ static struct slab *allocate_slab(struct kmem_cache *s, gfp_t flags, int node,
 	if (unlikely(!slab))
 		return NULL;
 
-	objects = order_objects(oo.order, s->size);
+	objects = s->ops->objects_per_slab(s, oo.order);
 	slab->slab_cache = s;
 	slab->objects = objects;
 	slab->inuse = 0;
@@ -161,10 +162,10 @@ static struct slab *allocate_slab(struct kmem_cache *s, gfp_t flags, int node,
 		if (s->ctor)
 			s->ctor(p);
 	}
-	slab->freelist = build_freelist(s, start, objects);
+	s->ops->init_slab(s, slab, start, objects);
 	/* Nothing of a new slab is an object yet. */
 	if (!(s->flags & SLAB_TYPESAFE_BY_RCU))
-		kasan_poison(start, slab_bytes(slab));
+		kasan_poison(start, (size_t)objects * s->size);
 	tool_noaccess(start, slab_bytes(slab));
 
 	n = get_node(s, slab_nid(slab));
@@ -186,6 +187,17 @@ static struct slab *new_slab(struct kmem_cache *s, gfp_t flags, int node, struct
 struct slab *new_slab_for(struct kmem_cache *s, gfp_t flags, int node)
 {
 	return new_slab(s, flags, node, NULL);
+}
+
+static void slub_init_slab(struct kmem_cache *s, struct slab *slab, void *start,
+			   unsigned int objects)
+{
+	slab->freelist = build_freelist(s, start, objects);
+}
+
+static unsigned int slub_objects_per_slab(const struct kmem_cache *s, unsigned int order)
+{
+	return order_objects(order, s->size);
 }
 
 void discard_slab(struct kmem_cache *s, struct slab *slab)
@@ -590,31 +602,6 @@ void *slab_alloc_zero(struct kmem_cache *s, void *object, size_t orig_size)
 	return memset(object, 0, alloc_size(s, orig_size));
 }
 
-static bool want_zero(const struct kmem_cache *s, gfp_t gfpflags)
-{
-	return (gfpflags & __GFP_ZERO) || (s->flags & __SLAB_INIT_ON_ALLOC);
-}
-
-void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node, size_t orig_size)
-{
-	void *object;
-
-	orig_size = alloc_size(s, orig_size);
-	if (unlikely(kmem_cache_debug(s))) {
-		object = alloc_debug(s, gfpflags, node, orig_size, _RET_IP_);
-		if (object && (gfpflags & __GFP_ZERO))
-			memset(object, 0, orig_size);
-		return object;
-	}
-	object = __slab_alloc(s, gfpflags, node, this_cpu_slab(s));
-	if (unlikely(!object))
-		return NULL;
-	if (want_zero(s, gfpflags))
-		return slab_alloc_zero(s, object, orig_size);
-	kasan_slab_alloc(s, object, orig_size);
-	return object;
-}
-
 void *slab_alloc_checked_slow(struct kmem_cache *s, struct kmem_cache_cpu *c, void *object,
 			      void *next, gfp_t gfpflags, size_t orig_size)
 {
@@ -720,19 +707,11 @@ bool check_object_pointer(struct kmem_cache *s, struct slab *slab, const void *o
 	return true;
 }
 
-void slab_free_slow(struct kmem_cache *s, struct slab *slab, void *object,
-		    struct kmem_cache_cpu *c)
+/* The slub part of a free the fast path could not take: the generic
+ * checks (alloc.c) have passed. */
+static void slub_free_slow(struct kmem_cache *s, struct slab *slab, void *object,
+			   struct kmem_cache_cpu *c)
 {
-	if (unlikely(slab->slab_cache != s)) {
-		slab_bug_wrong_cache(s, slab, object);
-		return;
-	}
-	if (unlikely(kmem_cache_debug(s))) {
-		free_debug(s, slab, object, _RET_IP_);
-		return;
-	}
-	if (unlikely(!check_object_pointer(s, slab, object, "kmem_cache_free")))
-		return;
 	if (!c)
 		c = this_cpu_slab_slow(s);
 	if (c && slab == c->slab && unlikely(object == c->freelist)) {
@@ -781,3 +760,52 @@ unsigned long shrink_node_lists(struct kmem_cache *s, bool keep_min_partial)
 	}
 	return remaining;
 }
+
+/* ------------------------------------------------------- personality */
+
+static void *slub_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node,
+			     struct kmem_cache_cpu *c)
+{
+	return __slab_alloc(s, gfpflags, node, c);
+}
+
+/* cpu partial sizes, from the object size (SLUB's set_cpu_partial). */
+static void slub_setup_cache(struct kmem_cache *s)
+{
+	unsigned int nr_objects;
+
+	if (s->size >= PAGE_SIZE)
+		nr_objects = 6;
+	else if (s->size >= 1024)
+		nr_objects = 24;
+	else if (s->size >= 256)
+		nr_objects = 52;
+	else
+		nr_objects = 120;
+	/* Debug caches take one object at a time: no cpu partial slabs. */
+	if (kmem_cache_debug(s))
+		nr_objects = 0;
+	s->cpu_partial = nr_objects;
+	s->cpu_partial_slabs = nr_objects ? DIV_ROUND_UP(nr_objects * 2, s->oo.objects) : 0;
+}
+
+static void slub_cpu_info(struct kmem_cache *s, struct kmem_cache_cpu *c,
+			  struct uslab_cache_info *info)
+{
+	(void)s;
+	if (READ_ONCE(c->slab))
+		info->cpu_slabs++;
+	info->cpu_partial += READ_ONCE(c->nr_partial);
+}
+
+const struct personality slub_personality = {
+	.name = "slub",
+	.objects_per_slab = slub_objects_per_slab,
+	.setup_cache = slub_setup_cache,
+	.init_slab = slub_init_slab,
+	.alloc_slow = slub_alloc_slow,
+	.free_slow = slub_free_slow,
+	.flush_cpu = flush_cpu_slab,
+	.shrink = shrink_node_lists,
+	.cpu_info = slub_cpu_info,
+};

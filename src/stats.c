@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "fastpath.h"
+#include "personality.h"
 
 static const char *const stat_names[USLAB_NR_STATS] = {
 #define STAT_NAME(name) #name,
@@ -87,6 +88,9 @@ void cache_info_locked(struct kmem_cache *s, struct uslab_cache_info *info)
 	info->flags = s->flags;
 	info->has_ctor = s->ctor != NULL;
 	info->destroyed = s->dead;
+	info->allocator = s->ops->name;
+	info->queue_limit = s->queue_limit;
+	info->batchcount = s->batchcount;
 	for (unsigned int i = 0; i < s->nr_nodes; i++) {
 		struct kmem_cache_node *n = get_node(s, (int)i);
 
@@ -94,6 +98,7 @@ void cache_info_locked(struct kmem_cache *s, struct uslab_cache_info *info)
 		info->total_objs += __atomic_load_n(&n->total_objects, __ATOMIC_RELAXED);
 		info->nr_partial += READ_ONCE(n->nr_partial);
 		info->pages += __atomic_load_n(&n->nr_pages, __ATOMIC_RELAXED);
+		info->barn_sheaves += READ_ONCE(n->barn.nr_full) + READ_ONCE(n->barn.nr_empty);
 	}
 
 	pthread_mutex_lock(&thread_list_lock);
@@ -104,9 +109,8 @@ void cache_info_locked(struct kmem_cache *s, struct uslab_cache_info *info)
 		if (s->cpu_index >= t->nr_cpu_slab)
 			continue;
 		c = &t->cpu_slab[s->cpu_index];
-		if (READ_ONCE(c->slab))
-			info->cpu_slabs++;
-		info->cpu_partial += READ_ONCE(c->nr_partial);
+		if (READ_ONCE(c->cache) == s)
+			s->ops->cpu_info(s, c, info);
 	}
 	pthread_mutex_unlock(&thread_list_lock);
 

@@ -20,6 +20,7 @@
 
 #include "fastpath.h"
 #include "page_alloc.h"
+#include "personality.h"
 #include "report.h"
 
 __thread struct uslab_thread uslab_self __attribute__((tls_model("initial-exec")));
@@ -28,10 +29,53 @@ pthread_mutex_t thread_list_lock = PTHREAD_MUTEX_INITIALIZER;
 struct list_head thread_list = LIST_HEAD_INIT(thread_list);
 static pthread_key_t thread_key;
 
+struct uslab_thread *current_thread(void)
+{
+	return &uslab_self;
+}
+
+void thread_list_lock_acquire(void)
+{
+	pthread_mutex_lock(&thread_list_lock);
+	uslab_self.in_thread_list_lock = 1;
+}
+
+void thread_list_lock_release(void)
+{
+	uslab_self.in_thread_list_lock = 0;
+	pthread_mutex_unlock(&thread_list_lock);
+}
+
+void cpu_entry_reset(struct kmem_cache_cpu *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->main = &empty_sheaf;
+	c->spare = &empty_sheaf;
+}
+
 static void free_cpu_array(struct slab *run)
 {
 	if (run)
 		pa_free_pages(root_page_allocator, run);
+}
+
+/*
+ * Flushes the entries of t (thread_list_lock held): unified caches in one
+ * pass, slub caches in another, in that order, because the sheaves the
+ * first pass frees go back to the (slub) sheaf caches through t's own
+ * entries.  With fold, the counters go to the caches' totals.
+ */
+void thread_flush_pass(struct uslab_thread *t, bool unified, bool fold)
+{
+	for (unsigned int i = 0; i < t->nr_cpu_slab; i++) {
+		struct kmem_cache_cpu *c = &t->cpu_slab[i];
+
+		if (!c->cache || !(c->cache->flags & SLAB_UNIFIED) != !unified)
+			continue;
+		c->cache->ops->flush_cpu(c->cache, c);
+		if (fold)
+			cache_stats_fold(c->cache, c);
+	}
 }
 
 /* pthread key destructor: flush every cache's cpu slab of this thread. */
@@ -40,22 +84,19 @@ static void thread_exit(void *arg)
 	struct uslab_thread *t = arg;
 	struct slab *run;
 
-	pthread_mutex_lock(&thread_list_lock);
-	for (unsigned int i = 0; i < t->nr_cpu_slab; i++) {
-		struct kmem_cache_cpu *c = &t->cpu_slab[i];
-
-		if (!c->cache)
-			continue;
-		flush_cpu_slab(c->cache, c);
-		cache_stats_fold(c->cache, c);
-	}
+	thread_list_lock_acquire();
+	thread_flush_pass(t, true, false);
+	thread_flush_pass(t, false, false);
+	for (unsigned int i = 0; i < t->nr_cpu_slab; i++)
+		if (t->cpu_slab[i].cache)
+			cache_stats_fold(t->cpu_slab[i].cache, &t->cpu_slab[i]);
 	list_del(&t->list);
 	run = t->cpu_slab_pages;
 	t->cpu_slab = NULL;
 	t->cpu_slab_pages = NULL;
 	t->nr_cpu_slab = 0;
 	t->state = THREAD_DEAD;
-	pthread_mutex_unlock(&thread_list_lock);
+	thread_list_lock_release();
 	free_cpu_array(run);
 }
 
@@ -68,7 +109,7 @@ struct kmem_cache_cpu *this_cpu_slab_slow(struct kmem_cache *s)
 
 	if (s->cpu_index < t->nr_cpu_slab)
 		return &t->cpu_slab[s->cpu_index];
-	if (t->state == THREAD_DEAD)
+	if (t->state == THREAD_DEAD || t->in_thread_list_lock)
 		return NULL;
 	if (need < 2 * t->nr_cpu_slab)
 		need = 2 * t->nr_cpu_slab;
@@ -82,20 +123,22 @@ struct kmem_cache_cpu *this_cpu_slab_slow(struct kmem_cache *s)
 		return NULL;
 	array = slab_address(run);
 
-	pthread_mutex_lock(&thread_list_lock);
+	thread_list_lock_acquire();
 	if (t->nr_cpu_slab)
 		memcpy(array, t->cpu_slab, t->nr_cpu_slab * sizeof(*array));
-	memset(array + t->nr_cpu_slab, 0, (nr - t->nr_cpu_slab) * sizeof(*array));
+	for (unsigned int i = t->nr_cpu_slab; i < nr; i++)
+		cpu_entry_reset(&array[i]);
 	old_run = t->cpu_slab_pages;
 	t->cpu_slab = array;
 	t->cpu_slab_pages = run;
 	t->nr_cpu_slab = nr;
 	if (t->state == THREAD_NEW) {
 		t->state = THREAD_LIVE;
+		t->reclaim_epoch = __atomic_load_n(&reclaim_epoch, __ATOMIC_RELAXED);
 		list_add(&t->list, &thread_list);
 		pthread_setspecific(thread_key, t);
 	}
-	pthread_mutex_unlock(&thread_list_lock);
+	thread_list_lock_release();
 	free_cpu_array(old_run);
 	return &t->cpu_slab[s->cpu_index];
 }
@@ -104,7 +147,7 @@ void flush_all_threads(struct kmem_cache *s)
 {
 	struct uslab_thread *t;
 
-	pthread_mutex_lock(&thread_list_lock);
+	thread_list_lock_acquire();
 	list_for_each_entry(t, &thread_list, list) {
 		struct kmem_cache_cpu *c;
 
@@ -112,12 +155,12 @@ void flush_all_threads(struct kmem_cache *s)
 			continue;
 		c = &t->cpu_slab[s->cpu_index];
 		if (c->cache == s) {
-			flush_cpu_slab(s, c);
+			s->ops->flush_cpu(s, c);
 			cache_stats_fold(s, c);
 		}
-		memset(c, 0, sizeof(*c));
+		cpu_entry_reset(c);
 	}
-	pthread_mutex_unlock(&thread_list_lock);
+	thread_list_lock_release();
 }
 
 USLAB_API void uslab_thread_flush(void)
@@ -125,14 +168,10 @@ USLAB_API void uslab_thread_flush(void)
 	struct uslab_thread *t = &uslab_self;
 
 	uslab_ensure_init();
-	pthread_mutex_lock(&thread_list_lock);
-	for (unsigned int i = 0; i < t->nr_cpu_slab; i++) {
-		struct kmem_cache_cpu *c = &t->cpu_slab[i];
-
-		if (c->cache)
-			flush_cpu_slab(c->cache, c);
-	}
-	pthread_mutex_unlock(&thread_list_lock);
+	thread_list_lock_acquire();
+	thread_flush_pass(t, true, false);
+	thread_flush_pass(t, false, false);
+	thread_list_lock_release();
 }
 
 USLAB_API const char *uslab_cpu_mode(void)

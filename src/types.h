@@ -40,6 +40,8 @@
 #include "list.h"
 #include "lock.h"
 
+struct personality;
+
 /* ---------------------------------------------------------------- sizes */
 
 #define PAGE_SHIFT      12
@@ -90,8 +92,12 @@ enum page_kind {
 struct slab {
 	union {
 		struct {
-			/* First free object not on any cpu freelist. */
-			void *freelist;
+			union {
+				/* slub: first free object not on any cpu freelist. */
+				void *freelist;
+				/* unified, up to 64 objects: bit i set = object i free. */
+				uint64_t bitmap;
+			};
 			union {
 				unsigned long counters;
 				struct {
@@ -196,6 +202,34 @@ struct kmem_cache_order_objects {
 };
 
 /*
+ * struct sheaf - an array of free objects (the unified personality's
+ * queue, the kernel's sheaf): alloc pops objects[--size], free pushes
+ * objects[size++].  A thread owns its main and spare sheaves; others sit
+ * in a node's barn, under the barn lock.
+ */
+struct sheaf {
+	struct list_head barn_list;   /* in a barn: under barn.lock */
+	union {
+		struct {
+			unsigned int size;     /* objects held */
+			unsigned int capacity; /* room for; 0 only in empty_sheaf */
+		};
+		void *head_word;  /* objects[-1]: readable, never an object */
+	};
+	void *objects[];
+};
+
+/* A node's store of whole sheaves, exchanged under one lock. */
+struct barn {
+	spinlock_t lock;
+	struct list_head full;      /* sheaves at capacity */
+	struct list_head empty;     /* sheaves with no object */
+	unsigned int nr_full, nr_empty;
+};
+
+#define MAX_BARN_SHEAVES 10
+
+/*
  * struct kmem_cache_node - per NUMA node state of a cache.
  */
 struct kmem_cache_node {
@@ -206,6 +240,7 @@ struct kmem_cache_node {
 	unsigned long total_objects;/* objects in those slabs (atomic) */
 	unsigned long nr_pages;     /* pages of those slabs (atomic) */
 	struct list_head full;      /* debug caches: full slabs, for validation */
+	struct barn barn;           /* unified caches */
 } __attribute__((aligned(CACHE_LINE_SIZE)));
 
 /*
@@ -215,19 +250,24 @@ struct kmem_cache_node {
  * thread_list_lock, while the owner cannot be using that cache.
  */
 struct kmem_cache_cpu {
-	void *freelist;        /* next object to hand out; owner only */
-	struct slab *slab;     /* the cpu slab, frozen; written WRITE_ONCE */
+	void *freelist;        /* slub: next object to hand out; owner only */
+	struct slab *slab;     /* slub: the cpu slab, frozen; written WRITE_ONCE */
+	struct sheaf *main;    /* unified: the sheaf alloc and free use */
 	/* ~(bytes of the cpu slab - 1): a hardened freelist's next pointer
 	 * must share these bits with the object it was read from. */
 	uintptr_t slab_mask;
 	/* ALLOC_FASTPATH and FREE_FASTPATH come first: same line as above. */
 	uint64_t stat[USLAB_NR_STATS];
-	struct slab *partial;  /* cpu partial list of frozen slabs */
+	struct slab *partial;  /* slub: cpu partial list of frozen slabs */
+	struct sheaf *spare;   /* unified: the second sheaf */
 	struct kmem_cache *cache;   /* set once the entry is used */
 	unsigned long nr_partial;   /* length of partial, for reports */
+	unsigned long pad[64 - 8 - USLAB_NR_STATS];   /* 512 bytes: a shift */
 };
 
-_Static_assert(sizeof(struct kmem_cache_cpu) == 256, "kmem_cache_cpu must stay 256 bytes");
+_Static_assert(sizeof(struct kmem_cache_cpu) == 512, "kmem_cache_cpu must stay 512 bytes");
+_Static_assert(__builtin_offsetof(struct kmem_cache_cpu, stat) + 2 * 8 <= CACHE_LINE_SIZE,
+	       "fast path fields must share the first line");
 
 /*
  * struct kmem_cache - one object cache.  The first line is read by the
@@ -253,6 +293,9 @@ struct kmem_cache {
 	uintptr_t fp_key;           /* hardened freelist: per-cache random key */
 	uintptr_t fp_mix;           /* hardened freelist: ~0 mixes in the address */
 	unsigned int *random_seq;   /* SLAB_RANDOM_FREELIST: shuffled indexes */
+	const struct personality *ops; /* how objects move: slub or unified */
+	unsigned int queue_limit;   /* unified: capacity of new sheaves */
+	unsigned int batchcount;    /* unified: objects per refill / flush */
 	bool cmpxchg_double;        /* slab_update_freelist: CAS or slab lock */
 	bool dead;                  /* destroyed with objects left; kept alive */
 	bool name_static;           /* name is not ours to kfree */
@@ -298,6 +341,8 @@ struct uslab_thread {
 	unsigned int nr_cpu_slab;
 	uint8_t state;                    /* enum thread_state */
 	uint8_t cpu_slab_order;           /* pages of cpu_slab: 2^order */
+	uint8_t in_thread_list_lock;      /* holding it: no array growth */
+	unsigned long reclaim_epoch;      /* last reclaim this thread drained for */
 	struct list_head list;            /* thread_list */
 	struct slab *cpu_slab_pages;      /* the run holding cpu_slab */
 };

@@ -12,8 +12,10 @@
 
 TEST(modes_nth_and_after)
 {
+	unsigned long reclaims = uslab_reclaim_count();
 	struct uslab_page_allocator *fi = uslab_fault_inject_create(NULL, USLAB_FAULT_NTH, 3);
-	struct kmem_cache *s = kmem_cache_create("fi-modes", 256, 0, SLAB_NO_MERGE, NULL);
+	/* Counting page requests: slub takes one slab at a time. */
+	struct kmem_cache *s = kmem_cache_create("fi-modes", 256, 0, SLAB_NO_MERGE | SLAB_SLUB, NULL);
 	unsigned int per = cache_info(s).objs_per_slab;
 
 	CHECK_EQ(cache_info(s).order, 0);   /* no smaller order to fall back to */
@@ -31,12 +33,13 @@ TEST(modes_nth_and_after)
 			got[k] += p != NULL;
 		}
 	}
-	/* Only the third request failed: one allocation got NULL, the next
-	 * made the third slab. */
+	/* Only the third request failed: the allocation reclaimed, asked
+	 * again, and got its slab; nobody saw NULL. */
 	CHECK_EQ(got[0] + got[1], 2 * per);
-	CHECK_EQ(got[2], per - 1);
+	CHECK_EQ(got[2], per);
 	CHECK_EQ(uslab_fault_inject_failures(fi), 1);
 	CHECK_EQ(got[3] + got[4] + got[5], 3 * per);
+	CHECK_EQ(uslab_reclaim_count(), reclaims + 1);
 	/* From now on every request fails: the slab in use runs out and then
 	 * allocation returns NULL. */
 	uslab_fault_inject_arm(fi, USLAB_FAULT_AFTER, 0);
@@ -68,7 +71,7 @@ TEST(alloc_returns_null_and_cache_recovers)
 	CHECK_STR_CONTAINS(text, "SLUB: Unable to allocate memory on node -1");
 	CHECK_STR_CONTAINS(text, "cache: fi-recover, object size: 128, buffer size: 128");
 	CHECK_EQ(LIVE(s), 0);
-	CHECK_EQ(pages_in_use(), pages);
+	CHECK(pages_in_use() <= pages);   /* reclaim may even have freed some */
 	/* __GFP_NOWARN: no report. */
 	capture_start();
 	CHECK(kmem_cache_alloc(s, GFP_KERNEL | __GFP_NOWARN) == NULL);
@@ -87,7 +90,7 @@ TEST(alloc_returns_null_and_cache_recovers)
 TEST(order_fallback_when_the_preferred_order_fails)
 {
 	struct uslab_page_allocator *fi = uslab_fault_inject_create(NULL, USLAB_FAULT_NTH, 1);
-	struct kmem_cache *s = kmem_cache_create("fi-fallback", 1024, 0, SLAB_NO_MERGE, NULL);
+	struct kmem_cache *s = kmem_cache_create("fi-fallback", 1024, 0, SLAB_NO_MERGE | SLAB_SLUB, NULL);
 	struct uslab_cache_info ci = cache_info(s);
 	void *p;
 
@@ -116,7 +119,7 @@ TEST(bulk_is_all_or_nothing)
 	CHECK_EQ(kmem_cache_alloc_bulk(s, GFP_KERNEL | __GFP_NOWARN, 1000, p), 0);
 	CHECK_EQ(LIVE(s), 0);
 	kmem_cache_shrink(s);
-	CHECK_EQ(pages_in_use(), pages);
+	CHECK(pages_in_use() <= pages);
 	uslab_fault_inject_arm(fi, USLAB_FAULT_OFF, 0);
 	CHECK_EQ(kmem_cache_alloc_bulk(s, GFP_KERNEL, 1000, p), 1000);
 	kmem_cache_free_bulk(s, 1000, p);

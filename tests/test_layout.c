@@ -109,7 +109,7 @@ TEST(order_options)
 	struct kmem_cache *s;
 
 	CHECK_EQ(uslab_option_set(USLAB_OPT_MIN_ORDER, 2), 0);
-	s = kmem_cache_create("order-min", 64, 0, SLAB_NO_MERGE, NULL);
+	s = kmem_cache_create("order-min", 64, 0, SLAB_NO_MERGE | SLAB_SLUB, NULL);
 	CHECK_EQ(cache_info(s).order, 2);
 	CHECK_EQ(cache_info(s).objs_per_slab, 256);
 	kmem_cache_destroy(s);
@@ -137,13 +137,19 @@ TEST(order_options)
 TEST(waste_at_most_one_eighth)
 {
 	for (unsigned int size = 8; size <= 65536; size += size / 16 + 8) {
-		struct kmem_cache *s = kmem_cache_create("waste", size, 0, SLAB_NO_MERGE, NULL);
-		struct uslab_cache_info ci = cache_info(s);
-		unsigned long slab = 4096UL << ci.order;
+		struct kmem_cache *s = kmem_cache_create("waste", size, 0, SLAB_NO_MERGE | SLAB_SLUB, NULL);
+		struct kmem_cache *u = kmem_cache_create("waste-u", size, 0, SLAB_NO_MERGE | SLAB_UNIFIED, NULL);
+		struct uslab_cache_info ci = cache_info(s), cu = cache_info(u);
+		unsigned long slab = 4096UL << ci.order, uslab = 4096UL << cu.order;
+		unsigned long words = cu.objs_per_slab > 64 ? (cu.objs_per_slab + 63) / 64 : 0;
 
 		CHECK(slab % ci.size <= slab / 8);
 		CHECK_EQ(ci.objs_per_slab, slab / ci.size);
+		/* Unified: a bitmap of more than one word takes room at the end. */
+		CHECK(cu.objs_per_slab * cu.size + words * 8 <= uslab);
+		CHECK(uslab - cu.objs_per_slab * cu.size <= uslab / 8);
 		kmem_cache_destroy(s);
+		kmem_cache_destroy(u);
 	}
 }
 

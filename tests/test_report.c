@@ -86,7 +86,7 @@ static void ctor(void *p)
 
 TEST(slubinfo_form)
 {
-	struct kmem_cache *s = kmem_cache_create("radix_tree_node", 560, 0, SLAB_PANIC, ctor);
+	struct kmem_cache *s = kmem_cache_create("radix_tree_node", 560, 0, SLAB_PANIC | SLAB_SLUB, ctor);
 	void *p = kmem_cache_alloc(s, GFP_KERNEL);
 	char *text = report_text(USLAB_REPORT_SLUBINFO);
 	const char *line;

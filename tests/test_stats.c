@@ -9,7 +9,8 @@
 
 static struct kmem_cache *fresh(const char *name)
 {
-	struct kmem_cache *s = kmem_cache_create(name, 256, 0, SLAB_NO_MERGE, NULL);
+	/* SLUB's own counters: a slub cache whatever USLAB_ALLOCATOR says. */
+	struct kmem_cache *s = kmem_cache_create(name, 256, 0, SLAB_NO_MERGE | SLAB_SLUB, NULL);
 
 	uslab_cache_stat_clear(s);
 	return s;

@@ -160,15 +160,11 @@ static void run_stress(struct kmem_cache *s)
 	test_failed |= sent != received || bad || sent != (unsigned long)NTHREADS * ROUNDS;
 }
 
-/* The kmalloc caches keep up to min_partial empty slabs each: shrink them
- * so that page counts compare. */
+/* Caches keep up to min_partial empty slabs each, and queued objects:
+ * reclaim all of it so that page counts compare. */
 static void shrink_kmalloc_caches(void)
 {
-	for (size_t size = 8; size <= 8192; size <<= 1)
-		kmem_cache_shrink(uslab_kmalloc_cache(size));
-	kmem_cache_shrink(uslab_kmalloc_cache(96));
-	kmem_cache_shrink(uslab_kmalloc_cache(192));
-	uslab_page_purge();
+	uslab_reclaim(NULL);
 }
 
 TEST(cross_thread_handoff_and_destroy_returns_everything)
