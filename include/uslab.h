@@ -293,6 +293,28 @@ USLAB_API long uslab_validate_all(void);
 USLAB_API void uslab_failslab(unsigned long interval, long times);
 
 /* ------------------------------------------------------------------------
+ * Runtime tunables: every cache's attributes, by name, as the kernel's
+ * /sys/kernel/slab/<cache>/ (object_size, slab_size, objs_per_slab, order,
+ * objects, partial, cpu_slabs, aliases, align, ctor, allocator, min_partial,
+ * cpu_partial, queue_limit, batchcount, sanity_checks, red_zone, poison,
+ * store_user, ...).  Errors: -ENOENT no such attribute, -EACCES read-only,
+ * -EINVAL bad value or not for this personality, -EBUSY a debug toggle on
+ * a cache with objects; each with a report.
+ * ------------------------------------------------------------------------ */
+/* The i-th attribute name, NULL past the last. */
+USLAB_API const char *uslab_cache_attr_name(unsigned int i);
+/* 1 writable, 0 read-only, -ENOENT unknown. */
+USLAB_API int uslab_cache_attr_writable(const char *attr);
+/* Writes "value\n" into buf; returns its length or -errno. */
+USLAB_API int uslab_cache_attr_read(struct kmem_cache *s, const char *attr, char *buf, size_t len);
+USLAB_API int uslab_cache_attr_write(struct kmem_cache *s, const char *attr, const char *value);
+/* A cache by name or alias. */
+USLAB_API struct kmem_cache *uslab_cache_find(const char *name);
+/* "cache:attr=value,attr=value;cache:..." - now for caches that exist,
+ * at creation for the others (USLAB_TUNE sets it at start).  0 or -EINVAL. */
+USLAB_API int uslab_tune(const char *spec);
+
+/* ------------------------------------------------------------------------
  * Reclaim.  Caches hold memory a program no longer uses (free objects in
  * partial slabs and per-thread queues, empty slabs, free pages not yet
  * given back); uslab_reclaim() gives it all back, and asks every
@@ -346,7 +368,8 @@ USLAB_API unsigned long uslab_reclaim_count(void);
 
 /* Starts a thread that waits on the kernel's pressure-stall interface and
  * reclaims when memory is under pressure.  trigger is a PSI trigger
- * ("some 150000 1000000": 150 ms stalled in any 1 s) or NULL for that;
+ * ("some 150000 2000000": 150 ms stalled in any 2 s; windows must be
+ * whole multiples of 2 s without CAP_SYS_RESOURCE) or NULL for that;
  * path is /proc/pressure/memory, a cgroup's memory.pressure, or NULL for
  * the former.  USLAB_PRESSURE=1 (or a trigger) starts it at init.
  * Returns 0, or -1 with a report. */
@@ -355,6 +378,8 @@ USLAB_API int uslab_pressure_watch(const char *path, const char *trigger);
  * there is pressure (an eventfd, a pipe: for tests and other sources). */
 USLAB_API int uslab_pressure_watch_fd(int fd);
 USLAB_API void uslab_pressure_stop(void);
+/* Pressure events the watcher has acted on. */
+USLAB_API unsigned long uslab_pressure_events(void);
 
 /* ------------------------------------------------------------------------
  * Page allocators: objects with methods, stackable.  The root one hands

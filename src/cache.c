@@ -77,6 +77,7 @@ static bool init_random_seq(struct kmem_cache *s)
 		seq[j] = t;
 	}
 	s->random_seq = seq;
+	s->random_seq_len = n;
 	return true;
 }
 
@@ -85,6 +86,7 @@ static void free_random_seq(struct kmem_cache *s)
 	if (s->random_seq)
 		pa_free_pages(root_page_allocator, virt_to_slab(s->random_seq));
 	s->random_seq = NULL;
+	s->random_seq_len = 0;
 }
 
 /* Hardening and zeroing options: which fast path the cache takes. */
@@ -264,6 +266,7 @@ USLAB_API struct kmem_cache *kmem_cache_create(const char *name, unsigned int si
 			if (ALIGN(size, (unsigned int)sizeof(void *)) > s->inuse)
 				s->inuse = ALIGN(size, (unsigned int)sizeof(void *));
 			pthread_mutex_unlock(&slab_mutex);
+			tune_apply(s, name);
 			return s;
 		}
 		s = NULL;
@@ -274,7 +277,9 @@ USLAB_API struct kmem_cache *kmem_cache_create(const char *name, unsigned int si
 	if (!s) {
 		kfree(copy);
 		creation_failed(name, flags);
+		return NULL;
 	}
+	tune_apply(s, name);
 	return s;
 }
 

@@ -56,6 +56,8 @@ static void do_init(void)
 	cache_init();
 	sheaf_init();
 	kmalloc_init();
+	tunables_init();
+	pressure_init();
 	if (uslab_opt(USLAB_OPT_STATS))
 		atexit(report_at_exit);
 	__atomic_store_n(&uslab_initialised, 1, __ATOMIC_RELEASE);

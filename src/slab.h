@@ -40,6 +40,11 @@ static inline struct uslab_page_allocator *cache_page_allocator(struct kmem_cach
 	return pa ? pa : __atomic_load_n(&current_page_allocator, __ATOMIC_ACQUIRE);
 }
 
+/* USLAB_TUNE / uslab_tune() rules for a cache of this name. */
+void tune_apply(struct kmem_cache *s, const char *name);
+void tunables_init(void);
+void pressure_init(void);
+
 /* -------------------------------------------------------------- layout */
 unsigned int calculate_alignment(slab_flags_t flags, unsigned int align, unsigned int size);
 /* Fills size, offset, inuse, oo, min, min_partial, cpu_partial; false if

@@ -101,15 +101,17 @@ static inline char *slab_object(const struct kmem_cache *s, char *start, unsigne
 static void *build_freelist(struct kmem_cache *s, char *start, unsigned int objects)
 {
 	void *head = NULL, *prev = NULL;
-	unsigned int n = s->oo.objects, pos = 0;
+	unsigned int n = s->random_seq_len, pos = 0;
+	/* Slabs of an order raised since (tunable) go in address order. */
+	bool shuffled = s->random_seq && objects <= n;
 
-	if (s->random_seq && n)
+	if (shuffled)
 		pos = (unsigned int)(uslab_random64() % n);
 	for (unsigned int i = 0, k = 0; k < objects; i++) {
 		unsigned int idx = i;
 		void *p;
 
-		if (s->random_seq) {
+		if (shuffled) {
 			idx = s->random_seq[(pos + i) % n];
 			if (idx >= objects)
 				continue;	/* a fallback-order slab holds fewer */
@@ -130,7 +132,7 @@ static struct slab *allocate_slab(struct kmem_cache *s, gfp_t flags, int node,
 				  struct kmem_cache_cpu *c)
 {
 	struct uslab_page_allocator *pa = cache_page_allocator(s);
-	struct kmem_cache_order_objects oo = s->oo;
+	struct kmem_cache_order_objects oo = { READ_ONCE(s->oo.order), 0 };
 	struct kmem_cache_node *n;
 	struct slab *slab;
 	unsigned int objects;
@@ -291,7 +293,7 @@ static void unfreeze_partials(struct kmem_cache *s, struct slab *list, struct km
 			new.frozen = 0;
 		} while (!slab_update_freelist(s, slab, freelist, old.counters, freelist,
 					       new.counters));
-		if (!new.inuse && n->nr_partial >= s->min_partial) {
+		if (!new.inuse && n->nr_partial >= READ_ONCE(s->min_partial)) {
 			slab->next = discard;
 			discard = slab;
 			stat(s, c, DEACTIVATE_EMPTY);
@@ -314,7 +316,7 @@ static void put_cpu_partial(struct kmem_cache *s, struct kmem_cache_cpu *c, stru
 	unsigned int slabs = 0;
 
 	if (oldslab) {
-		if (drain && oldslab->slabs >= s->cpu_partial_slabs) {
+		if (drain && oldslab->slabs >= READ_ONCE(s->cpu_partial_slabs)) {
 			unfreeze_partials(s, oldslab, c);
 			stat(s, c, CPU_PARTIAL_DRAIN);
 			oldslab = NULL;
@@ -372,7 +374,7 @@ static void deactivate_slab(struct kmem_cache *s, struct slab *slab, void *freel
 	} while (!slab_update_freelist(s, slab, old_freelist, old.counters, new_freelist,
 				       new.counters));
 
-	if (!new.inuse && READ_ONCE(n->nr_partial) >= s->min_partial) {
+	if (!new.inuse && READ_ONCE(n->nr_partial) >= READ_ONCE(s->min_partial)) {
 		stat(s, c, DEACTIVATE_EMPTY);
 		discard_slab(s, slab);
 		stat(s, c, FREE_SLAB);
@@ -426,13 +428,13 @@ static void *get_partial_node(struct kmem_cache *s, struct kmem_cache_node *n,
 			object = acquire_slab(s, n, slab, true);
 			set_cpu_slab(c, slab);
 			stat(s, c, ALLOC_FROM_PARTIAL);
-			if (!s->cpu_partial_slabs)
+			if (!READ_ONCE(s->cpu_partial_slabs))
 				break;
 		} else {
 			acquire_slab(s, n, slab, false);
 			put_cpu_partial(s, c, slab, false);
 			stat(s, c, CPU_PARTIAL_NODE);
-			if (++partial_slabs > s->cpu_partial_slabs / 2)
+			if (++partial_slabs > READ_ONCE(s->cpu_partial_slabs) / 2)
 				break;
 		}
 	}
@@ -645,7 +647,7 @@ void __slab_free(struct kmem_cache *s, struct slab *slab, void *head, void *tail
 		was_frozen = new.frozen;
 		new.inuse -= cnt;
 		if ((!new.inuse || !prior) && !was_frozen) {
-			if (c && s->cpu_partial_slabs && !prior) {
+			if (c && READ_ONCE(s->cpu_partial_slabs) && !prior) {
 				/* Full slab: this thread takes it as cpu partial. */
 				new.frozen = 1;
 			} else {
@@ -671,7 +673,7 @@ void __slab_free(struct kmem_cache *s, struct slab *slab, void *head, void *tail
 		spin_unlock(&n->list_lock);
 		return;
 	}
-	if (unlikely(!new.inuse && n->nr_partial >= s->min_partial))
+	if (unlikely(!new.inuse && n->nr_partial >= READ_ONCE(s->min_partial)))
 		goto slab_empty;
 	if (!prior) {
 		add_partial(n, slab, DEACTIVATE_TO_TAIL);
@@ -748,7 +750,7 @@ unsigned long shrink_node_lists(struct kmem_cache *s, bool keep_min_partial)
 
 			if (cnt.inuse)
 				continue;
-			if (keep_min_partial && n->nr_partial <= s->min_partial)
+			if (keep_min_partial && n->nr_partial <= READ_ONCE(s->min_partial))
 				break;
 			remove_partial(n, slab);
 			slab->next = discard;

@@ -293,6 +293,7 @@ struct kmem_cache {
 	uintptr_t fp_key;           /* hardened freelist: per-cache random key */
 	uintptr_t fp_mix;           /* hardened freelist: ~0 mixes in the address */
 	unsigned int *random_seq;   /* SLAB_RANDOM_FREELIST: shuffled indexes */
+	unsigned int random_seq_len;   /* entries of random_seq */
 	const struct personality *ops; /* how objects move: slub or unified */
 	unsigned int queue_limit;   /* unified: capacity of new sheaves */
 	unsigned int batchcount;    /* unified: objects per refill / flush */

@@ -189,7 +189,7 @@ static void flush_objects(struct kmem_cache *s, void **objects, unsigned int nr)
 		WRITE_ONCE(slab->counters, cnt.counters);
 		if (!slab->on_partial)
 			add_partial_unified(n, slab, true);   /* it was full */
-		if (!cnt.inuse && n->nr_partial > s->min_partial) {
+		if (!cnt.inuse && n->nr_partial > READ_ONCE(s->min_partial)) {
 			remove_partial_unified(n, slab);
 			slab->next = discard;
 			discard = slab;
@@ -289,13 +289,13 @@ static void *unified_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node,
 			if (main == &empty_sheaf) {
 				main = barn_get_empty(local_barn(s));
 				if (!main)
-					main = sheaf_alloc(s, s->queue_limit);
+					main = sheaf_alloc(s, READ_ONCE(s->queue_limit));
 				if (!main)
 					return alloc_single(s, gfpflags, node, c);
 				WRITE_ONCE(c->main, main);
 			}
 			got = refill(s, NUMA_NO_NODE, main->objects,
-				     min_t(unsigned int, s->batchcount, main->capacity));
+				     min_t(unsigned int, READ_ONCE(s->batchcount), main->capacity));
 			if (!got) {
 				slab_out_of_memory(s, gfpflags, node);
 				return NULL;
@@ -320,7 +320,7 @@ static bool make_room(struct kmem_cache *s, struct kmem_cache_cpu *c)
 	if (main == &empty_sheaf) {
 		main = barn_get_empty(local_barn(s));
 		if (!main)
-			main = sheaf_alloc(s, s->queue_limit);
+			main = sheaf_alloc(s, READ_ONCE(s->queue_limit));
 		if (!main)
 			return false;
 		WRITE_ONCE(c->main, main);
@@ -332,7 +332,7 @@ static bool make_room(struct kmem_cache *s, struct kmem_cache_cpu *c)
 		return true;
 	}
 	if (spare == &empty_sheaf) {
-		empty = sheaf_alloc(s, s->queue_limit);
+		empty = sheaf_alloc(s, READ_ONCE(s->queue_limit));
 		if (empty) {
 			WRITE_ONCE(c->spare, main);
 			WRITE_ONCE(c->main, empty);
@@ -343,14 +343,14 @@ static bool make_room(struct kmem_cache *s, struct kmem_cache_cpu *c)
 		stat(s, c, BARN_PUT);
 		empty = barn_get_empty(local_barn(s));
 		if (!empty)
-			empty = sheaf_alloc(s, s->queue_limit);
+			empty = sheaf_alloc(s, READ_ONCE(s->queue_limit));
 		WRITE_ONCE(c->main, empty ? empty : &empty_sheaf);
 		if (empty)
 			return true;
 		return make_room(s, c);
 	}
 	stat(s, c, BARN_PUT_FAIL);
-	flush_sheaf(s, c, main, s->batchcount ? s->batchcount : 1);
+	flush_sheaf(s, c, main, READ_ONCE(s->batchcount) ? READ_ONCE(s->batchcount) : 1);
 	return main->size < main->capacity;
 }
 
@@ -421,7 +421,7 @@ static unsigned long unified_shrink(struct kmem_cache *s, bool keep_min_partial)
 		list_for_each_entry_safe(slab, tmp, &n->partial, slab_list) {
 			if (read_counters(slab).inuse)
 				continue;
-			if (keep_min_partial && n->nr_partial <= s->min_partial)
+			if (keep_min_partial && n->nr_partial <= READ_ONCE(s->min_partial))
 				break;
 			remove_partial_unified(n, slab);
 			slab->next = discard;
