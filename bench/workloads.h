@@ -38,5 +38,8 @@ struct bench_options {
 int bench_run(const struct bench_options *opt);
 /* The same workloads on kmem_cache under each hardening option. */
 void bench_hardening(const struct bench_options *opt);
+/* slub against unified: hot pair, batch, producer -> consumer, cache-cold
+ * free, hackbench-like message passing. */
+void bench_personalities(const struct bench_options *opt);
 
 #endif

@@ -114,11 +114,12 @@ static void op_create(struct input *in)
 		SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER,
 		SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE,
 		SLAB_CONSISTENCY_CHECKS | SLAB_POISON,
+		SLAB_UNIFIED, SLAB_UNIFIED | SLAB_HWCACHE_ALIGN | SLAB_NO_MERGE,
 	};
 	int c = (int)(next(in) % MAX_CACHES);
 	unsigned int size = 1 + next16(in) % 3000;
 	unsigned int align = aligns[next(in) % 5];
-	slab_flags_t flags = choices[next(in) % 8];
+	slab_flags_t flags = choices[next(in) % (sizeof(choices) / sizeof(choices[0]))];
 	bool with_ctor = next(in) & 1;
 	char name[32];
 

@@ -134,7 +134,7 @@ void track_init(void)
 
 /* The exported calls: a return address inside one of them is uslab's own
  * frame (builds without tail calls, sanitizers); the owner is its caller. */
-static bool is_uslab_entry(uintptr_t addr)
+static bool is_uslab_entry_lookup(uintptr_t addr)
 {
 	static void *const entries[] = {
 		(void *)kmem_cache_alloc, (void *)kmem_cache_zalloc, (void *)kmem_cache_alloc_node,
@@ -153,6 +153,23 @@ static bool is_uslab_entry(uintptr_t addr)
 		if (info.dli_saddr == entries[i])
 			return true;
 	return false;
+}
+
+/* dladdr() scans symbol tables: remember the answer per return address
+ * (a few distinct ones).  Entries are addr << 2 | 1 (entry) or | 2 (not). */
+static uintptr_t entry_cache[256];
+
+static bool is_uslab_entry(uintptr_t addr)
+{
+	uintptr_t *slot = &entry_cache[(addr >> 2) % 256];
+	uintptr_t v = __atomic_load_n(slot, __ATOMIC_RELAXED);
+	bool entry;
+
+	if ((v >> 2) == addr && (v & 3))
+		return (v & 3) == 1;
+	entry = is_uslab_entry_lookup(addr);
+	__atomic_store_n(slot, addr << 2 | (entry ? 1 : 2), __ATOMIC_RELAXED);
+	return entry;
 }
 
 void set_track(struct kmem_cache *s, void *object, enum track_item alloc, uintptr_t addr)

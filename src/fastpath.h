@@ -217,11 +217,12 @@ static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, v
 		struct kmem_cache_cpu *c = &t->cpu_slab[s->cpu_index];
 
 		if (likely(!(s->flags & SLAB_UNIFIED))) {
+			/* Zeroing on free is a call: the slow path makes it, so
+			 * that this path stays a leaf. */
 			if (likely(slab == c->slab && object != c->freelist &&
+				   !(s->flags & __SLAB_INIT_ON_FREE) &&
 				   (!check_start || object_start(s, slab, object)))) {
 				if (unlikely(s->flags & __SLAB_CHECKED)) {
-					if (s->flags & __SLAB_INIT_ON_FREE)
-						memset(object, 0, s->object_size);
 					set_freepointer(s, object, c->freelist);
 				} else {
 					kasan_store_word((char *)object + s->offset, c->freelist);

@@ -119,11 +119,14 @@ static void report_cache(FILE *out, enum uslab_report_format format, struct kmem
 		fprintf(out, " object_size=%u size=%u align=%u order=%u objs_per_slab=%u"
 			" active_objs=%lu total_objs=%lu slabs=%lu partial=%lu cpu_slabs=%lu"
 			" cpu_partial=%lu pages=%lu aliases=%u min_partial=%lu"
-			" cpu_partial_slabs=%u ctor=%d destroyed=%d flags=%s",
+			" cpu_partial_slabs=%u ctor=%d destroyed=%d flags=%s allocator=%s"
+			" queued_objs=%lu barn_sheaves=%lu queue_limit=%u batchcount=%u",
 			ci.object_size, ci.size, ci.align, ci.order, ci.objs_per_slab,
 			ci.active_objs, ci.total_objs, ci.nr_slabs, ci.nr_partial, ci.cpu_slabs,
 			ci.cpu_partial, ci.pages, ci.refcount ? ci.refcount - 1 : 0, ci.min_partial,
-			ci.cpu_partial_slabs, ci.has_ctor, ci.destroyed, *flags ? flags : "-");
+			ci.cpu_partial_slabs, ci.has_ctor, ci.destroyed, *flags ? flags : "-",
+			ci.allocator, ci.queued_objs, ci.barn_sheaves, ci.queue_limit,
+			ci.batchcount);
 		cache_stats_sum(s, st);
 		for (int i = 0; i < USLAB_NR_STATS; i++)
 			fprintf(out, " %s=%llu", uslab_stat_name((enum uslab_stat_item)i),

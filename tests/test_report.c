@@ -116,6 +116,14 @@ TEST(raw_form_has_every_counter)
 	CHECK(line);
 	CHECK_STR_CONTAINS(line, " active_objs=1 ");
 	CHECK_STR_CONTAINS(line, " object_size=48 size=48 ");
+	{
+		struct uslab_cache_info ci;
+		char key[64];
+
+		CHECK(uslab_cache_info(s, &ci) == 0);
+		snprintf(key, sizeof(key), " allocator=%s queued_objs=", ci.allocator);
+		CHECK_STR_CONTAINS(line, key);
+	}
 	for (int i = 0; i < USLAB_NR_STATS; i++) {
 		char key[64];
 

@@ -6,7 +6,8 @@
  * input, or by running the program itself (slabinfo [options] -- prog
  * args...), and shows the caches the way the kernel's tool does.
  *
- * A stand-alone program: it does not link uslab, it parses text.
+ * A stand-alone program: it does not link uslab, it parses text (the
+ * public header gives it the counter names).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,27 +17,25 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "uslab.h"
+
 #define MAX_CACHES 4096
 #define MAX_ALIASES 4096
 #define PAGE_SIZE 4096UL
 
+/* The counter names come from the public header; nothing of uslab is linked. */
 static const char *const stat_names[] = {
-	"ALLOC_FASTPATH", "FREE_FASTPATH", "ALLOC_SLOWPATH", "FREE_SLOWPATH", "FREE_FROZEN",
-	"FREE_ADD_PARTIAL", "FREE_REMOVE_PARTIAL", "ALLOC_FROM_PARTIAL", "ALLOC_SLAB",
-	"ALLOC_REFILL", "ALLOC_NODE_MISMATCH", "FREE_SLAB", "CPUSLAB_FLUSH", "DEACTIVATE_FULL",
-	"DEACTIVATE_EMPTY", "DEACTIVATE_TO_HEAD", "DEACTIVATE_TO_TAIL",
-	"DEACTIVATE_REMOTE_FREES", "DEACTIVATE_BYPASS", "ORDER_FALLBACK",
-	"CMPXCHG_DOUBLE_CPU_FAIL", "CMPXCHG_DOUBLE_FAIL", "CPU_PARTIAL_ALLOC",
-	"CPU_PARTIAL_FREE", "CPU_PARTIAL_NODE", "CPU_PARTIAL_DRAIN",
+#define STAT_NAME(name) #name,
+	USLAB_STAT_LIST(STAT_NAME)
+#undef STAT_NAME
 };
 #define NR_STATS (sizeof(stat_names) / sizeof(stat_names[0]))
 
-enum { ALLOC_FASTPATH, FREE_FASTPATH, ALLOC_SLOWPATH, FREE_SLOWPATH, FREE_FROZEN,
-       FREE_ADD_PARTIAL, FREE_REMOVE_PARTIAL, ALLOC_FROM_PARTIAL, ALLOC_SLAB, ALLOC_REFILL,
-       ALLOC_NODE_MISMATCH, FREE_SLAB, CPUSLAB_FLUSH, DEACTIVATE_FULL, DEACTIVATE_EMPTY,
-       DEACTIVATE_TO_HEAD, DEACTIVATE_TO_TAIL, DEACTIVATE_REMOTE_FREES, DEACTIVATE_BYPASS,
-       ORDER_FALLBACK, CMPXCHG_DOUBLE_CPU_FAIL, CMPXCHG_DOUBLE_FAIL, CPU_PARTIAL_ALLOC,
-       CPU_PARTIAL_FREE, CPU_PARTIAL_NODE, CPU_PARTIAL_DRAIN };
+enum {
+#define STAT_ENUM(name) name,
+	USLAB_STAT_LIST(STAT_ENUM)
+#undef STAT_ENUM
+};
 
 struct cache {
 	char name[128];
@@ -352,6 +351,12 @@ static void print_report(void)
 		printf("Cmpxchg_double Looping Cpu_Slab=%llu Slab=%llu  Order fallback=%llu\n",
 		       c->stat[CMPXCHG_DOUBLE_CPU_FAIL], c->stat[CMPXCHG_DOUBLE_FAIL],
 		       c->stat[ORDER_FALLBACK]);
+		if (c->stat[SHEAF_ALLOC] || c->stat[SHEAF_FREE] || c->stat[SHEAF_REFILL])
+			printf("Sheaves Alloc=%llu Free=%llu Refill=%llu Flush=%llu  "
+			       "Barn Get=%llu/%llu Put=%llu/%llu (ok/fail)\n",
+			       c->stat[SHEAF_ALLOC], c->stat[SHEAF_FREE], c->stat[SHEAF_REFILL],
+			       c->stat[SHEAF_FLUSH], c->stat[BARN_GET], c->stat[BARN_GET_FAIL],
+			       c->stat[BARN_PUT], c->stat[BARN_PUT_FAIL]);
 	}
 }
 
