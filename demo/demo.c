@@ -2,8 +2,9 @@
  * demo.c - what `make run` shows: caches created (one with a constructor,
  * one merged into a kmalloc cache), objects allocated by producer threads
  * and freed by consumer threads, the slabinfo report, a few of SLUB's
- * counters, a bad free reported and survived, and the quick benchmark
- * table beside glibc malloc.
+ * counters, a bad free reported and survived, a cache attribute read and
+ * written by name, memory given back by uslab_reclaim(), and the quick
+ * benchmark tables: beside glibc malloc, and slub beside unified.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -118,6 +119,8 @@ int main(int argc, char **argv)
 	struct conn *kept[1000];
 	struct bench_options bopt = { .quick = 1, .runs = 3, .size = 64, .out = stdout };
 	int skip_bench = argc > 1 && !strcmp(argv[1], "--no-bench");
+	struct uslab_reclaim_result rr;
+	char attr[64];
 
 	printf("uslab %s demo - cpu mode: %s\n\n", uslab_version(), uslab_cpu_mode());
 
@@ -159,13 +162,26 @@ int main(int argc, char **argv)
 	kfree(&bad[0]);
 	uslab_set_report_sink(NULL, NULL, NULL, NULL);
 
+	uslab_tune("conn:min_partial=2");
+	if (uslab_cache_attr_read(conn_cache, "min_partial", attr, sizeof(attr)) > 0)
+		printf("\nTunables: conn min_partial is now %s", attr);
+	if (uslab_cache_attr_read(conn_cache, "allocator", attr, sizeof(attr)) > 0) {
+		attr[strcspn(attr, "\n")] = 0;
+		printf("conn runs the %s allocator (USLAB_ALLOCATOR=slub|unified picks it)\n", attr);
+	}
+
 	for (int i = 0; i < 1000; i++)
 		kmem_cache_free(conn_cache, kept[i]);
+	uslab_reclaim(&rr);
+	printf("uslab_reclaim() after freeing 1000 conns: %lu empty slabs freed, %lu KiB given back to the OS\n",
+	       rr.slabs_freed, rr.bytes_returned / 1024);
 	kmem_cache_destroy(session_cache);
 	kmem_cache_destroy(request_cache);
 	kmem_cache_destroy(conn_cache);
 
-	if (!skip_bench)
+	if (!skip_bench) {
 		bench_run(&bopt);
+		bench_personalities(&bopt);
+	}
 	return bad[0] + bad[1] ? 1 : 0;
 }

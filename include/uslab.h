@@ -371,7 +371,8 @@ USLAB_API unsigned long uslab_reclaim_count(void);
  * ("some 150000 2000000": 150 ms stalled in any 2 s; windows must be
  * whole multiples of 2 s without CAP_SYS_RESOURCE) or NULL for that;
  * path is /proc/pressure/memory, a cgroup's memory.pressure, or NULL for
- * the former.  USLAB_PRESSURE=1 (or a trigger) starts it at init.
+ * the former.  USLAB_PRESSURE=1 (or a trigger) starts it at init, on
+ * USLAB_PRESSURE_FILE if set.
  * Returns 0, or -1 with a report. */
 USLAB_API int uslab_pressure_watch(const char *path, const char *trigger);
 /* The same on any file descriptor that polls readable or priority when

@@ -130,6 +130,7 @@ static __always_inline bool want_zero(const struct kmem_cache *s, gfp_t gfpflags
 }
 
 void *slab_alloc_zero(struct kmem_cache *s, void *object, size_t orig_size);
+void slab_free_zero(struct kmem_cache *s, struct kmem_cache_cpu *c, void *object);
 /* The slow paths are reached by tail calls from the exported entry points,
  * so their return address is the caller's: the owner that U records. */
 void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node, size_t orig_size);
@@ -217,12 +218,15 @@ static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, v
 		struct kmem_cache_cpu *c = &t->cpu_slab[s->cpu_index];
 
 		if (likely(!(s->flags & SLAB_UNIFIED))) {
-			/* Zeroing on free is a call: the slow path makes it, so
-			 * that this path stays a leaf. */
 			if (likely(slab == c->slab && object != c->freelist &&
-				   !(s->flags & __SLAB_INIT_ON_FREE) &&
 				   (!check_start || object_start(s, slab, object)))) {
 				if (unlikely(s->flags & __SLAB_CHECKED)) {
+					/* Zeroing is a call: made as a tail call,
+					 * so that this path keeps no frame. */
+					if (s->flags & __SLAB_INIT_ON_FREE) {
+						slab_free_zero(s, c, object);
+						return;
+					}
 					set_freepointer(s, object, c->freelist);
 				} else {
 					kasan_store_word((char *)object + s->offset, c->freelist);

@@ -160,6 +160,8 @@ void pressure_init(void)
 
 	if (!env || !*env || !strcmp(env, "0"))
 		return;
-	/* "1": the default trigger; anything else is the trigger itself. */
-	watch_path(NULL, strcmp(env, "1") ? env : NULL);
+	/* "1": the default trigger; anything else is the trigger itself.
+	 * USLAB_PRESSURE_FILE names a cgroup's memory.pressure instead of
+	 * the system-wide file. */
+	watch_path(getenv("USLAB_PRESSURE_FILE"), strcmp(env, "1") ? env : NULL);
 }

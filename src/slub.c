@@ -604,6 +604,17 @@ void *slab_alloc_zero(struct kmem_cache *s, void *object, size_t orig_size)
 	return memset(object, 0, alloc_size(s, orig_size));
 }
 
+/* The fast free of an init_on_free cache: zero, then push on the cpu
+ * freelist (the free pointer is written after the zeroing). */
+void slab_free_zero(struct kmem_cache *s, struct kmem_cache_cpu *c, void *object)
+{
+	memset(object, 0, s->object_size);
+	set_freepointer(s, object, c->freelist);
+	kasan_slab_free(s, object);
+	c->freelist = object;
+	COUNTER_INC(c->stat[FREE_FASTPATH]);
+}
+
 void *slab_alloc_checked_slow(struct kmem_cache *s, struct kmem_cache_cpu *c, void *object,
 			      void *next, gfp_t gfpflags, size_t orig_size)
 {

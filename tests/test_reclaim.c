@@ -6,6 +6,7 @@
  */
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -259,6 +260,53 @@ TEST(pressure_stall_trigger)
 	capture_start();
 	CHECK_EQ(uslab_pressure_watch("/proc/pressure/memory", "nonsense"), -1);
 	CHECK_STR_CONTAINS(capture_stop(), "trigger \"nonsense\" refused");
+}
+
+/* Run by pressure_env in a child: the watcher could not start, and the
+ * program goes on. */
+TEST(pressure_env_child)
+{
+	struct kmem_cache *s;
+	void *p;
+
+	if (!getenv("USLAB_PRESSURE"))
+		return;
+	s = kmem_cache_create("after-pressure", 40, 0, SLAB_NO_MERGE, NULL);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	CHECK(p);
+	kmem_cache_free(s, p);
+	kmem_cache_destroy(s);
+	printf("pressure_env_child checked\n");
+	fflush(stdout);
+}
+
+TEST(pressure_env)
+{
+	int pipefd[2], status;
+	char out[4096];
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+
+	CHECK(pipe(pipefd) == 0);
+	pid = fork();
+	if (pid == 0) {
+		dup2(pipefd[1], 1);
+		dup2(pipefd[1], 2);
+		setenv("USLAB_PRESSURE", "1", 1);
+		setenv("USLAB_PRESSURE_FILE", "/nonexistent/memory.pressure", 1);
+		execl("/proc/self/exe", "test_reclaim", "pressure_env_child", (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while (len < sizeof(out) - 1 && (n = read(pipefd[0], out + len, sizeof(out) - 1 - len)) > 0)
+		len += (size_t)n;
+	close(pipefd[0]);
+	waitpid(pid, &status, 0);
+	out[len] = 0;
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_STR_CONTAINS(out, "pressure watcher: /nonexistent/memory.pressure: No such file");
+	CHECK_STR_CONTAINS(out, "pressure_env_child checked");
 }
 
 TEST_MAIN()
