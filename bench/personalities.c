@@ -24,17 +24,8 @@
 
 #include <uslab.h>
 
+#include "bench_util.h"
 #include "workloads.h"
-
-#define barrier_ptr(p) __asm__ __volatile__("" : : "r"(p) : "memory")
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 static double hot_pair(struct kmem_cache *s, long iters)
 {
@@ -252,13 +243,6 @@ static const char *const p_names[NR_P] = {
 	"hot pair (ns)", "batch 1000 alloc, 1000 free (ns)", "producer -> consumer (ns)",
 	"cache-cold free (ns)", "hackbench-like, 2 groups x 5+5 threads (s)",
 };
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 void bench_personalities(const struct bench_options *opt)
 {

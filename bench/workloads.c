@@ -17,17 +17,8 @@
 
 #include <uslab.h>
 
+#include "bench_util.h"
 #include "workloads.h"
-
-#define barrier_ptr(p) __asm__ __volatile__("" : : "r"(p) : "memory")
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 static long rss_bytes(void)
 {
@@ -206,13 +197,6 @@ enum { W_HOT, W_BATCH, W_PRODCONS, NR_WORKLOADS };
 static const char *const workload_names[NR_WORKLOADS] = {
 	"hot pair (alloc+free)", "batch 1000 alloc, 1000 free", "producer -> consumer",
 };
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static double median_of(const double *v, int n)
 {

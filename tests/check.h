@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <uslab.h>
 
@@ -184,6 +186,40 @@ static inline struct uslab_cache_info cache_info(struct kmem_cache *s)
 
 	uslab_cache_info(s, &ci);
 	return ci;
+}
+
+/*
+ * Runs one test of this binary in a child process, with env ("NAME=value"
+ * strings, NULL-terminated) added to its environment: for what is read at
+ * start-up.  Its stdout and stderr land in out; returns its exit status,
+ * or -1 if it did not exit.
+ */
+static inline int run_test_child(const char *test, const char *const *env, char *out, size_t len)
+{
+	int pipefd[2], status;
+	size_t total = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(pipefd))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(pipefd[1], 1);
+		dup2(pipefd[1], 2);
+		for (; env && *env; env++)
+			putenv(strdup(*env));
+		execl("/proc/self/exe", test, test, (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while (total < len - 1 && (n = read(pipefd[0], out + total, len - 1 - total)) > 0)
+		total += (size_t)n;
+	out[total] = 0;
+	close(pipefd[0]);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 #define TEST_MAIN()                                                             \

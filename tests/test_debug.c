@@ -500,29 +500,14 @@ TEST(kmalloc_redzone_child)
 	printf("kmalloc_redzone_child checked\n");
 }
 
+/* A test in a child that reads USLAB_DEBUG=debug at start. */
 static int run_child(const char *test, const char *debug, char *out, size_t len)
 {
-	int pipefd[2], status;
-	pid_t pid;
-	ssize_t n, total = 0;
+	char env[256];
+	const char *envv[] = { env, NULL };
 
-	if (pipe(pipefd))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		dup2(pipefd[1], 1);
-		dup2(pipefd[1], 2);
-		setenv("USLAB_DEBUG", debug, 1);
-		execl("/proc/self/exe", "test_debug", test, (char *)NULL);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	while ((n = read(pipefd[0], out + total, len - 1 - (size_t)total)) > 0)
-		total += n;
-	out[total] = 0;
-	close(pipefd[0]);
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	snprintf(env, sizeof(env), "USLAB_DEBUG=%s", debug);
+	return run_test_child(test, envv, out, len);
 }
 
 TEST(kmalloc_redzone)

@@ -282,29 +282,12 @@ TEST(pressure_env_child)
 
 TEST(pressure_env)
 {
-	int pipefd[2], status;
-	char out[4096];
-	size_t len = 0;
-	ssize_t n;
-	pid_t pid;
+	static const char *const env[] = {
+		"USLAB_PRESSURE=1", "USLAB_PRESSURE_FILE=/nonexistent/memory.pressure", NULL,
+	};
+	static char out[16384];
 
-	CHECK(pipe(pipefd) == 0);
-	pid = fork();
-	if (pid == 0) {
-		dup2(pipefd[1], 1);
-		dup2(pipefd[1], 2);
-		setenv("USLAB_PRESSURE", "1", 1);
-		setenv("USLAB_PRESSURE_FILE", "/nonexistent/memory.pressure", 1);
-		execl("/proc/self/exe", "test_reclaim", "pressure_env_child", (char *)NULL);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	while (len < sizeof(out) - 1 && (n = read(pipefd[0], out + len, sizeof(out) - 1 - len)) > 0)
-		len += (size_t)n;
-	close(pipefd[0]);
-	waitpid(pid, &status, 0);
-	out[len] = 0;
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_EQ(run_test_child("pressure_env_child", env, out, sizeof(out)), 0);
 	CHECK_STR_CONTAINS(out, "pressure watcher: /nonexistent/memory.pressure: No such file");
 	CHECK_STR_CONTAINS(out, "pressure_env_child checked");
 }

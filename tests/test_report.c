@@ -179,27 +179,11 @@ TEST(stats_at_exit)
 
 TEST(bad_environment_is_reported)
 {
-	pid_t pid;
-	int status, pipefd[2];
-	char buf[4096];
-	ssize_t n;
+	static const char *const env[] = { "USLAB_MAX_ORDER=banana", NULL };
+	static char out[16384];
 
-	CHECK(pipe(pipefd) == 0);
-	pid = fork();
-	if (pid == 0) {
-		dup2(pipefd[1], 2);
-		setenv("USLAB_MAX_ORDER", "banana", 1);
-		execl("/proc/self/exe", "test_report", "stats_child", (char *)NULL);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	n = read(pipefd[0], buf, sizeof(buf) - 1);
-	close(pipefd[0]);
-	waitpid(pid, &status, 0);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	CHECK(n > 0);
-	buf[n] = 0;
-	CHECK_STR_CONTAINS(buf, "uslab: USLAB_MAX_ORDER=\"banana\" is not valid");
+	CHECK_EQ(run_test_child("stats_child", env, out, sizeof(out)), 0);
+	CHECK_STR_CONTAINS(out, "uslab: USLAB_MAX_ORDER=\"banana\" is not valid");
 }
 
 TEST_MAIN()

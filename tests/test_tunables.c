@@ -166,26 +166,12 @@ TEST(tune_env_child)
 
 TEST(tune_env)
 {
-	int pipefd[2], status;
-	char out[4096];
-	ssize_t n;
-	pid_t pid;
+	static const char *const env[] = {
+		"USLAB_TUNE=kmalloc-64:min_partial=9;conn:min_partial=10", NULL,
+	};
+	static char out[16384];
 
-	CHECK(pipe(pipefd) == 0);
-	pid = fork();
-	if (pid == 0) {
-		dup2(pipefd[1], 1);
-		setenv("USLAB_TUNE", "kmalloc-64:min_partial=9;conn:min_partial=10", 1);
-		execl("/proc/self/exe", "test_tunables", "tune_env_child", (char *)NULL);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	n = read(pipefd[0], out, sizeof(out) - 1);
-	close(pipefd[0]);
-	waitpid(pid, &status, 0);
-	CHECK(n > 0);
-	out[n] = 0;
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_EQ(run_test_child("tune_env_child", env, out, sizeof(out)), 0);
 	CHECK_STR_CONTAINS(out, "tune_env_child checked");
 }
 
