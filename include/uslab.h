@@ -176,6 +176,7 @@ enum uslab_option {
 	USLAB_OPT_INIT_ON_ALLOC,      /* USLAB_INIT_ON_ALLOC: zero objects on alloc */
 	USLAB_OPT_INIT_ON_FREE,       /* USLAB_INIT_ON_FREE: zero objects on free */
 	USLAB_OPT_ALLOCATOR,          /* USLAB_ALLOCATOR: 0 slub, 1 unified */
+	USLAB_OPT_BACKGROUND_PURGE,   /* USLAB_BACKGROUND_PURGE: 1 = a thread purges after the delay */
 	USLAB_OPT_COUNT
 };
 USLAB_API long uslab_option_get(enum uslab_option opt);
@@ -412,6 +413,10 @@ USLAB_API int uslab_cache_set_page_allocator(struct kmem_cache *s,
 USLAB_API void uslab_page_stats(struct uslab_page_stats *st);
 /* Gives every free page back to the OS now and unmaps empty segments. */
 USLAB_API void uslab_page_purge(void);
+/* Passes the background purger has made (USLAB_BACKGROUND_PURGE=1, on in
+ * libuslab-malloc): it wakes when pages are freed, waits the purge delay,
+ * gives them back, and sleeps again while nothing is free. */
+USLAB_API unsigned long uslab_background_purge_passes(void);
 
 enum uslab_fault_mode {
 	USLAB_FAULT_OFF,    /* forward everything */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "debug.h"
+#include "fork.h"
 #include "fastpath.h"
 #include "options.h"
 #include "os.h"
@@ -466,4 +467,32 @@ USLAB_API int uslab_cache_set_debug(struct kmem_cache *s, slab_flags_t debug_fla
 	}
 	pthread_mutex_unlock(&slab_mutex);
 	return 0;
+}
+
+/* fork: every real cache's node locks (aliases share them); slab_mutex held. */
+void caches_fork_lock(void)
+{
+	struct kmem_cache *s;
+
+	list_for_each_entry(s, &slab_caches, list)
+		for (unsigned int i = 0; i < s->nr_nodes; i++) {
+			spin_lock(&s->node[i].list_lock);
+			spin_lock(&s->node[i].barn.lock);
+		}
+}
+
+void caches_fork_unlock(bool child)
+{
+	struct kmem_cache *s;
+
+	list_for_each_entry(s, &slab_caches, list)
+		for (unsigned int i = 0; i < s->nr_nodes; i++) {
+			if (child) {
+				spin_lock_init(&s->node[i].barn.lock);
+				spin_lock_init(&s->node[i].list_lock);
+			} else {
+				spin_unlock(&s->node[i].barn.lock);
+				spin_unlock(&s->node[i].list_lock);
+			}
+		}
 }

@@ -58,6 +58,12 @@ static inline unsigned int fls_long(unsigned long x)
 	return x ? 64 - (unsigned int)__builtin_clzl(x) : 0;
 }
 
+/* The smallest power of two >= n (n >= 1, n <= 2^63). */
+static inline unsigned long roundup_pow_of_two(unsigned long n)
+{
+	return n <= 1 ? 1 : 1UL << fls_long(n - 1);
+}
+
 static inline unsigned int ilog2_long(unsigned long x)
 {
 	return fls_long(x) - 1;

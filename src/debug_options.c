@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fork.h"
 #include "debug.h"
 #include "report.h"
 #include "sanitizer.h"
@@ -31,7 +32,7 @@ struct debug_rule {
 	slab_flags_t flags;
 };
 
-static pthread_mutex_t rules_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t rules_lock = PTHREAD_MUTEX_INITIALIZER;
 static slab_flags_t global_flags;
 static struct debug_rule rules[MAX_RULES];
 static int nr_rules;

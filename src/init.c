@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "debug.h"
+#include "fork.h"
 #include "kmalloc.h"
 #include "options.h"
 #include "os.h"
@@ -44,9 +45,18 @@ static void report_at_exit(void)
 		fclose(out);
 }
 
+/* The malloc replacement's defaults (background purge, personality),
+ * applied between reading the options and building the caches. */
+void malloc_layer_options(void) __attribute__((weak));
+
 static void do_init(void)
 {
+	/* An allocation made by what init calls (the unwinder's dlopen,
+	 * atexit, pthread_create) finds this and takes the bootstrap path. */
+	uslab_self.in_init = 1;
 	options_init();
+	if (malloc_layer_options)
+		malloc_layer_options();
 	sanitizer_init();
 	debug_options_init();
 	track_init();
@@ -58,9 +68,11 @@ static void do_init(void)
 	kmalloc_init();
 	tunables_init();
 	pressure_init();
+	fork_init();
 	if (uslab_opt(USLAB_OPT_STATS))
 		atexit(report_at_exit);
 	__atomic_store_n(&uslab_initialised, 1, __ATOMIC_RELEASE);
+	uslab_self.in_init = 0;
 }
 
 void uslab_init_slow(void)

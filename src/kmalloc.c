@@ -7,6 +7,7 @@
  * object's cache, or the size of a large object.  A pointer outside every
  * segment is reported and ignored.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,17 +65,21 @@ void kmalloc_init(void)
 
 /* ----------------------------------------------------- large objects */
 
-static unsigned long large_allocs, large_frees;
+static unsigned long large_allocs, large_frees, large_bytes;
 
-static void *kmalloc_large(size_t size, gfp_t flags, int node)
+static size_t large_object_bytes(const struct slab *head);
+
+/* align: a power of two; runs of 2^order pages are aligned to their size. */
+void *kmalloc_large_aligned(size_t size, size_t align, gfp_t flags, int node)
 {
 	struct uslab_page_allocator *pa = __atomic_load_n(&current_page_allocator, __ATOMIC_ACQUIRE);
+	size_t need = size > align ? size : align;
 	unsigned int order = 0;
 	bool retried = false;
 	struct slab *head;
 	void *p;
 
-	while ((PAGE_SIZE << order) < size && order <= PAGE_ALLOC_MAX_ORDER)
+	while ((PAGE_SIZE << order) < need && order <= PAGE_ALLOC_MAX_ORDER)
 		order++;
 retry:
 	if (order <= PAGE_ALLOC_MAX_ORDER) {
@@ -84,7 +89,7 @@ retry:
 			memset(p, 0, PAGE_SIZE << order);
 	} else {
 		/* A fresh mapping: already zero. */
-		head = pa_alloc_huge(pa, size, PAGE_SIZE, node, flags);
+		head = pa_alloc_huge(pa, size, align > PAGE_SIZE ? align : PAGE_SIZE, node, flags);
 		p = head ? slab_address(head) : NULL;
 	}
 	if (!p && !retried) {
@@ -96,16 +101,23 @@ retry:
 	if (!p) {
 		static struct ratelimit rl;
 
+		errno = ENOMEM;
 		if (!(flags & __GFP_NOWARN) && report_ratelimit(&rl, 10))
 			uslab_reportf("uslab: kmalloc(%zu): unable to allocate memory on node %d, gfp=%#x\n",
 				      size, node, flags);
 		return NULL;
 	}
 	__atomic_add_fetch(&large_allocs, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&large_bytes, large_object_bytes(head), __ATOMIC_RELAXED);
 	return p;
 }
 
-static void free_large(struct slab *head, const void *object, const char *caller)
+static size_t large_object_bytes(const struct slab *head)
+{
+	return head->kind == PAGE_HUGE ? huge_usable_size(head) : PAGE_SIZE << head->order;
+}
+
+void kfree_large(struct slab *head, const void *object, const char *caller)
 {
 	if (head->kind != PAGE_LARGE && head->kind != PAGE_HUGE) {
 		bug_foreign_pointer(object, caller, head->kind == PAGE_INTERNAL ?
@@ -117,6 +129,7 @@ static void free_large(struct slab *head, const void *object, const char *caller
 		return;
 	}
 	__atomic_add_fetch(&large_frees, 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&large_bytes, large_object_bytes(head), __ATOMIC_RELAXED);
 	pa_free_pages(__atomic_load_n(&current_page_allocator, __ATOMIC_ACQUIRE), head);
 }
 
@@ -131,7 +144,7 @@ static __noinline void *kmalloc_slow(size_t size, gfp_t flags, int node)
 		return slab_alloc_node(kmalloc_caches[kmalloc_index(size)], flags, node, size);
 	if (size > (size_t)PTRDIFF_MAX)
 		return NULL;
-	return kmalloc_large(size, flags, node);
+	return kmalloc_large_aligned(size, PAGE_SIZE, flags, node);
 }
 
 static __always_inline void *__kmalloc(size_t size, gfp_t flags, int node)
@@ -212,7 +225,7 @@ USLAB_API void kfree(const void *x)
 		slab_free(s, slab, (void *)x, true);
 		return;
 	}
-	free_large(slab, x, "kfree");
+	kfree_large(slab, x, "kfree");
 }
 
 USLAB_API size_t ksize(const void *x)
@@ -358,8 +371,10 @@ USLAB_API struct kmem_cache *uslab_kmalloc_cache(size_t size)
 	return kmalloc_caches[kmalloc_index(size)];
 }
 
-void kmalloc_large_counts(unsigned long *allocs, unsigned long *frees)
+void kmalloc_large_counts(unsigned long *allocs, unsigned long *frees, unsigned long *bytes)
 {
+	if (bytes)
+		*bytes = __atomic_load_n(&large_bytes, __ATOMIC_RELAXED);
 	*allocs = __atomic_load_n(&large_allocs, __ATOMIC_RELAXED);
 	*frees = __atomic_load_n(&large_frees, __ATOMIC_RELAXED);
 }

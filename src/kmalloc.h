@@ -23,6 +23,10 @@ static inline unsigned int kmalloc_index(size_t size)
 }
 
 void kmalloc_init(void);
-void kmalloc_large_counts(unsigned long *allocs, unsigned long *frees);
+void kmalloc_large_counts(unsigned long *allocs, unsigned long *frees, unsigned long *bytes);
+/* Above the caches: a run of pages aligned to align (a power of two), or
+ * a mapping of its own above 2 MiB.  kfree_large() takes its start. */
+void *kmalloc_large_aligned(size_t size, size_t align, gfp_t flags, int node);
+void kfree_large(struct slab *head, const void *object, const char *caller);
 
 #endif

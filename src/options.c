@@ -40,6 +40,8 @@ static const struct option_desc option_table[USLAB_OPT_COUNT] = {
 		"1: objects are zeroed when freed" },
 	[USLAB_OPT_ALLOCATOR] = { "USLAB_ALLOCATOR", 0, 0, 1,
 		"personality of caches without SLAB_SLUB/SLAB_UNIFIED: slub (0) or unified (1)" },
+	[USLAB_OPT_BACKGROUND_PURGE] = { "USLAB_BACKGROUND_PURGE", 0, 0, 1,
+		"1: a thread gives free pages back once the purge delay has passed (malloc replacement: on)" },
 };
 
 long uslab_options[USLAB_OPT_COUNT];

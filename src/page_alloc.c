@@ -21,6 +21,7 @@
 
 #include "options.h"
 #include "os.h"
+#include "fork.h"
 #include "page_alloc.h"
 #include "report.h"
 #include "segment.h"
@@ -410,11 +411,13 @@ static void root_free_pages(struct uslab_page_allocator *pa, struct slab *head)
 	purge_node(n, now, false, &batch);
 	spin_unlock(&n->lock);
 	unmap_batch(&batch);
+	purge_thread_kick();
 }
 
-void page_alloc_purge(bool force)
+bool page_alloc_purge(bool force)
 {
 	uint64_t now = os_now_ms();
+	bool left = false;
 
 	for (int i = 0; i < os_nr_nodes(); i++) {
 		struct page_alloc_node *n = &root.node[i];
@@ -423,9 +426,31 @@ void page_alloc_purge(bool force)
 		if (!n->initialised)
 			continue;
 		spin_lock(&n->lock);
+		/* A pass of the background purger is never skipped as too soon. */
+		n->last_purge = 0;
 		purge_node(n, now, force, &batch);
+		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
+			left |= !list_empty(&n->free_dirty[o]);
+		left |= !list_empty(&n->empty);
 		spin_unlock(&n->lock);
 		unmap_batch(&batch);
+	}
+	return left;
+}
+
+void page_alloc_fork_lock(void)
+{
+	for (int i = 0; i < os_nr_nodes(); i++)
+		spin_lock(&root.node[i].lock);
+}
+
+void page_alloc_fork_unlock(bool child)
+{
+	for (int i = 0; i < os_nr_nodes(); i++) {
+		if (child)
+			spin_lock_init(&root.node[i].lock);
+		else
+			spin_unlock(&root.node[i].lock);
 	}
 }
 

@@ -7,6 +7,7 @@
 #ifndef USLAB_PAGE_ALLOC_H
 #define USLAB_PAGE_ALLOC_H
 
+#include "options.h"
 #include "types.h"
 
 extern struct uslab_page_allocator *root_page_allocator;
@@ -38,8 +39,21 @@ size_t huge_usable_size(const struct slab *head);
  * the report to show how the free memory is split. */
 void page_alloc_free_runs(unsigned long counts[NR_PAGE_ORDERS]);
 /* Pages freed longer than the purge delay go back to the OS; with force,
- * every free page does and empty segments are unmapped. */
-void page_alloc_purge(bool force);
+ * every free page does and empty segments are unmapped.  True when free
+ * pages or empty segments are left for a later pass. */
+bool page_alloc_purge(bool force);
+
+/* The background purger (purge_thread.c): woken when pages are freed,
+ * while USLAB_BACKGROUND_PURGE is on. */
+extern int purge_pending;
+void purge_thread_wake(void);
+
+static inline void purge_thread_kick(void)
+{
+	if (uslab_opt(USLAB_OPT_BACKGROUND_PURGE) &&
+	    !__atomic_load_n(&purge_pending, __ATOMIC_RELAXED))
+		purge_thread_wake();
+}
 void page_alloc_stats(struct uslab_page_stats *st);
 
 #endif

@@ -17,10 +17,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fork.h"
 #include "report.h"
 #include "slab.h"
 
-static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t watcher;
 static bool watching;
 static int watch_fd = -1, stop_pipe[2] = { -1, -1 };
@@ -164,4 +165,11 @@ void pressure_init(void)
 	 * USLAB_PRESSURE_FILE names a cgroup's memory.pressure instead of
 	 * the system-wide file. */
 	watch_path(getenv("USLAB_PRESSURE_FILE"), strcmp(env, "1") ? env : NULL);
+}
+
+/* The watcher thread did not follow into the child: a new watch may start
+ * there.  Its descriptors stay the parent's business. */
+void pressure_fork_child(void)
+{
+	watching = false;
 }

@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "fork.h"
 #include "page_alloc.h"
 #include "personality.h"
 #include "report.h"
@@ -23,7 +24,7 @@
 
 unsigned long reclaim_epoch;
 static unsigned long reclaims;
-static pthread_mutex_t shrinker_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t shrinker_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct shrinker *shrinkers;
 static __thread int in_reclaim;
 

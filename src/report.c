@@ -10,11 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fork.h"
 #include "os.h"
 #include "report.h"
 #include "types.h"
 
-static pthread_mutex_t sink_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t sink_lock = PTHREAD_MUTEX_INITIALIZER;
 static uslab_report_fn sink_fn;
 static void *sink_ctx;
 static unsigned long nr_reports;

@@ -138,6 +138,8 @@ void stat_add_slow(struct kmem_cache *s, struct kmem_cache_cpu *c, enum stat_ite
 void cache_stats_sum(struct kmem_cache *s, uint64_t out[USLAB_NR_STATS]);
 void cache_stats_fold(struct kmem_cache *s, struct kmem_cache_cpu *c);
 void cache_info_locked(struct kmem_cache *s, struct uslab_cache_info *info);
+/* Sums over every cache (slabinfo.c), slab_mutex taken inside. */
+void memory_totals_get(unsigned long *live_slot_bytes, unsigned long *slab_bytes);
 
 static inline void stat(struct kmem_cache *s, struct kmem_cache_cpu *c, enum stat_item i)
 {

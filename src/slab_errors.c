@@ -8,6 +8,8 @@
  * a rule, INFO lines, and "FIX <cache>: <what was done>".  In every case
  * nothing is freed and the program goes on.
  */
+#include <errno.h>
+
 #include "debug.h"
 #include "fastpath.h"
 #include "os.h"
@@ -96,6 +98,8 @@ void slab_out_of_memory(struct kmem_cache *s, gfp_t gfpflags, int nid)
 	static struct ratelimit rl;
 	struct report_buf r;
 
+	/* As malloc does: the caller of an allocation that fails may ask. */
+	errno = ENOMEM;
 	if ((gfpflags & __GFP_NOWARN) || !report_ratelimit(&rl, 10))
 		return;
 	report_init(&r);

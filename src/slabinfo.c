@@ -149,11 +149,11 @@ static void report_memory(FILE *out, enum uslab_report_format format,
 			  const struct memory_totals *tot)
 {
 	struct uslab_page_stats ps;
-	unsigned long large_allocs, large_frees;
+	unsigned long large_allocs, large_frees, large_bytes;
 	long rss = os_rss_bytes();
 
 	page_alloc_stats(&ps);
-	kmalloc_large_counts(&large_allocs, &large_frees);
+	kmalloc_large_counts(&large_allocs, &large_frees, &large_bytes);
 	if (format == USLAB_REPORT_RAW) {
 		fprintf(out, "memory live_bytes=%lu slab_bytes=%lu caches=%lu segments=%lu"
 			" huge_mappings=%lu bytes_mapped=%lu pages_in_use=%lu"
@@ -169,8 +169,8 @@ static void report_memory(FILE *out, enum uslab_report_format format,
 		tot->live_bytes);
 	fprintf(out, "#   held by slabs           %14lu  (%lu caches; the rest is free objects and padding)\n",
 		tot->slab_bytes, tot->caches);
-	fprintf(out, "#   large kmalloc objects   %14lu  (objects above 8 KiB, each its own pages)\n",
-		large_allocs - large_frees);
+	fprintf(out, "#   large kmalloc objects   %14lu  (%lu objects above 8 KiB, each its own pages)\n",
+		large_bytes, large_allocs - large_frees);
 	fprintf(out, "#   pages in use            %14lu  (slabs, large objects, per-thread arrays)\n",
 		ps.pages_in_use * PAGE_SIZE);
 	fprintf(out, "#   free pages, cached      %14lu  (resident until %ld ms free)\n",
@@ -181,6 +181,24 @@ static void report_memory(FILE *out, enum uslab_report_format format,
 		ps.bytes_mapped, ps.segments, ps.huge_mappings);
 	fprintf(out, "#   process RSS             %14ld\n", rss);
 	fprintf(out, "#   cpu mode                %14s\n", uslab_cpu_mode());
+}
+
+/* For mallinfo2: bytes of live objects counted by their slots, and bytes
+ * of the pages slabs hold. */
+void memory_totals_get(unsigned long *live_slot_bytes, unsigned long *slab_bytes)
+{
+	struct kmem_cache *s;
+
+	*live_slot_bytes = *slab_bytes = 0;
+	pthread_mutex_lock(&slab_mutex);
+	list_for_each_entry(s, &slab_caches, list) {
+		struct uslab_cache_info ci;
+
+		cache_info_locked(s, &ci);
+		*live_slot_bytes += ci.active_objs * ci.size;
+		*slab_bytes += ci.pages * PAGE_SIZE;
+	}
+	pthread_mutex_unlock(&slab_mutex);
 }
 
 USLAB_API int uslab_report(FILE *out, enum uslab_report_format format)

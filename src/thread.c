@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "fastpath.h"
+#include "fork.h"
 #include "page_alloc.h"
 #include "personality.h"
 #include "report.h"
@@ -183,4 +184,36 @@ void thread_init(void)
 {
 	if (pthread_key_create(&thread_key, thread_exit))
 		uslab_reportf("uslab: pthread_key_create failed: threads will not flush at exit\n");
+}
+
+/*
+ * In the child after fork: only the forking thread exists.  The others'
+ * entries are dropped, not flushed: one of them may have been inside a
+ * slow path (a cpu slab half swapped, a sheaf half refilled) at the
+ * instant of fork, and flushing that state could hand an object out
+ * twice.  What they cached (a cpu slab, partial slabs, sheaves per cache)
+ * stays allocated in the child: a bounded leak, as in jemalloc's child.
+ */
+void thread_fork_child(void)
+{
+	struct uslab_thread *t, *tmp;
+
+	thread_list_lock_acquire();
+	list_for_each_entry_safe(t, tmp, &thread_list, list) {
+		struct slab *run;
+
+		if (t == &uslab_self)
+			continue;
+		for (unsigned int i = 0; i < t->nr_cpu_slab; i++)
+			if (t->cpu_slab[i].cache)
+				cache_stats_fold(t->cpu_slab[i].cache, &t->cpu_slab[i]);
+		list_del(&t->list);
+		run = t->cpu_slab_pages;
+		t->cpu_slab = NULL;
+		t->cpu_slab_pages = NULL;
+		t->nr_cpu_slab = 0;
+		t->state = THREAD_DEAD;
+		free_cpu_array(run);
+	}
+	thread_list_lock_release();
 }

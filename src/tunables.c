@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fork.h"
 #include "debug.h"
 #include "personality.h"
 #include "report.h"
@@ -344,7 +345,7 @@ struct tune_rule {
 	char value[32];
 };
 
-static pthread_mutex_t tune_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t tune_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct tune_rule tune_rules[MAX_TUNE_RULES];
 static int nr_tune_rules;
 

@@ -343,6 +343,7 @@ struct uslab_thread {
 	uint8_t state;                    /* enum thread_state */
 	uint8_t cpu_slab_order;           /* pages of cpu_slab: 2^order */
 	uint8_t in_thread_list_lock;      /* holding it: no array growth */
+	uint8_t in_init;                  /* running the library's init */
 	unsigned long reclaim_epoch;      /* last reclaim this thread drained for */
 	struct list_head list;            /* thread_list */
 	struct slab *cpu_slab_pages;      /* the run holding cpu_slab */

@@ -1,0 +1,40 @@
+/*
+ * fork.h - every lock of the library, taken before fork() and given back
+ * after it, so that the child never inherits a lock held by a thread that
+ * does not exist there.
+ *
+ * The order (fork_prepare) is the library's lock order, outermost first:
+ *
+ *   watch_lock (it wraps pthread_create/join, which allocate)
+ *   -> slab_mutex -> thread_list_lock
+ *   -> each cache's node->list_lock, then its barn.lock
+ *   -> page allocator node locks -> purge_lock
+ *   -> the leaves: tune_lock, rules_lock, shrinker_lock, sink_lock
+ *
+ * Caveat: the per-slab bit locks of the no-cmpxchg fallback are not
+ * taken; a fork in the instant another thread holds one leaves that slab
+ * locked in the child.
+ */
+#ifndef USLAB_FORK_H
+#define USLAB_FORK_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+extern pthread_mutex_t watch_lock, tune_lock, rules_lock, shrinker_lock, sink_lock;
+
+void fork_init(void);
+
+/* Each module's share, called by fork.c in the order above.  child: the
+ * locks are initialised afresh rather than unlocked. */
+void caches_fork_lock(void);
+void caches_fork_unlock(bool child);
+void page_alloc_fork_lock(void);
+void page_alloc_fork_unlock(bool child);
+void purge_thread_fork_lock(void);
+void purge_thread_fork_unlock(bool child);
+/* In the child, after every lock is free again. */
+void thread_fork_child(void);
+void pressure_fork_child(void);
+
+#endif

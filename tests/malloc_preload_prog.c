@@ -1,0 +1,99 @@
+/*
+ * malloc_preload_prog.c - an ordinary program, linked against nothing of
+ * uslab, run with LD_PRELOAD=libuslab-malloc.so: the malloc family it
+ * calls (and libc calls for it: strdup, fopen, printf buffers, threads)
+ * must be uslab's, and fork with threads must work.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int failures;
+
+#define EXPECT(cond)                                                            \
+	do {                                                                    \
+		if (!(cond)) {                                                  \
+			fprintf(stderr, "%s:%d: failed: %s\n", __FILE__, __LINE__, #cond); \
+			failures++;                                             \
+		}                                                               \
+	} while (0)
+
+static void *worker(void *arg)
+{
+	unsigned int seed = (unsigned int)(uintptr_t)arg;
+	void *slots[32] = { 0 };
+
+	for (int i = 0; i < 200000; i++) {
+		unsigned int k = (unsigned int)rand_r(&seed) % 32;
+
+		free(slots[k]);
+		slots[k] = malloc((size_t)rand_r(&seed) % 3000 + 1);
+	}
+	for (int k = 0; k < 32; k++)
+		free(slots[k]);
+	return NULL;
+}
+
+int main(void)
+{
+	size_t (*ksize_fn)(const void *) = (size_t (*)(const void *))dlsym(RTLD_DEFAULT, "ksize");
+	const char *(*version)(void) = (const char *(*)(void))dlsym(RTLD_DEFAULT, "uslab_version");
+	volatile size_t huge = SIZE_MAX / 2;
+	pthread_t threads[4];
+	char *s, *p;
+	void *a = NULL;
+	FILE *f;
+
+	EXPECT(version && ksize_fn);
+	if (!version || !ksize_fn) {
+		fprintf(stderr, "uslab is not loaded: run with LD_PRELOAD=libuslab-malloc.so\n");
+		return 1;
+	}
+	/* libc's own allocations come from uslab too. */
+	s = strdup("preloaded");
+	EXPECT(s && ksize_fn(s) == 16);
+	free(s);
+	f = fopen("/proc/self/status", "r");
+	EXPECT(f != NULL);
+	if (f)
+		fclose(f);
+	p = malloc(100);
+	EXPECT(p && malloc_usable_size(p) == 128);
+	p = realloc(p, 100000);
+	EXPECT(p && malloc_usable_size(p) >= 100000);
+	free(p);
+	EXPECT(posix_memalign(&a, 65536, 10) == 0 && (uintptr_t)a % 65536 == 0);
+	free(a);
+	errno = 0;
+	EXPECT(!calloc(huge, 4) && errno == ENOMEM);
+
+	for (int i = 0; i < 4; i++)
+		pthread_create(&threads[i], NULL, worker, (void *)(uintptr_t)(i + 1));
+	for (int round = 0; round < 50; round++) {
+		pid_t pid = fork();
+		int status;
+
+		if (pid == 0) {
+			pthread_t t;
+
+			free(malloc(1000));
+			pthread_create(&t, NULL, worker, (void *)7);
+			pthread_join(t, NULL);
+			_exit(0);
+		}
+		EXPECT(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		       WEXITSTATUS(status) == 0);
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_join(threads[i], NULL);
+	printf("uslab %s preloaded: %s\n", version(), failures ? "FAILED" : "ok");
+	return failures ? 1 : 0;
+}
