@@ -291,4 +291,92 @@ TEST(objects_outlive_their_threads)
 	CHECK_EQ(destroy_counting_reports(s), 0);
 }
 
+/*
+ * fork() while other threads allocate and free: every lock of the library
+ * is taken before the fork and new in the child, so the child can create a
+ * cache, allocate from every kmalloc size and start a thread of its own.
+ */
+static _Atomic int stop_forkers;
+
+static void *fork_churn(void *arg)
+{
+	struct kmem_cache *s = arg;
+	void *slots[32] = { 0 };
+	unsigned int seed = 1;
+
+	while (!atomic_load_explicit(&stop_forkers, memory_order_relaxed)) {
+		unsigned int i = (unsigned int)rand_r(&seed) % 32;
+
+		if (i & 1) {
+			kfree(slots[i]);
+			slots[i] = kmalloc((size_t)rand_r(&seed) % 9000 + 1, GFP_KERNEL);
+		} else {
+			if (slots[i])
+				kmem_cache_free(s, slots[i]);
+			slots[i] = kmem_cache_alloc(s, GFP_KERNEL);
+		}
+	}
+	for (int i = 0; i < 32; i++)
+		if (i & 1)
+			kfree(slots[i]);
+		else if (slots[i])
+			kmem_cache_free(s, slots[i]);
+	return NULL;
+}
+
+static void *child_kmalloc(void *arg)
+{
+	kfree(kmalloc(200, GFP_KERNEL));
+	return arg;
+}
+
+TEST(fork_while_threads_allocate)
+{
+	struct kmem_cache *s = kmem_cache_create("forked", 80, 0, SLAB_NO_MERGE, NULL);
+	pthread_t t[3];
+	int rounds = 100;
+
+#ifdef USLAB_TEST_SANITIZER
+	rounds = 20;
+#endif
+	atomic_store(&stop_forkers, 0);
+	for (int i = 0; i < 3; i++)
+		pthread_create(&t[i], NULL, fork_churn, s);
+	for (int r = 0; r < rounds; r++) {
+		pid_t pid = fork();
+		int status;
+
+		if (pid == 0) {
+			struct kmem_cache *c = kmem_cache_create("in-child", 40, 0, 0, NULL);
+			pthread_t ct;
+			int ok = c != NULL;
+
+			for (size_t n = 1; ok && n <= 8192; n *= 2) {
+				void *p = kmalloc(n, GFP_KERNEL), *o = kmem_cache_alloc(s, GFP_KERNEL);
+
+				ok = p && o;
+				kfree(p);
+				kmem_cache_free(s, o);
+			}
+#ifndef USLAB_TEST_SANITIZER
+			/* TSan cannot start threads in the child of a threaded fork. */
+			ok = ok && !pthread_create(&ct, NULL, child_kmalloc, NULL) &&
+			     !pthread_join(ct, NULL);
+#else
+			(void)ct;
+#endif
+			uslab_reclaim(NULL);
+			_exit(ok ? 0 : 1);
+		}
+		CHECK(pid > 0);
+		CHECK_EQ(waitpid(pid, &status, 0), pid);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	atomic_store(&stop_forkers, 1);
+	for (int i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	CHECK_EQ(cache_info(s).active_objs, 0);
+	kmem_cache_destroy(s);
+}
+
 TEST_MAIN()
