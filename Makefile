@@ -1,9 +1,9 @@
 # A thin layer over CMake: the two commands of the README and a few more.
 #   make run      build, then the demo and the quick benchmark table
 #   make test     build (normal, TSan, ASan+UBSan) and run the whole suite
-#   make bench    the full first benchmark
+#   make bench    the full benchmark (peers: jemalloc, mimalloc, tcmalloc from Debian)
 #   make fuzz     the libFuzzer harness for FUZZ_TIME seconds (default 600)
-#   make install  install libuslab.so/.a, uslab.h, uslab.pc, slabinfo (PREFIX=/usr/local)
+#   make install  install libuslab and libuslab-malloc (.so/.a), uslab.h, uslab.pc, slabinfo
 BUILD ?= build
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -12,9 +12,11 @@ BUILD_DEPS = gcc make cmake pkg-config libc6-dev
 TEST_DEPS = $(BUILD_DEPS) clang libclang-rt-14-dev libasan8 libtsan2 libubsan1 valgrind \
 	git python3 sqlite3 redis-server redis-tools
 
+BENCH_DEPS = $(BUILD_DEPS) libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4
+
 FUZZ_TIME ?= 600
 
-.PHONY: all run test bench fuzz install deps-build deps-test configure clean
+.PHONY: all run test bench fuzz install deps-build deps-test deps-bench configure clean
 
 all: deps-build configure
 	cmake --build $(BUILD) -j$(JOBS)
@@ -24,6 +26,9 @@ deps-build:
 
 deps-test:
 	@sh scripts/ensure-deps.sh $(TEST_DEPS)
+
+deps-bench:
+	@sh scripts/ensure-deps.sh $(BENCH_DEPS)
 
 configure:
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
@@ -35,7 +40,7 @@ test: deps-test configure
 	cmake --build $(BUILD) -j$(JOBS)
 	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure
 
-bench: all
+bench: deps-bench all
 	./$(BUILD)/uslab-bench
 
 fuzz: deps-test configure

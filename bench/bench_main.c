@@ -1,7 +1,7 @@
 /*
  * bench_main.c - uslab-bench: the first benchmark table (see workloads.c).
  *
- *   uslab-bench [--quick] [--runs N] [--size BYTES] [--only personalities]
+ *   uslab-bench [--quick] [--runs N] [--size BYTES] [--only personalities|malloc]
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +11,7 @@
 int main(int argc, char **argv)
 {
 	struct bench_options opt = { .quick = 0, .runs = 7, .size = 64, .out = stdout };
-	int only_personalities = 0;
+	int only_personalities = 0, only_malloc = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--quick")) {
@@ -23,10 +23,14 @@ int main(int argc, char **argv)
 			   !strcmp(argv[i + 1], "personalities")) {
 			only_personalities = 1;
 			i++;
+		} else if (!strcmp(argv[i], "--only") && i + 1 < argc &&
+			   !strcmp(argv[i + 1], "malloc")) {
+			only_malloc = 1;
+			i++;
 		} else if (!strcmp(argv[i], "--size") && i + 1 < argc) {
 			opt.size = (size_t)atol(argv[++i]);
 		} else {
-			fprintf(stderr, "usage: %s [--quick] [--runs N] [--size BYTES] [--only personalities]\n",
+			fprintf(stderr, "usage: %s [--quick] [--runs N] [--size BYTES] [--only personalities|malloc]\n",
 				argv[0]);
 			return 2;
 		}
@@ -39,8 +43,13 @@ int main(int argc, char **argv)
 		bench_personalities(&opt);
 		return 0;
 	}
+	if (only_malloc) {
+		bench_malloc(&opt);
+		return 0;
+	}
 	bench_run(&opt);
 	if (!opt.quick)
 		bench_personalities(&opt);
+	bench_malloc(&opt);
 	return 0;
 }

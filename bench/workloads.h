@@ -42,4 +42,8 @@ void bench_hardening(const struct bench_options *opt);
  * free, hackbench-like message passing. */
 void bench_personalities(const struct bench_options *opt);
 
+/* The malloc replacement against glibc, jemalloc, mimalloc and tcmalloc:
+ * uslab-malloc-workload under each (malloc_driver.c). */
+void bench_malloc(const struct bench_options *opt);
+
 #endif

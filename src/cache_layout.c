@@ -128,6 +128,7 @@ static unsigned int layout(struct kmem_cache *s)
 		s->offset = ALIGN_DOWN(s->object_size / 2, (unsigned int)sizeof(void *));
 	}
 	if (flags & SLAB_STORE_USER) {
+		track_init();
 		size += 2 * (unsigned int)sizeof(struct track);
 		if (kmalloc_orig_size(s))
 			size += sizeof(unsigned long);
@@ -158,6 +159,9 @@ bool calculate_sizes(struct kmem_cache *s)
 	}
 	s->size = size;
 	s->reciprocal_size = (((uint64_t)1 << RECIPROCAL_SHIFT) + size - 1) / size;
+	/* Power-of-two slots in naturally aligned slabs start at multiples
+	 * of their size: a mask tests a slot start. */
+	s->slot_mask = is_power_of_2(size) && !s->red_left_pad ? size - 1 : 0;
 
 	order = calculate_order(size);
 	if (order < 0)

@@ -123,13 +123,21 @@ struct track *get_track(struct kmem_cache *s, void *object, enum track_item allo
 	return t + alloc;
 }
 
-void track_init(void)
+static void load_unwinder(void)
 {
 	void *frames[2];
 
-	/* The first backtrace() loads the unwinder (and allocates): do it
-	 * now, not with a list_lock held. */
 	backtrace(frames, 2);
+}
+
+/* The first backtrace() loads the unwinder (dlopen, which allocates): done
+ * once, when a cache first asks for owner tracking, never with a
+ * list_lock held and never in a process that tracks nothing. */
+void track_init(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, load_unwinder);
 }
 
 /* The exported calls: a return address inside one of them is uslab's own

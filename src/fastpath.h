@@ -88,14 +88,17 @@ static __always_inline uint64_t slab_offset(const struct kmem_cache *s, const st
 	return ((uintptr_t)p & ((PAGE_SIZE << slab->order) - 1)) - s->red_left_pad;
 }
 
-/* Is p at the start of an object slot?  Exact for any offset below 2 MiB:
- * one multiply-high replaces a division.  Slots fill the slab, so every
- * slot start is an object. */
+/* Is p at the start of an object slot?  A mask for power-of-two slots;
+ * otherwise exact for any offset below 2 MiB: one multiply-high replaces a
+ * division.  Slots fill the slab, so every slot start is an object. */
 static __always_inline bool object_start(const struct kmem_cache *s, const struct slab *slab,
 					 const void *p)
 {
-	uint64_t off = slab_offset(s, slab, p);
+	uint64_t off;
 
+	if (likely(s->slot_mask))
+		return !((uintptr_t)p & s->slot_mask);
+	off = slab_offset(s, slab, p);
 	return ((off * s->reciprocal_size) >> RECIPROCAL_SHIFT) * s->size == off;
 }
 

@@ -59,7 +59,6 @@ static void do_init(void)
 		malloc_layer_options();
 	sanitizer_init();
 	debug_options_init();
-	track_init();
 	os_init();
 	page_alloc_init();
 	thread_init();

@@ -29,6 +29,7 @@
 #include "kmalloc.h"
 #include "options.h"
 #include "page_alloc.h"
+#include "personality.h"
 #include "report.h"
 #include "segment.h"
 
@@ -103,6 +104,11 @@ void malloc_layer_options(void)
 {
 	if (!getenv("USLAB_BACKGROUND_PURGE"))
 		uslab_options[USLAB_OPT_BACKGROUND_PURGE] = 1;
+	/* unified: batches, cross-thread frees and cold frees are what
+	 * programs' malloc traffic is made of (bench/malloc_driver.c). */
+	if (!getenv("USLAB_ALLOCATOR"))
+		uslab_options[USLAB_OPT_ALLOCATOR] = 1;
+	unified_large_sheaves = true;
 }
 
 /* ------------------------------------------------------------ allocation */

@@ -43,5 +43,7 @@ struct personality {
 
 extern const struct personality slub_personality;
 extern const struct personality unified_personality;
+/* The malloc replacement's kmalloc caches get sheaves one class larger. */
+extern bool unified_large_sheaves;
 
 #endif

@@ -283,6 +283,7 @@ struct kmem_cache {
 	unsigned int align;
 	void (*ctor)(void *);
 	uint64_t reciprocal_size;   /* ceil(2^42 / size): offset -> index, exact */
+	uintptr_t slot_mask;        /* size - 1 when slots are size-aligned, else 0 */
 	struct kmem_cache_order_objects oo;  /* preferred slab order */
 	struct kmem_cache_order_objects min; /* fallback: the smallest order */
 	unsigned long min_partial;  /* empty slabs kept per node */

@@ -439,6 +439,10 @@ static unsigned long unified_shrink(struct kmem_cache *s, bool keep_min_partial)
 	return remaining;
 }
 
+/* Set by the malloc replacement: its kmalloc caches take sheaves one
+ * class larger (a program's malloc batches are longer than a kernel's). */
+bool unified_large_sheaves;
+
 /* Sheaf capacity by object size (the kernel's 4/12/26/60, filled up to
  * the sheaf classes); batches of half a sheaf, as SLAB's batchcount. */
 static void unified_setup_cache(struct kmem_cache *s)
@@ -453,6 +457,8 @@ static void unified_setup_cache(struct kmem_cache *s)
 		limit = 30;
 	else
 		limit = 62;
+	if (unified_large_sheaves && (s->flags & SLAB_KMALLOC))
+		limit = 2 * limit + 2;
 	s->queue_limit = limit;
 	s->batchcount = (limit + 1) / 2;
 	s->cpu_partial = 0;
