@@ -9,7 +9,8 @@ trap 'rm -rf "$prefix"' EXIT
 cmake --install "$build" --prefix "$prefix" >/dev/null
 libdir=$(ls -d "$prefix"/lib* | head -n 1)
 for f in "$prefix/include/uslab.h" "$libdir/libuslab.so" "$libdir/libuslab.a" \
-         "$libdir/pkgconfig/uslab.pc" "$prefix/bin/slabinfo"; do
+         "$libdir/pkgconfig/uslab.pc" "$prefix/bin/slabinfo" "$libdir/libuslab-malloc.so" \
+         "$libdir/libuslab-malloc.a" "$libdir/pkgconfig/uslab-malloc.pc"; do
   [ -e "$f" ] || { echo "missing after install: $f"; exit 1; }
 done
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
@@ -22,5 +23,27 @@ cc -o "$prefix/prog-static" "$prog" $($pc --cflags uslab) "$libdir/libuslab.a" $
 # The static program does not need the shared library.
 if ldd "$prefix/prog-static" | grep -q libuslab; then
   echo "static program links libuslab.so"; exit 1
+fi
+# malloc itself from the installed libuslab-malloc: linked (-luslab-malloc)
+# and preloaded into a program that knows nothing of uslab.
+cat >"$prefix/m.c" <<'EOF2'
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+int main(void)
+{
+	void *p = malloc(100);
+	size_t n = malloc_usable_size(p);   /* 128 from kmalloc-128; glibc says 104 */
+	free(p);
+	printf("usable %zu\n", n);
+	return n == 128 ? 0 : 1;
+}
+EOF2
+cc -fno-builtin -o "$prefix/m-linked" "$prefix/m.c" $($pc --cflags --libs uslab-malloc)
+LD_LIBRARY_PATH="$libdir" "$prefix/m-linked"
+cc -fno-builtin -o "$prefix/m-plain" "$prefix/m.c"
+LD_PRELOAD="$libdir/libuslab-malloc.so" "$prefix/m-plain"
+if "$prefix/m-plain" >/dev/null; then
+  echo "glibc's malloc_usable_size(malloc(100)) should not be 128"; exit 1
 fi
 echo "install test passed"
