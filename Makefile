@@ -1,7 +1,8 @@
 # A thin layer over CMake: the two commands of the README and a few more.
 #   make run      build, then the demo and the quick benchmark table
 #   make test     build (normal, TSan, ASan+UBSan) and run the whole suite
-#   make bench    the full benchmark (peers: jemalloc, mimalloc, tcmalloc from Debian)
+#   make bench    the full benchmark suite: table, CSV and plots in bench/results/
+#   make bench-quick  the quick suite (under a minute), as make run shows it
 #   make fuzz     the libFuzzer harness for FUZZ_TIME seconds (default 600)
 #   make install  install libuslab and libuslab-malloc (.so/.a), uslab.h, uslab.pc, slabinfo
 BUILD ?= build
@@ -12,11 +13,11 @@ BUILD_DEPS = gcc make cmake pkg-config libc6-dev
 TEST_DEPS = $(BUILD_DEPS) clang libclang-rt-14-dev libasan8 libtsan2 libubsan1 valgrind \
 	git python3 sqlite3 redis-server redis-tools
 
-BENCH_DEPS = $(BUILD_DEPS) libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4
+BENCH_DEPS = $(BUILD_DEPS) libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 gnuplot-nox
 
 FUZZ_TIME ?= 600
 
-.PHONY: all run test bench fuzz install deps-build deps-test deps-bench configure clean
+.PHONY: all run test bench bench-quick fuzz install deps-build deps-test deps-bench configure clean
 
 all: deps-build configure
 	cmake --build $(BUILD) -j$(JOBS)
@@ -33,7 +34,7 @@ deps-bench:
 configure:
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
 
-run: all
+run: deps-bench all
 	./$(BUILD)/uslab-demo
 
 test: deps-test configure
@@ -41,7 +42,10 @@ test: deps-test configure
 	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure
 
 bench: deps-bench all
-	./$(BUILD)/uslab-bench
+	./$(BUILD)/uslab-bench --out bench/results
+
+bench-quick: deps-bench all
+	./$(BUILD)/uslab-bench --quick
 
 fuzz: deps-test configure
 	cmake --build $(BUILD) -j$(JOBS) --target fuzz_slab_build

@@ -1,17 +1,60 @@
 /*
- * bench_main.c - uslab-bench: the first benchmark table (see workloads.c).
+ * bench_main.c - uslab-bench: the benchmark suite and the hardening table.
  *
- *   uslab-bench [--quick] [--runs N] [--size BYTES] [--only personalities|malloc]
+ *   uslab-bench [--quick] [--runs N] [--out DIR] [--only WORKLOAD] [--no-hardening]
+ *
+ * make bench:        uslab-bench --out bench/results   (full, about 5 minutes on 2 cores)
+ * make bench-quick:  uslab-bench --quick               (under a minute; make run shows it)
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
 
-#include "workloads.h"
+#include "suite.h"
+
+/* What results.md says about where the numbers come from. */
+static void describe_machine(char *buf, size_t len, int argc, char **argv)
+{
+	char model[256] = "unknown CPU", commit[64] = "unknown", line[512], when[64];
+	struct utsname u;
+	time_t now = time(NULL);
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	size_t off;
+
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, "model name", 10)) {
+				char *colon = strchr(line, ':');
+
+				if (colon)
+					snprintf(model, sizeof(model), "%s", colon + 2);
+				model[strcspn(model, "\n")] = 0;
+				break;
+			}
+		fclose(f);
+	}
+	f = popen("git rev-parse --short HEAD 2>/dev/null", "r");
+	if (f) {
+		if (fgets(commit, sizeof(commit), f))
+			commit[strcspn(commit, "\n")] = 0;
+		pclose(f);
+	}
+	uname(&u);
+	strftime(when, sizeof(when), "%Y-%m-%d", gmtime(&now));
+	off = (size_t)snprintf(buf, len, "Machine: %ld CPUs, %s, Linux %s. Commit %s, %s. Command:",
+			       sysconf(_SC_NPROCESSORS_ONLN), model, u.release, commit, when);
+	for (int i = 0; i < argc && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, " %s", argv[i]);
+}
 
 int main(int argc, char **argv)
 {
-	struct bench_options opt = { .quick = 0, .runs = 7, .size = 64, .out = stdout };
-	int only_personalities = 0, only_malloc = 0;
+	static char header[1024];
+	struct suite_options opt = { .quick = 0, .runs = 5, .only = NULL, .dir = NULL,
+				     .header = header, .out = stdout };
+	int hardening = 1;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--quick")) {
@@ -19,37 +62,26 @@ int main(int argc, char **argv)
 			opt.runs = 3;
 		} else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
 			opt.runs = atoi(argv[++i]);
-		} else if (!strcmp(argv[i], "--only") && i + 1 < argc &&
-			   !strcmp(argv[i + 1], "personalities")) {
-			only_personalities = 1;
-			i++;
-		} else if (!strcmp(argv[i], "--only") && i + 1 < argc &&
-			   !strcmp(argv[i + 1], "malloc")) {
-			only_malloc = 1;
-			i++;
-		} else if (!strcmp(argv[i], "--size") && i + 1 < argc) {
-			opt.size = (size_t)atol(argv[++i]);
+		} else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
+			opt.dir = argv[++i];
+		} else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
+			opt.only = argv[++i];
+		} else if (!strcmp(argv[i], "--no-hardening")) {
+			hardening = 0;
 		} else {
-			fprintf(stderr, "usage: %s [--quick] [--runs N] [--size BYTES] [--only personalities|malloc]\n",
-				argv[0]);
+			fprintf(stderr, "usage: %s [--quick] [--runs N] [--out DIR] [--only WORKLOAD]"
+				" [--no-hardening]\n", argv[0]);
 			return 2;
 		}
 	}
-	if (opt.runs < 1 || opt.size < 1 || opt.size > 8192) {
-		fprintf(stderr, "uslab-bench: --runs must be >= 1 and --size 1..8192\n");
+	if (opt.runs < 1) {
+		fprintf(stderr, "uslab-bench: --runs must be at least 1\n");
 		return 2;
 	}
-	if (only_personalities) {
-		bench_personalities(&opt);
-		return 0;
-	}
-	if (only_malloc) {
-		bench_malloc(&opt);
-		return 0;
-	}
-	bench_run(&opt);
-	if (!opt.quick)
-		bench_personalities(&opt);
-	bench_malloc(&opt);
+	describe_machine(header, sizeof(header), argc, argv);
+	fprintf(stdout, "%s\n", header);
+	bench_suite(&opt);
+	if (hardening && !opt.quick && !opt.only)
+		bench_hardening(opt.runs, stdout);
 	return 0;
 }

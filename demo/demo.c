@@ -4,7 +4,8 @@
  * and freed by consumer threads, the slabinfo report, a few of SLUB's
  * counters, a bad free reported and survived, a cache attribute read and
  * written by name, memory given back by uslab_reclaim(), and the quick
- * benchmark tables: beside glibc malloc, and slub beside unified.
+ * benchmark table (bench/suite_driver.c): uslab beside the allocators a
+ * program could pick.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -13,7 +14,7 @@
 
 #include <uslab.h>
 
-#include "workloads.h"
+#include "suite.h"
 
 struct conn {
 	int fd;
@@ -117,7 +118,7 @@ int main(int argc, char **argv)
 	pthread_t th[PRODUCERS + CONSUMERS];
 	unsigned long bad[CONSUMERS] = { 0 };
 	struct conn *kept[1000];
-	struct bench_options bopt = { .quick = 1, .runs = 3, .size = 64, .out = stdout };
+	struct suite_options bopt = { .quick = 1, .runs = 3, .out = stdout };
 	int skip_bench = argc > 1 && !strcmp(argv[1], "--no-bench");
 	struct uslab_reclaim_result rr;
 	char attr[64];
@@ -180,8 +181,11 @@ int main(int argc, char **argv)
 	kmem_cache_destroy(conn_cache);
 
 	if (!skip_bench) {
-		bench_run(&bopt);
-		bench_personalities(&bopt);
+		printf("\nThe quick benchmark (make bench-quick): each cell a fresh process, the kernel API"
+		       " under both personalities,\nthe same malloc binary under libuslab-malloc and the"
+		       " allocators it replaces.\n");
+		fflush(stdout);
+		bench_suite(&bopt);
 	}
 	return bad[0] + bad[1] ? 1 : 0;
 }

@@ -108,7 +108,7 @@ void malloc_layer_options(void)
 	 * programs' malloc traffic is made of (bench/malloc_driver.c). */
 	if (!getenv("USLAB_ALLOCATOR"))
 		uslab_options[USLAB_OPT_ALLOCATOR] = 1;
-	unified_large_sheaves = true;
+	unified_malloc_mode = true;
 }
 
 /* ------------------------------------------------------------ allocation */

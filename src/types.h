@@ -262,7 +262,8 @@ struct kmem_cache_cpu {
 	struct sheaf *spare;   /* unified: the second sheaf */
 	struct kmem_cache *cache;   /* set once the entry is used */
 	unsigned long nr_partial;   /* length of partial, for reports */
-	unsigned long pad[64 - 8 - USLAB_NR_STATS];   /* 512 bytes: a shift */
+	unsigned long refills;      /* unified: refills from slabs; the batch grows with them */
+	unsigned long pad[64 - 9 - USLAB_NR_STATS];   /* 512 bytes: a shift */
 };
 
 _Static_assert(sizeof(struct kmem_cache_cpu) == 512, "kmem_cache_cpu must stay 512 bytes");

@@ -254,6 +254,26 @@ static struct barn *local_barn(struct kmem_cache *s)
 	return &get_node(s, os_current_node())->barn;
 }
 
+/*
+ * In the malloc replacement a thread's first refills of a kmalloc cache
+ * take few objects, doubling up to batchcount: a thread that allocates
+ * one object of many sizes (the seed's worry about per-cpu queues times
+ * threads) does not strand a batch of objects, and the slab pages under
+ * them, per size per thread.  kmem_caches refill batchcount always.
+ */
+static unsigned int refill_count(struct kmem_cache *s, struct kmem_cache_cpu *c,
+				 const struct sheaf *main)
+{
+	unsigned int nr = min_t(unsigned int, READ_ONCE(s->batchcount), main->capacity);
+
+	if (!unified_malloc_mode || !(s->flags & SLAB_KMALLOC))
+		return nr;
+	if (c->refills < 5 && nr > (2u << c->refills))
+		nr = 2u << c->refills;
+	c->refills++;
+	return nr;
+}
+
 static void *unified_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node,
 				struct kmem_cache_cpu *c)
 {
@@ -294,8 +314,7 @@ static void *unified_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node,
 					return alloc_single(s, gfpflags, node, c);
 				WRITE_ONCE(c->main, main);
 			}
-			got = refill(s, NUMA_NO_NODE, main->objects,
-				     min_t(unsigned int, READ_ONCE(s->batchcount), main->capacity));
+			got = refill(s, NUMA_NO_NODE, main->objects, refill_count(s, c, main));
 			if (!got) {
 				slab_out_of_memory(s, gfpflags, node);
 				return NULL;
@@ -439,9 +458,10 @@ static unsigned long unified_shrink(struct kmem_cache *s, bool keep_min_partial)
 	return remaining;
 }
 
-/* Set by the malloc replacement: its kmalloc caches take sheaves one
- * class larger (a program's malloc batches are longer than a kernel's). */
-bool unified_large_sheaves;
+/* Set by the malloc replacement, for its kmalloc caches: sheaves one
+ * class larger (a program's malloc batches are longer than a kernel's),
+ * and a thread's first refills smaller (refill_count). */
+bool unified_malloc_mode;
 
 /* Sheaf capacity by object size (the kernel's 4/12/26/60, filled up to
  * the sheaf classes); batches of half a sheaf, as SLAB's batchcount. */
@@ -457,7 +477,7 @@ static void unified_setup_cache(struct kmem_cache *s)
 		limit = 30;
 	else
 		limit = 62;
-	if (unified_large_sheaves && (s->flags & SLAB_KMALLOC))
+	if (unified_malloc_mode && (s->flags & SLAB_KMALLOC))
 		limit = 2 * limit + 2;
 	s->queue_limit = limit;
 	s->batchcount = (limit + 1) / 2;
