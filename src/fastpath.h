@@ -102,6 +102,16 @@ static __always_inline bool object_start(const struct kmem_cache *s, const struc
 	return ((off * s->reciprocal_size) >> RECIPROCAL_SHIFT) * s->size == off;
 }
 
+/* Index of the object at obj in its slab: a shift for power-of-two slots. */
+static __always_inline unsigned int obj_to_index(const struct kmem_cache *s,
+						 const struct slab *slab, const void *obj)
+{
+	if (s->slot_mask)
+		return (unsigned int)(((uintptr_t)obj & ((PAGE_SIZE << slab->order) - 1)) >>
+				      __builtin_ctzl(s->slot_mask + 1));
+	return (unsigned int)((slab_offset(s, slab, obj) * s->reciprocal_size) >> RECIPROCAL_SHIFT);
+}
+
 /* orig_size 0 stands for the whole object: kmem_cache_alloc() passes 0 so
  * that the fast path loads nothing it does not use. */
 static __always_inline size_t alloc_size(const struct kmem_cache *s, size_t orig_size)

@@ -102,7 +102,6 @@ void slab_bug_bad_pointer(struct kmem_cache *s, const void *object, const char *
 void slab_bug_wrong_cache(struct kmem_cache *s, struct slab *slab, const void *object);
 /* A pointer that is in no slab and no large object uslab handed out. */
 void bug_foreign_pointer(const void *object, const char *caller, const char *what);
-unsigned int obj_to_index(const struct kmem_cache *s, const struct slab *slab, const void *obj);
 
 /* ------------------------------------------------------------ threads */
 extern pthread_mutex_t thread_list_lock;

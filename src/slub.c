@@ -48,11 +48,6 @@ static void remove_partial(struct kmem_cache_node *n, struct slab *slab)
 
 /* ------------------------------------------------- slabs in and out */
 
-unsigned int obj_to_index(const struct kmem_cache *s, const struct slab *slab, const void *obj)
-{
-	return (unsigned int)((slab_offset(s, slab, obj) * s->reciprocal_size) >> RECIPROCAL_SHIFT);
-}
-
 /* A free pointer read from a free object: NULL or an object of the same
  * slab.  Anything else was forged or overwritten; with a hardened freelist
  * a forged value decodes to garbage that this catches. */

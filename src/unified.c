@@ -155,52 +155,75 @@ static unsigned int refill(struct kmem_cache *s, int node, void **out, unsigned 
 
 /*
  * Gives objects back to their slabs: each object's bit is set under its
- * node's list_lock (held across runs of the same node).  A bit already
- * set is a double free: reported, not counted.  Slabs that become empty
- * beyond min_partial are discarded after the lock is dropped.
+ * node's list_lock (held across runs of the same node); consecutive
+ * objects of one slab (the usual case: a sheaf flushes in the order it
+ * was filled) update its counters once.  A bit already set is a double
+ * free: reported, not counted.  Slabs that become empty beyond
+ * min_partial are discarded after the lock is dropped.
  */
+struct flush_state {
+	struct kmem_cache_node *n;
+	struct slab *slab, *discard;
+	union slab_counters cnt;
+	uint64_t *map;
+};
+
+static void flush_slab_done(struct kmem_cache *s, struct flush_state *f)
+{
+	struct slab *slab = f->slab;
+
+	if (!slab)
+		return;
+	WRITE_ONCE(slab->counters, f->cnt.counters);
+	if (!slab->on_partial)
+		add_partial_unified(f->n, slab, true);   /* it was full */
+	if (!f->cnt.inuse && f->n->nr_partial > READ_ONCE(s->min_partial)) {
+		remove_partial_unified(f->n, slab);
+		slab->next = f->discard;
+		f->discard = slab;
+	}
+	f->slab = NULL;
+}
+
 static void flush_objects(struct kmem_cache *s, void **objects, unsigned int nr)
 {
-	struct kmem_cache_node *n = NULL;
-	struct slab *discard = NULL;
+	struct flush_state f = { NULL, NULL, NULL, { 0 }, NULL };
 
 	for (unsigned int i = 0; i < nr; i++) {
 		struct slab *slab = virt_to_slab(objects[i]);
-		struct kmem_cache_node *n2 = get_node(s, slab_nid(slab));
-		union slab_counters cnt;
 		unsigned int idx;
-		uint64_t *map;
 
-		if (n2 != n) {
-			if (n)
-				spin_unlock(&n->list_lock);
-			n = n2;
-			spin_lock(&n->list_lock);
+		if (slab != f.slab) {
+			struct kmem_cache_node *n2 = get_node(s, slab_nid(slab));
+
+			flush_slab_done(s, &f);
+			if (n2 != f.n) {
+				if (f.n)
+					spin_unlock(&f.n->list_lock);
+				f.n = n2;
+				spin_lock(&f.n->list_lock);
+			}
+			f.slab = slab;
+			f.cnt = read_counters(slab);
+			f.map = slab_bitmap(slab, f.cnt.objects);
 		}
-		cnt = read_counters(slab);
 		idx = obj_to_index(s, slab, objects[i]);
-		map = slab_bitmap(slab, cnt.objects);
-		if (map[idx / 64] & (1ULL << (idx % 64))) {
+		if (f.map[idx / 64] & (1ULL << (idx % 64))) {
+			/* Counters first: the report reads them. */
+			WRITE_ONCE(slab->counters, f.cnt.counters);
 			slab_bug_double_free(s, slab, objects[i]);
 			continue;
 		}
-		map[idx / 64] |= 1ULL << (idx % 64);
-		cnt.inuse--;
-		WRITE_ONCE(slab->counters, cnt.counters);
-		if (!slab->on_partial)
-			add_partial_unified(n, slab, true);   /* it was full */
-		if (!cnt.inuse && n->nr_partial > READ_ONCE(s->min_partial)) {
-			remove_partial_unified(n, slab);
-			slab->next = discard;
-			discard = slab;
-		}
+		f.map[idx / 64] |= 1ULL << (idx % 64);
+		f.cnt.inuse--;
 	}
-	if (n)
-		spin_unlock(&n->list_lock);
-	while (discard) {
-		struct slab *slab = discard;
+	flush_slab_done(s, &f);
+	if (f.n)
+		spin_unlock(&f.n->list_lock);
+	while (f.discard) {
+		struct slab *slab = f.discard;
 
-		discard = slab->next;
+		f.discard = slab->next;
 		discard_slab(s, slab);
 		stat(s, NULL, FREE_SLAB);
 	}
