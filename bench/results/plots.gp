@@ -1,5 +1,6 @@
 # Made by uslab-bench: gnuplot plots.gp in this directory.
 set datafile separator whitespace
+set termoption noenhanced
 set key outside right top
 set grid ytics
 set style data histogram
