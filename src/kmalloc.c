@@ -8,6 +8,7 @@
  * segment is reported and ignored.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +45,58 @@ static unsigned int kmalloc_cache_size(unsigned int i)
 	return i == 1 ? 96 : i == 2 ? 192 : 1u << i;
 }
 
+/*
+ * The malloc replacement's size classes: the kmalloc caches and, between
+ * them, four classes per doubling from 64 bytes (as jemalloc spaces its
+ * classes), so that a malloc of 513 bytes does not take 1024.  Every
+ * class above 8 is a multiple of 16: malloc's alignment.
+ */
+bool kmalloc_fine_classes;
+struct kmem_cache *malloc_class_small[MALLOC_SMALL_SLOTS];
+struct kmem_cache *malloc_class_large[MALLOC_LARGE_SLOTS];
+
+static const unsigned int fine_sizes[] = {
+	48, 80, 112, 160, 224, 320, 384, 448, 640, 768, 896,
+	1280, 1536, 1792, 2560, 3072, 3584, 5120, 6144, 7168,
+};
+#define NR_FINE (sizeof(fine_sizes) / sizeof(fine_sizes[0]))
+static struct kmem_cache *fine_caches[NR_FINE];
+static char fine_names[NR_FINE][16];
+
+/* The smallest class of at least size bytes (size <= 8192). */
+static struct kmem_cache *smallest_class(size_t size)
+{
+	struct kmem_cache *best = kmalloc_caches[kmalloc_index(size)];
+
+	for (unsigned int i = 0; i < NR_FINE; i++)
+		if (fine_sizes[i] >= size && fine_sizes[i] < best->object_size)
+			best = fine_caches[i];
+	return best;
+}
+
+/* Called with slab_mutex held, after the kmalloc caches exist. */
+static void create_fine_classes(void)
+{
+	for (unsigned int i = 0; i < NR_FINE; i++) {
+		struct kmem_cache *s;
+
+		snprintf(fine_names[i], sizeof(fine_names[i]), "kmalloc-%u", fine_sizes[i]);
+		s = create_cache(fine_names[i], fine_sizes[i], 0,
+				 SLAB_KMALLOC | debug_flags_for(fine_names[i]) |
+				 (uslab_opt(USLAB_OPT_RANDOM_FREELIST) ? SLAB_RANDOM_FREELIST : 0), NULL);
+		if (!s) {
+			uslab_reportf("uslab: out of memory creating %s\n", fine_names[i]);
+			abort();
+		}
+		s->name_static = true;
+		fine_caches[i] = s;
+	}
+	for (size_t slot = 1; slot < MALLOC_SMALL_SLOTS; slot++)
+		malloc_class_small[slot] = smallest_class(slot << 3);
+	for (size_t slot = 4; slot < MALLOC_LARGE_SLOTS; slot++)
+		malloc_class_large[slot] = smallest_class((slot + 1) << 8);
+}
+
 void kmalloc_init(void)
 {
 	pthread_mutex_lock(&slab_mutex);
@@ -60,6 +113,8 @@ void kmalloc_init(void)
 		s->name_static = true;
 		kmalloc_caches[i] = s;
 	}
+	if (kmalloc_fine_classes)
+		create_fine_classes();
 	pthread_mutex_unlock(&slab_mutex);
 }
 

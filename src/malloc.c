@@ -3,7 +3,8 @@
  * libuslab-malloc (shared for LD_PRELOAD, static and shared for linking
  * with -luslab-malloc); libuslab itself leaves malloc to libc.
  *
- * malloc and free are kmalloc and kfree with malloc's contract: errno on
+ * malloc and free are kmalloc and kfree with malloc's contract (and size
+ * classes four per doubling above 64 bytes, kmalloc.c): errno on
  * failure, no report when memory runs out, malloc(0) a unique pointer,
  * a pointer uslab never handed out reported once and ignored.
  *
@@ -109,9 +110,18 @@ void malloc_layer_options(void)
 	if (!getenv("USLAB_ALLOCATOR"))
 		uslab_options[USLAB_OPT_ALLOCATOR] = 1;
 	unified_malloc_mode = true;
+	kmalloc_fine_classes = true;
 }
 
 /* ------------------------------------------------------------ allocation */
+
+/* 1 <= size <= 8192; NULL before init (the tables are empty). */
+static __always_inline struct kmem_cache *malloc_cache(size_t size)
+{
+	if (size <= 1024)
+		return malloc_class_small[(size + 7) >> 3];
+	return malloc_class_large[(size - 1) >> 8];
+}
 
 static __noinline void *malloc_slow(size_t size, gfp_t gfp)
 {
@@ -127,7 +137,7 @@ static __noinline void *malloc_slow(size_t size, gfp_t gfp)
 	if (!size)
 		size = 1;
 	if (size <= KMALLOC_MAX_CACHE_SIZE)
-		return slab_alloc_node(kmalloc_caches[kmalloc_index(size)], gfp, NUMA_NO_NODE, size);
+		return slab_alloc_node(malloc_cache(size), gfp, NUMA_NO_NODE, size);
 	if (size > (size_t)PTRDIFF_MAX) {
 		errno = ENOMEM;
 		return NULL;
@@ -138,7 +148,7 @@ static __noinline void *malloc_slow(size_t size, gfp_t gfp)
 static __always_inline void *malloc_gfp(size_t size, gfp_t gfp)
 {
 	if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE)) {
-		struct kmem_cache *s = kmalloc_caches[kmalloc_index(size)];
+		struct kmem_cache *s = malloc_cache(size);
 
 		if (likely(s))
 			return slab_alloc_node(s, gfp, NUMA_NO_NODE, size);

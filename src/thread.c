@@ -101,10 +101,14 @@ static void thread_exit(void *arg)
 	free_cpu_array(run);
 }
 
+/* Entries made valid at a time: one page of them, so that a thread
+ * touches only the pages of the caches it uses. */
+#define CPU_ENTRIES_STEP (PAGE_SIZE / sizeof(struct kmem_cache_cpu))
+
 struct kmem_cache_cpu *this_cpu_slab_slow(struct kmem_cache *s)
 {
 	struct uslab_thread *t = &uslab_self;
-	unsigned int need = s->cpu_index + 1, nr, order = 0;
+	unsigned int need = s->cpu_index + 1, nr, order = 0, capacity;
 	struct kmem_cache_cpu *array;
 	struct slab *run, *old_run;
 
@@ -112,17 +116,32 @@ struct kmem_cache_cpu *this_cpu_slab_slow(struct kmem_cache *s)
 		return &t->cpu_slab[s->cpu_index];
 	if (t->state == THREAD_DEAD || t->in_thread_list_lock)
 		return NULL;
+	need = ALIGN(need, (unsigned int)CPU_ENTRIES_STEP);
+	if (t->cpu_slab_pages) {
+		capacity = (unsigned int)(slab_bytes(t->cpu_slab_pages) / sizeof(*array));
+		if (need <= capacity) {
+			/* Room in the run: validate more entries, touch no other page. */
+			thread_list_lock_acquire();
+			for (unsigned int i = t->nr_cpu_slab; i < need; i++)
+				cpu_entry_reset(&t->cpu_slab[i]);
+			t->nr_cpu_slab = need;
+			thread_list_lock_release();
+			return &t->cpu_slab[s->cpu_index];
+		}
+	}
 	if (need < 2 * t->nr_cpu_slab)
 		need = 2 * t->nr_cpu_slab;
 	while ((PAGE_SIZE << order) / sizeof(struct kmem_cache_cpu) < need) {
 		if (++order > PAGE_ALLOC_MAX_ORDER)
 			return NULL;
 	}
-	nr = (unsigned int)((PAGE_SIZE << order) / sizeof(struct kmem_cache_cpu));
 	run = pa_alloc_pages(root_page_allocator, order, NUMA_NO_NODE, GFP_KERNEL, PAGE_INTERNAL);
 	if (!run)
 		return NULL;
 	array = slab_address(run);
+	nr = ALIGN(s->cpu_index + 1, (unsigned int)CPU_ENTRIES_STEP);
+	if (nr < t->nr_cpu_slab)
+		nr = t->nr_cpu_slab;
 
 	thread_list_lock_acquire();
 	if (t->nr_cpu_slab)

@@ -20,11 +20,24 @@ static size_t volatile_size(size_t n)
 	return v;
 }
 
+/* The cache malloc(size) takes from: the kmalloc cache named for the
+ * usable size of such an object. */
+static struct kmem_cache *malloc_cache_of(size_t size)
+{
+	void *p = malloc(volatile_size(size));
+	char name[32];
+
+	snprintf(name, sizeof(name), "kmalloc-%zu", malloc_usable_size(p));
+	free(p);
+	return uslab_cache_find(name);
+}
+
 static unsigned long active_objs(size_t size)
 {
 	struct uslab_cache_info ci;
 
-	uslab_cache_info(uslab_kmalloc_cache(size), &ci);
+	if (uslab_cache_info(malloc_cache_of(size), &ci))
+		return (unsigned long)-1;
 	return ci.active_objs;
 }
 
@@ -34,12 +47,35 @@ TEST(malloc_comes_from_kmalloc)
 	char *p = malloc(volatile_size(100));
 
 	CHECK(p);
+	CHECK(before != (unsigned long)-1);
 	CHECK_EQ(active_objs(100), before + 1);
-	CHECK_EQ(malloc_usable_size(p), 128);
-	CHECK_EQ(ksize(p), 128);
-	memset(p, 0xab, 128);
+	CHECK_EQ(malloc_usable_size(p), 112);    /* kmalloc-112: a malloc class */
+	CHECK_EQ(ksize(p), 112);
+	memset(p, 0xab, 112);
 	free(p);
 	CHECK_EQ(active_objs(100), before);
+}
+
+/* Four classes per doubling above 64 bytes: little waste for any size. */
+TEST(malloc_size_classes)
+{
+	static const size_t sizes[][2] = {
+		{ 1, 8 }, { 8, 8 }, { 9, 16 }, { 17, 32 }, { 33, 48 }, { 65, 80 }, { 129, 160 },
+		{ 200, 224 }, { 257, 320 }, { 513, 640 }, { 700, 768 }, { 1025, 1280 },
+		{ 2100, 2560 }, { 4097, 5120 }, { 7000, 7168 }, { 8192, 8192 },
+	};
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		void *p = malloc(volatile_size(sizes[i][0]));
+
+		CHECK(p);
+		CHECK_EQ(malloc_usable_size(p), sizes[i][1]);
+		if (sizes[i][1] >= 16)
+			CHECK_EQ((uintptr_t)p % 16, 0);
+		free(p);
+	}
+	/* The kernel API keeps the kernel's classes. */
+	CHECK_EQ(kmalloc_size_roundup(513), 1024);
 }
 
 TEST(malloc_zero_is_unique)
