@@ -1,8 +1,8 @@
 /*
  * fork.c - the pthread_atfork handlers: take every lock before fork (in
  * the order fork.h gives), give them back in the parent, make them new in
- * the child, then give the child what the threads that did not follow it
- * held (their cpu slabs and sheaves).
+ * the child, then forget the threads that did not follow into the child
+ * (what they cached stays allocated there: thread_fork_child).
  *
  * Registered once at initialisation; prepare handlers run in the reverse
  * order of registration, so other libraries' prepare handlers (which may
@@ -61,6 +61,7 @@ static void fork_child(void)
 	reinit_mutex(&watch_lock);
 	pressure_fork_child();
 	thread_fork_child();
+	purge_thread_fork_child_done();
 }
 
 void fork_init(void)

@@ -33,6 +33,7 @@ void page_alloc_fork_lock(void);
 void page_alloc_fork_unlock(bool child);
 void purge_thread_fork_lock(void);
 void purge_thread_fork_unlock(bool child);
+void purge_thread_fork_child_done(void);
 /* In the child, after every lock is free again. */
 void thread_fork_child(void);
 void pressure_fork_child(void);

@@ -106,7 +106,7 @@ void malloc_layer_options(void)
 	if (!getenv("USLAB_BACKGROUND_PURGE"))
 		uslab_options[USLAB_OPT_BACKGROUND_PURGE] = 1;
 	/* unified: batches, cross-thread frees and cold frees are what
-	 * programs' malloc traffic is made of (bench/malloc_driver.c). */
+	 * programs' malloc traffic is made of (bench/suite_driver.c). */
 	if (!getenv("USLAB_ALLOCATOR"))
 		uslab_options[USLAB_OPT_ALLOCATOR] = 1;
 	unified_malloc_mode = true;

@@ -88,7 +88,9 @@ static void start_purger(void)
 /* The freeing path, with no uslab lock held (pthread_create allocates). */
 void purge_thread_wake(void)
 {
-	if (__atomic_exchange_n(&purge_pending, 1, __ATOMIC_SEQ_CST))
+	/* USLAB_PURGE_DELAY_MS=-1: pages stay until asked for. */
+	if (uslab_opt(USLAB_OPT_PURGE_DELAY_MS) < 0 ||
+	    __atomic_exchange_n(&purge_pending, 1, __ATOMIC_SEQ_CST))
 		return;
 	pthread_mutex_lock(&purge_lock);
 	if (!purge_started && !purge_failed)
@@ -107,7 +109,9 @@ void purge_thread_fork_lock(void)
 	pthread_mutex_lock(&purge_lock);
 }
 
-/* The purger did not follow into the child: the next free starts one. */
+/* The purger did not follow into the child: the first free after the
+ * child's fork handler starts one (pending stays set until then, so that
+ * no thread is started from inside the handler). */
 void purge_thread_fork_unlock(bool child)
 {
 	if (!child) {
@@ -118,5 +122,10 @@ void purge_thread_fork_unlock(bool child)
 	pthread_cond_init(&purge_cond, NULL);
 	purge_started = false;
 	purge_failed = false;
+	__atomic_store_n(&purge_pending, 1, __ATOMIC_RELAXED);
+}
+
+void purge_thread_fork_child_done(void)
+{
 	__atomic_store_n(&purge_pending, 0, __ATOMIC_RELAXED);
 }
