@@ -171,14 +171,17 @@ static __always_inline void *slab_alloc_checked(struct kmem_cache *s, struct kme
  * are tail calls.  orig_size is what the caller asked for (kmalloc), for
  * the debug and sanitizer paths only (0: the whole object).
  */
-static __always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfpflags, int node,
-					     size_t orig_size)
+static __always_inline void *slab_alloc_node_biased(struct kmem_cache *s, gfp_t gfpflags,
+						    int node, size_t orig_size, bool unified_first)
 {
 	struct uslab_thread *t = &uslab_self;
 
 	if (likely(s->cpu_index < t->nr_cpu_slab)) {
 		struct kmem_cache_cpu *c = &t->cpu_slab[s->cpu_index];
 
+		if (unified_first &&
+		    likely((s->flags & (__SLAB_CHECKED | SLAB_UNIFIED)) == SLAB_UNIFIED))
+			goto unified;
 		if (likely(!(s->flags & (__SLAB_CHECKED | SLAB_UNIFIED)))) {
 			void *object = c->freelist;
 
@@ -191,9 +194,11 @@ static __always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfpflag
 				return object;
 			}
 		} else if (s->flags & SLAB_UNIFIED) {
-			struct sheaf *main = c->main;
-			unsigned int size = READ_ONCE(main->size);
-
+			struct sheaf *main;
+			unsigned int size;
+unified:
+			main = c->main;
+			size = READ_ONCE(main->size);
 			if (likely(size && node == NUMA_NO_NODE)) {
 				void *object = main->objects[size - 1];
 
@@ -214,6 +219,14 @@ static __always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfpflag
 	return slab_alloc_slow(s, gfpflags, node, orig_size);
 }
 
+/* unified_first: the caller's caches are mostly unified (the malloc
+ * replacement); only the branch layout differs. */
+static __always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfpflags, int node,
+					     size_t orig_size)
+{
+	return slab_alloc_node_biased(s, gfpflags, node, orig_size, false);
+}
+
 /*
  * The object goes onto the private freelist only when its slab is this
  * thread's cpu slab; the compare with the freelist head is the cheap half
@@ -222,14 +235,16 @@ static __always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfpflag
  * pointers of any origin.  kmem_cache_free() takes that from its contract,
  * as SLUB does; the slow path and the debug caches check it always.
  */
-static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, void *object,
-				      bool check_start)
+static __always_inline void slab_free_biased(struct kmem_cache *s, struct slab *slab,
+					     void *object, bool check_start, bool unified_first)
 {
 	struct uslab_thread *t = &uslab_self;
 
 	if (likely(s->cpu_index < t->nr_cpu_slab)) {
 		struct kmem_cache_cpu *c = &t->cpu_slab[s->cpu_index];
 
+		if (unified_first && likely(s->flags & SLAB_UNIFIED))
+			goto unified;
 		if (likely(!(s->flags & SLAB_UNIFIED))) {
 			if (likely(slab == c->slab && object != c->freelist &&
 				   (!check_start || object_start(s, slab, object)))) {
@@ -250,9 +265,11 @@ static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, v
 				return;
 			}
 		} else {
-			struct sheaf *main = c->main;
-			unsigned int size = READ_ONCE(main->size);
-
+			struct sheaf *main;
+			unsigned int size;
+unified:
+			main = c->main;
+			size = READ_ONCE(main->size);
 			/* objects[-1] is the size word: never equal to an object. */
 			if (likely(size < main->capacity && slab->slab_cache == s &&
 				   main->objects[(int)size - 1] != object &&
@@ -269,6 +286,12 @@ static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, v
 		return;
 	}
 	slab_free_slow(s, slab, object, NULL);
+}
+
+static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, void *object,
+				      bool check_start)
+{
+	slab_free_biased(s, slab, object, check_start, false);
 }
 
 #endif

@@ -118,7 +118,7 @@ void malloc_layer_options(void)
 /* 1 <= size <= 8192; NULL before init (the tables are empty). */
 static __always_inline struct kmem_cache *malloc_cache(size_t size)
 {
-	if (size <= 1024)
+	if (likely(size <= 1024))
 		return malloc_class_small[(size + 7) >> 3];
 	return malloc_class_large[(size - 1) >> 8];
 }
@@ -151,7 +151,7 @@ static __always_inline void *malloc_gfp(size_t size, gfp_t gfp)
 		struct kmem_cache *s = malloc_cache(size);
 
 		if (likely(s))
-			return slab_alloc_node(s, gfp, NUMA_NO_NODE, size);
+			return slab_alloc_node_biased(s, gfp, NUMA_NO_NODE, size, true);
 	}
 	return malloc_slow(size, gfp);
 }
@@ -307,7 +307,7 @@ MALLOC_API void free(void *p)
 	slab = virt_to_slab(p);
 	s = slab->slab_cache;
 	if (likely(s)) {
-		slab_free(s, slab, p, true);
+		slab_free_biased(s, slab, p, true, true);
 		return;
 	}
 	kfree_large(slab, p, "free");
