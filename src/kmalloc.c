@@ -45,6 +45,22 @@ static unsigned int kmalloc_cache_size(unsigned int i)
 	return i == 1 ? 96 : i == 2 ? 192 : 1u << i;
 }
 
+/* Called with slab_mutex held; name must stay valid. */
+static struct kmem_cache *create_kmalloc_cache(const char *name, unsigned int size)
+{
+	struct kmem_cache *s;
+
+	s = create_cache(name, size, 0,
+			 SLAB_KMALLOC | debug_flags_for(name) |
+			 (uslab_opt(USLAB_OPT_RANDOM_FREELIST) ? SLAB_RANDOM_FREELIST : 0), NULL);
+	if (!s) {
+		uslab_reportf("uslab: out of memory creating %s\n", name);
+		abort();
+	}
+	s->name_static = true;
+	return s;
+}
+
 /*
  * The malloc replacement's size classes: the kmalloc caches and, between
  * them, four classes per doubling from 64 bytes (as jemalloc spaces its
@@ -78,18 +94,8 @@ static struct kmem_cache *smallest_class(size_t size)
 static void create_fine_classes(void)
 {
 	for (unsigned int i = 0; i < NR_FINE; i++) {
-		struct kmem_cache *s;
-
 		snprintf(fine_names[i], sizeof(fine_names[i]), "kmalloc-%u", fine_sizes[i]);
-		s = create_cache(fine_names[i], fine_sizes[i], 0,
-				 SLAB_KMALLOC | debug_flags_for(fine_names[i]) |
-				 (uslab_opt(USLAB_OPT_RANDOM_FREELIST) ? SLAB_RANDOM_FREELIST : 0), NULL);
-		if (!s) {
-			uslab_reportf("uslab: out of memory creating %s\n", fine_names[i]);
-			abort();
-		}
-		s->name_static = true;
-		fine_caches[i] = s;
+		fine_caches[i] = create_kmalloc_cache(fine_names[i], fine_sizes[i]);
 	}
 	for (size_t slot = 1; slot < MALLOC_SMALL_SLOTS; slot++)
 		malloc_class_small[slot] = smallest_class(slot << 3);
@@ -100,19 +106,8 @@ static void create_fine_classes(void)
 void kmalloc_init(void)
 {
 	pthread_mutex_lock(&slab_mutex);
-	for (unsigned int i = 1; i < NR_KMALLOC_CACHES; i++) {
-		struct kmem_cache *s;
-
-		s = create_cache(kmalloc_names[i], kmalloc_cache_size(i), 0,
-				 SLAB_KMALLOC | debug_flags_for(kmalloc_names[i]) |
-				 (uslab_opt(USLAB_OPT_RANDOM_FREELIST) ? SLAB_RANDOM_FREELIST : 0), NULL);
-		if (!s) {
-			uslab_reportf("uslab: out of memory creating %s\n", kmalloc_names[i]);
-			abort();
-		}
-		s->name_static = true;
-		kmalloc_caches[i] = s;
-	}
+	for (unsigned int i = 1; i < NR_KMALLOC_CACHES; i++)
+		kmalloc_caches[i] = create_kmalloc_cache(kmalloc_names[i], kmalloc_cache_size(i));
 	if (kmalloc_fine_classes)
 		create_fine_classes();
 	pthread_mutex_unlock(&slab_mutex);

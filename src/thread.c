@@ -79,6 +79,23 @@ void thread_flush_pass(struct uslab_thread *t, bool unified, bool fold)
 	}
 }
 
+/* thread_list_lock held: t's counters go to the caches' totals and t
+ * leaves the list; returns its array's run, for the caller to free. */
+static struct slab *thread_forget(struct uslab_thread *t)
+{
+	struct slab *run = t->cpu_slab_pages;
+
+	for (unsigned int i = 0; i < t->nr_cpu_slab; i++)
+		if (t->cpu_slab[i].cache)
+			cache_stats_fold(t->cpu_slab[i].cache, &t->cpu_slab[i]);
+	list_del(&t->list);
+	t->cpu_slab = NULL;
+	t->cpu_slab_pages = NULL;
+	t->nr_cpu_slab = 0;
+	t->state = THREAD_DEAD;
+	return run;
+}
+
 /* pthread key destructor: flush every cache's cpu slab of this thread. */
 static void thread_exit(void *arg)
 {
@@ -88,15 +105,7 @@ static void thread_exit(void *arg)
 	thread_list_lock_acquire();
 	thread_flush_pass(t, true, false);
 	thread_flush_pass(t, false, false);
-	for (unsigned int i = 0; i < t->nr_cpu_slab; i++)
-		if (t->cpu_slab[i].cache)
-			cache_stats_fold(t->cpu_slab[i].cache, &t->cpu_slab[i]);
-	list_del(&t->list);
-	run = t->cpu_slab_pages;
-	t->cpu_slab = NULL;
-	t->cpu_slab_pages = NULL;
-	t->nr_cpu_slab = 0;
-	t->state = THREAD_DEAD;
+	run = thread_forget(t);
 	thread_list_lock_release();
 	free_cpu_array(run);
 }
@@ -218,21 +227,8 @@ void thread_fork_child(void)
 	struct uslab_thread *t, *tmp;
 
 	thread_list_lock_acquire();
-	list_for_each_entry_safe(t, tmp, &thread_list, list) {
-		struct slab *run;
-
-		if (t == &uslab_self)
-			continue;
-		for (unsigned int i = 0; i < t->nr_cpu_slab; i++)
-			if (t->cpu_slab[i].cache)
-				cache_stats_fold(t->cpu_slab[i].cache, &t->cpu_slab[i]);
-		list_del(&t->list);
-		run = t->cpu_slab_pages;
-		t->cpu_slab = NULL;
-		t->cpu_slab_pages = NULL;
-		t->nr_cpu_slab = 0;
-		t->state = THREAD_DEAD;
-		free_cpu_array(run);
-	}
+	list_for_each_entry_safe(t, tmp, &thread_list, list)
+		if (t != &uslab_self)
+			free_cpu_array(thread_forget(t));
 	thread_list_lock_release();
 }
