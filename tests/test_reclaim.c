@@ -2,7 +2,8 @@
  * test_reclaim.c - memory goes back when asked: uslab_reclaim() empties
  * caches full of freed objects, calls the program's shrinkers, runs before
  * an allocation gives up, reaches other threads at their next slow path,
- * and can be driven by memory pressure (PSI, or any descriptor).
+ * and can be driven by memory pressure (PSI, or any descriptor); the
+ * background purger returns free pages without being called.
  */
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -290,6 +291,47 @@ TEST(pressure_env)
 	CHECK_EQ(run_test_child("pressure_env_child", env, out, sizeof(out)), 0);
 	CHECK_STR_CONTAINS(out, "pressure watcher: /nonexistent/memory.pressure: No such file");
 	CHECK_STR_CONTAINS(out, "pressure_env_child checked");
+}
+
+/*
+ * The background purger (off by default, on in libuslab-malloc): after a
+ * cache's slabs go back, the free pages are returned to the OS by the
+ * purger thread, without another call into uslab.  Polled against a
+ * deadline: the purge delay is 100 ms here.
+ */
+TEST(background_purger_returns_free_pages)
+{
+	struct kmem_cache *s = kmem_cache_create("purged", 1024, 0, SLAB_NO_MERGE, NULL);
+	unsigned long passes = uslab_background_purge_passes();
+	struct uslab_page_stats ps;
+	struct timespec start, now;
+	void *objs[4000];
+	long waited_ms = 0;
+
+	CHECK_EQ(uslab_option_set(USLAB_OPT_BACKGROUND_PURGE, 1), 0);
+	for (int i = 0; i < 4000; i++) {
+		objs[i] = kmem_cache_alloc(s, GFP_KERNEL);
+		memset(objs[i], 1, 1024);
+	}
+	for (int i = 0; i < 4000; i++)
+		kmem_cache_free(s, objs[i]);
+	kmem_cache_destroy(s);            /* every slab back to the page allocator */
+	uslab_page_stats(&ps);
+	CHECK(ps.pages_free_cached >= 900);   /* 4 MB freed, still resident */
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+		uslab_page_stats(&ps);
+		if (!ps.pages_free_cached && uslab_background_purge_passes() > passes)
+			break;
+		nanosleep(&ts, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		waited_ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+	} while (waited_ms < 5000);
+	uslab_option_set(USLAB_OPT_BACKGROUND_PURGE, 0);
+	CHECK(uslab_background_purge_passes() > passes);
+	CHECK_EQ(ps.pages_free_cached, 0);
 }
 
 TEST_MAIN()
