@@ -46,8 +46,10 @@ static void report_at_exit(void)
 }
 
 /* The malloc replacement's defaults (background purge, personality),
- * applied between reading the options and building the caches. */
+ * applied between reading the options and building the caches; it also
+ * sets malloc_replacement. */
 void malloc_layer_options(void) __attribute__((weak));
+bool malloc_replacement;
 
 static void do_init(void)
 {

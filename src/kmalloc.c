@@ -67,7 +67,6 @@ static struct kmem_cache *create_kmalloc_cache(const char *name, unsigned int si
  * classes), so that a malloc of 513 bytes does not take 1024.  Every
  * class above 8 is a multiple of 16: malloc's alignment.
  */
-bool kmalloc_fine_classes;
 struct kmem_cache *malloc_class_small[MALLOC_SMALL_SLOTS];
 struct kmem_cache *malloc_class_large[MALLOC_LARGE_SLOTS];
 
@@ -108,7 +107,7 @@ void kmalloc_init(void)
 	pthread_mutex_lock(&slab_mutex);
 	for (unsigned int i = 1; i < NR_KMALLOC_CACHES; i++)
 		kmalloc_caches[i] = create_kmalloc_cache(kmalloc_names[i], kmalloc_cache_size(i));
-	if (kmalloc_fine_classes)
+	if (malloc_replacement)
 		create_fine_classes();
 	pthread_mutex_unlock(&slab_mutex);
 }
@@ -117,7 +116,10 @@ void kmalloc_init(void)
 
 static unsigned long large_allocs, large_frees, large_bytes;
 
-static size_t large_object_bytes(const struct slab *head);
+static size_t large_object_bytes(const struct slab *head)
+{
+	return head->kind == PAGE_HUGE ? huge_usable_size(head) : PAGE_SIZE << head->order;
+}
 
 /* align: a power of two; runs of 2^order pages are aligned to their size. */
 void *kmalloc_large_aligned(size_t size, size_t align, gfp_t flags, int node)
@@ -160,11 +162,6 @@ retry:
 	__atomic_add_fetch(&large_allocs, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&large_bytes, large_object_bytes(head), __ATOMIC_RELAXED);
 	return p;
-}
-
-static size_t large_object_bytes(const struct slab *head)
-{
-	return head->kind == PAGE_HUGE ? huge_usable_size(head) : PAGE_SIZE << head->order;
 }
 
 void kfree_large(struct slab *head, const void *object, const char *caller)

@@ -24,12 +24,11 @@ static inline unsigned int kmalloc_index(size_t size)
 
 void kmalloc_init(void);
 
-/* The malloc replacement's finer classes (kmalloc.c), when
- * kmalloc_fine_classes is set before init: the cache for a size, by
- * (size + 7) >> 3 up to 1024 bytes and by (size - 1) >> 8 above. */
+/* The malloc replacement's finer classes (kmalloc.c, built when
+ * malloc_replacement is set): the cache for a size, by (size + 7) >> 3 up
+ * to 1024 bytes and by (size - 1) >> 8 above. */
 #define MALLOC_SMALL_SLOTS 129
 #define MALLOC_LARGE_SLOTS 32
-extern bool kmalloc_fine_classes;
 extern struct kmem_cache *malloc_class_small[MALLOC_SMALL_SLOTS];
 extern struct kmem_cache *malloc_class_large[MALLOC_LARGE_SLOTS];
 void kmalloc_large_counts(unsigned long *allocs, unsigned long *frees, unsigned long *bytes);

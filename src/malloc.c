@@ -30,7 +30,6 @@
 #include "kmalloc.h"
 #include "options.h"
 #include "page_alloc.h"
-#include "personality.h"
 #include "report.h"
 #include "segment.h"
 
@@ -109,8 +108,7 @@ void malloc_layer_options(void)
 	 * programs' malloc traffic is made of (bench/suite_driver.c). */
 	if (!getenv("USLAB_ALLOCATOR"))
 		uslab_options[USLAB_OPT_ALLOCATOR] = 1;
-	unified_malloc_mode = true;
-	kmalloc_fine_classes = true;
+	malloc_replacement = true;
 }
 
 /* ------------------------------------------------------------ allocation */
@@ -218,17 +216,12 @@ static void *alloc_aligned(size_t align, size_t size)
 	return kmalloc_large_aligned(size, align, MALLOC_GFP, NUMA_NO_NODE);
 }
 
-static bool valid_alignment(size_t align)
-{
-	return is_power_of_2(align);
-}
-
 MALLOC_API int posix_memalign(void **memptr, size_t align, size_t size)
 {
 	int saved = errno;
 	void *p;
 
-	if (!valid_alignment(align) || align % sizeof(void *))
+	if (!is_power_of_2(align) || align % sizeof(void *))
 		return EINVAL;
 	p = alloc_aligned(align, size);
 	if (!p) {
@@ -245,7 +238,7 @@ MALLOC_API int posix_memalign(void **memptr, size_t align, size_t size)
 /* C17 and glibc 2.38: the alignment must be a power of two. */
 MALLOC_API void *aligned_alloc(size_t align, size_t size)
 {
-	if (!valid_alignment(align)) {
+	if (!is_power_of_2(align)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -259,7 +252,7 @@ MALLOC_API void *memalign(size_t align, size_t size)
 		errno = EINVAL;
 		return NULL;
 	}
-	if (!valid_alignment(align))
+	if (!is_power_of_2(align))
 		align = align ? roundup_pow_of_two(align) : 1;
 	return alloc_aligned(align, size);
 }

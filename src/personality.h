@@ -43,8 +43,5 @@ struct personality {
 
 extern const struct personality slub_personality;
 extern const struct personality unified_personality;
-/* The malloc replacement: its kmalloc caches get sheaves one class larger
- * and a thread's first refills start small (unified.c). */
-extern bool unified_malloc_mode;
 
 #endif

@@ -179,6 +179,10 @@ bool reclaim_before_failing(void);
 uint64_t uslab_random64(void);
 
 /* --------------------------------------------------------------- init */
+/* Set before the caches are built when this is libuslab-malloc: its
+ * kmalloc caches get finer size classes (kmalloc.c), larger sheaves and
+ * small first refills (unified.c). */
+extern bool malloc_replacement;
 void uslab_init_slow(void);
 extern int uslab_initialised;
 

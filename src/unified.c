@@ -289,7 +289,7 @@ static unsigned int refill_count(struct kmem_cache *s, struct kmem_cache_cpu *c,
 {
 	unsigned int nr = min_t(unsigned int, READ_ONCE(s->batchcount), main->capacity);
 
-	if (!unified_malloc_mode || !(s->flags & SLAB_KMALLOC))
+	if (!malloc_replacement || !(s->flags & SLAB_KMALLOC))
 		return nr;
 	if (c->refills < 5 && nr > (2u << c->refills))
 		nr = 2u << c->refills;
@@ -481,11 +481,6 @@ static unsigned long unified_shrink(struct kmem_cache *s, bool keep_min_partial)
 	return remaining;
 }
 
-/* Set by the malloc replacement, for its kmalloc caches: sheaves one
- * class larger (a program's malloc batches are longer than a kernel's),
- * and a thread's first refills smaller (refill_count). */
-bool unified_malloc_mode;
-
 /* Sheaf capacity by object size (the kernel's 4/12/26/60, filled up to
  * the sheaf classes); batches of half a sheaf, as SLAB's batchcount. */
 static void unified_setup_cache(struct kmem_cache *s)
@@ -500,7 +495,8 @@ static void unified_setup_cache(struct kmem_cache *s)
 		limit = 30;
 	else
 		limit = 62;
-	if (unified_malloc_mode && (s->flags & SLAB_KMALLOC))
+	/* A program's malloc batches are longer than a kernel's. */
+	if (malloc_replacement && (s->flags & SLAB_KMALLOC))
 		limit = 2 * limit + 2;
 	s->queue_limit = limit;
 	s->batchcount = (limit + 1) / 2;
