@@ -290,8 +290,13 @@ USLAB_API int kmem_cache_validate(struct kmem_cache *s);
 USLAB_API long uslab_validate_all(void);
 /* SLAB_FAILSLAB caches: every interval-th allocation fails, at most times
  * times (-1: no limit); interval 0 switches it off.  USLAB_FAILSLAB=
- * "interval[,times]" sets it at start. */
+ * "interval[,times]" sets it at start.  As the kernel's failslab, it
+ * never fails a __GFP_NOFAIL allocation nor one of uslab's own caches,
+ * and by default (ignore-gfp-wait) only allocations that may not block
+ * (GFP_ATOMIC, GFP_NOWAIT); uslab_failslab_ignore_gfp_wait(0), or
+ * USLAB_FAILSLAB_IGNORE_GFP_WAIT=0, fails GFP_KERNEL ones too. */
 USLAB_API void uslab_failslab(unsigned long interval, long times);
+USLAB_API void uslab_failslab_ignore_gfp_wait(int ignore);
 
 /* ------------------------------------------------------------------------
  * Runtime tunables: every cache's attributes, by name, as the kernel's

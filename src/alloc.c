@@ -4,6 +4,7 @@
  * personality shares: debug caches go to debug.c, the checks of a free
  * run here, the rest goes to the cache's personality.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "debug.h"
@@ -20,7 +21,7 @@ void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node, size_t ori
 		uintptr_t caller = _RET_IP_;
 
 		/* Failing on purpose (A): no report, no reclaim, no retry. */
-		if (should_failslab(s))
+		if (should_failslab(s, gfpflags))
 			return NULL;
 		object = alloc_debug(s, gfpflags | __GFP_NOWARN, node, orig_size, caller);
 		if (unlikely(!object)) {
@@ -64,18 +65,31 @@ void slab_free_slow(struct kmem_cache *s, struct slab *slab, void *object,
 	s->ops->free_slow(s, slab, object, c);
 }
 
+static void *__cold __noinline alloc_from_null_cache(const char *caller)
+{
+	uslab_reportf("uslab: %s(NULL): no cache; returning NULL\n", caller);
+	errno = EINVAL;
+	return NULL;
+}
+
 USLAB_API void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)
 {
+	if (unlikely(!s))
+		return alloc_from_null_cache("kmem_cache_alloc");
 	return slab_alloc_node(s, flags, NUMA_NO_NODE, 0);
 }
 
 USLAB_API void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t flags)
 {
+	if (unlikely(!s))
+		return alloc_from_null_cache("kmem_cache_zalloc");
 	return slab_alloc_node(s, flags | __GFP_ZERO, NUMA_NO_NODE, 0);
 }
 
 USLAB_API void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node)
 {
+	if (unlikely(!s))
+		return alloc_from_null_cache("kmem_cache_alloc_node");
 	/* A node that does not exist here means "any node". */
 	if (node < 0 || (unsigned int)node >= s->nr_nodes || !os_node_online(node))
 		node = NUMA_NO_NODE;
@@ -89,7 +103,12 @@ USLAB_API void kmem_cache_free(struct kmem_cache *s, void *x)
 	if (unlikely(!slab)) {
 		/* NULL is in no segment either: checked only on this path. */
 		if (x)
-			bug_foreign_pointer(x, "kmem_cache_free", "not allocated by uslab");
+			bug_unmapped_pointer(x, "kmem_cache_free");
+		return;
+	}
+	/* No cache given: the page descriptor knows it, as for kfree. */
+	if (unlikely(!s)) {
+		kfree(x);
 		return;
 	}
 	slab_free(s, slab, x, false);

@@ -44,8 +44,7 @@ static struct slab *bulk_object_slab(struct kmem_cache *s, void *object, struct 
 	struct slab *slab = virt_to_slab_checked(object);
 
 	if (unlikely(!slab)) {
-		bug_foreign_pointer(object, s ? "kmem_cache_free_bulk" : "kfree_bulk",
-				    "not allocated by uslab");
+		bug_unmapped_pointer(object, s ? "kmem_cache_free_bulk" : "kfree_bulk");
 		return NULL;
 	}
 	if (!slab->slab_cache) {

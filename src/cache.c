@@ -315,6 +315,18 @@ static void __cold report_leak(struct kmem_cache *s, unsigned long slabs, void *
 	report_emit(&r);
 }
 
+/* Is s a cache of the registry?  Looked up, not read: a destroyed
+ * cache's descriptor is freed memory.  slab_mutex held. */
+static bool cache_is_live(const struct kmem_cache *s)
+{
+	struct kmem_cache *t;
+
+	list_for_each_entry(t, &slab_caches, list)
+		if (t == s)
+			return true;
+	return false;
+}
+
 USLAB_API void kmem_cache_destroy(struct kmem_cache *s)
 {
 	unsigned long remaining;
@@ -322,6 +334,12 @@ USLAB_API void kmem_cache_destroy(struct kmem_cache *s)
 	if (!s)
 		return;
 	pthread_mutex_lock(&slab_mutex);
+	if (unlikely(!cache_is_live(s))) {
+		pthread_mutex_unlock(&slab_mutex);
+		uslab_reportf("uslab: kmem_cache_destroy(%p): not a live cache (destroyed twice?); ignored\n",
+			      (void *)s);
+		return;
+	}
 	if (!s->dead) {
 		if (--s->refcount > 0) {
 			struct kmem_cache_alias *alias =
@@ -335,7 +353,7 @@ USLAB_API void kmem_cache_destroy(struct kmem_cache *s)
 		}
 	}
 	flush_all_threads(s);
-	remaining = s->ops->shrink(s, false);
+	remaining = s->ops->shrink(s, true);
 	if (remaining) {
 		s->dead = true;
 		report_leak(s, remaining, __builtin_return_address(0));
@@ -411,6 +429,7 @@ void cache_init(void)
 	memset(s, 0, bytes);
 	s->cpu_index = (unsigned int)alloc_cpu_index();
 	s->name_static = true;
+	s->internal = true;
 	init_cache(s, "kmem_cache", (unsigned int)bytes, CACHE_LINE_SIZE,
 		   kmem_cache_flags("kmem_cache", SLAB_HWCACHE_ALIGN | SLAB_NO_MERGE | SLAB_PANIC |
 				    SLAB_SLUB),
@@ -438,7 +457,7 @@ USLAB_API int uslab_cache_set_debug(struct kmem_cache *s, slab_flags_t debug_fla
 		why = s->dead ? "the cache is destroyed" : "other caches are merged into it";
 	} else {
 		flush_all_threads(s);
-		if (s->ops->shrink(s, false))
+		if (s->ops->shrink(s, true))
 			why = "it still has objects";
 	}
 	if (why) {

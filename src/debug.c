@@ -566,7 +566,7 @@ void free_debug(struct kmem_cache *s, struct slab *slab, void *object, uintptr_t
 		list_add_tail(&slab->slab_list, &n->partial);
 		slab->on_partial = 1;
 	}
-	if (!cnt.inuse && n->nr_partial > READ_ONCE(s->min_partial)) {
+	if (!cnt.inuse && !keep_empty_slab(s, n, true)) {
 		remove_from_list(n, slab);
 		discard = true;
 	}

@@ -67,7 +67,10 @@ slab_flags_t debug_flags_for(const char *name);
 /* Whether USLAB_DEBUG asked for O. */
 bool debug_disable_higher_order(void);
 /* Whether a SLAB_FAILSLAB cache's allocation fails now. */
-bool should_failslab(struct kmem_cache *s);
+/* Fault injection for SLAB_FAILSLAB caches, as the kernel's failslab:
+ * never an internal cache, never __GFP_NOFAIL, and (ignore-gfp-wait)
+ * only allocations that may not block. */
+bool should_failslab(struct kmem_cache *s, gfp_t gfpflags);
 
 /* ---------------------------------------------------------- debug.c */
 void *alloc_debug(struct kmem_cache *s, gfp_t gfpflags, int node, size_t orig_size,

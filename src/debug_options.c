@@ -126,6 +126,8 @@ void debug_options_init(void)
 	const char *failslab = getenv("USLAB_FAILSLAB");
 
 	parse_debug_string(getenv("USLAB_DEBUG"));
+	if (getenv("USLAB_FAILSLAB_IGNORE_GFP_WAIT"))
+		uslab_failslab_ignore_gfp_wait(atoi(getenv("USLAB_FAILSLAB_IGNORE_GFP_WAIT")));
 	if (failslab && *failslab) {
 		char *end;
 		unsigned long interval = strtoul(failslab, &end, 0);
@@ -133,7 +135,8 @@ void debug_options_init(void)
 
 		if (*end == ',')
 			times = strtol(end + 1, &end, 0);
-		if (*end)
+		/* strtoul takes "-1" as ULONG_MAX: a sign is refused. */
+		if (*end || strchr(failslab, '-') || times < -1)
 			uslab_reportf("uslab: USLAB_FAILSLAB=\"%s\" is not \"interval[,times]\"; ignored\n",
 				      failslab);
 		else
@@ -179,6 +182,14 @@ USLAB_API int uslab_debug_config(const char *slub_debug)
 
 static unsigned long failslab_interval, failslab_count, failslab_failed;
 static long failslab_times = -1;
+/* The kernel's failslab/ignore-gfp-wait, on by default: allocations that
+ * may block (__GFP_DIRECT_RECLAIM) are not failed. */
+static int failslab_ignore_gfp_wait = 1;
+
+USLAB_API void uslab_failslab_ignore_gfp_wait(int ignore)
+{
+	__atomic_store_n(&failslab_ignore_gfp_wait, !!ignore, __ATOMIC_RELAXED);
+}
 
 USLAB_API void uslab_failslab(unsigned long interval, long times)
 {
@@ -188,12 +199,17 @@ USLAB_API void uslab_failslab(unsigned long interval, long times)
 	__atomic_store_n(&failslab_interval, interval, __ATOMIC_RELEASE);
 }
 
-bool should_failslab(struct kmem_cache *s)
+bool should_failslab(struct kmem_cache *s, gfp_t gfpflags)
 {
 	unsigned long interval = __atomic_load_n(&failslab_interval, __ATOMIC_ACQUIRE);
 	long times = __atomic_load_n(&failslab_times, __ATOMIC_RELAXED);
 
-	if (!(s->flags & SLAB_FAILSLAB) || !interval)
+	if (!(s->flags & SLAB_FAILSLAB) || !interval || s->internal)
+		return false;
+	if (gfpflags & __GFP_NOFAIL)
+		return false;
+	if ((gfpflags & __GFP_DIRECT_RECLAIM) &&
+	    __atomic_load_n(&failslab_ignore_gfp_wait, __ATOMIC_RELAXED))
 		return false;
 	if (__atomic_add_fetch(&failslab_count, 1, __ATOMIC_RELAXED) % interval)
 		return false;

@@ -88,18 +88,13 @@ static __always_inline uint64_t slab_offset(const struct kmem_cache *s, const st
 	return ((uintptr_t)p & ((PAGE_SIZE << slab->order) - 1)) - s->red_left_pad;
 }
 
-/* Is p at the start of an object slot?  A mask for power-of-two slots;
- * otherwise exact for any offset below 2 MiB: one multiply-high replaces a
- * division.  Slots fill the slab, so every slot start is an object. */
-static __always_inline bool object_start(const struct kmem_cache *s, const struct slab *slab,
-					 const void *p)
+/* Objects in a slab: fixed while it is a slab, read atomically because
+ * the other fields of the word change under cmpxchg. */
+static __always_inline unsigned int slab_objects(const struct slab *slab)
 {
-	uint64_t off;
+	union slab_counters cnt = { .counters = READ_ONCE(slab->counters) };
 
-	if (likely(s->slot_mask))
-		return !((uintptr_t)p & s->slot_mask);
-	off = slab_offset(s, slab, p);
-	return ((off * s->reciprocal_size) >> RECIPROCAL_SHIFT) * s->size == off;
+	return cnt.objects;
 }
 
 /* Index of the object at obj in its slab: a shift for power-of-two slots. */
@@ -110,6 +105,24 @@ static __always_inline unsigned int obj_to_index(const struct kmem_cache *s,
 		return (unsigned int)(((uintptr_t)obj & ((PAGE_SIZE << slab->order) - 1)) >>
 				      __builtin_ctzl(s->slot_mask + 1));
 	return (unsigned int)((slab_offset(s, slab, obj) * s->reciprocal_size) >> RECIPROCAL_SHIFT);
+}
+
+/* Is p the start of one of the slab's objects?  A mask for power-of-two
+ * slots; otherwise exact for any offset below 2 MiB: one multiply-high
+ * replaces a division.  The slot must also be below the object count: the
+ * tail of a slab (waste, or a unified slab's bitmap) has slot boundaries
+ * too, and an offset below red_left_pad wraps to a huge index. */
+static __always_inline bool object_start(const struct kmem_cache *s, const struct slab *slab,
+					 const void *p)
+{
+	uint64_t off, idx;
+
+	if (likely(s->slot_mask))
+		return !((uintptr_t)p & s->slot_mask) &&
+		       obj_to_index(s, slab, p) < slab_objects(slab);
+	off = slab_offset(s, slab, p);
+	idx = (off * s->reciprocal_size) >> RECIPROCAL_SHIFT;
+	return idx * s->size == off && idx < slab_objects(slab);
 }
 
 /* orig_size 0 stands for the whole object: kmem_cache_alloc() passes 0 so

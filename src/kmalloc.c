@@ -264,7 +264,7 @@ USLAB_API void kfree(const void *x)
 		return;
 	slab = virt_to_slab_checked(x);
 	if (unlikely(!slab)) {
-		bug_foreign_pointer(x, "kfree", "not allocated by uslab");
+		bug_unmapped_pointer(x, "kfree");
 		return;
 	}
 	s = slab->slab_cache;
@@ -275,7 +275,7 @@ USLAB_API void kfree(const void *x)
 	kfree_large(slab, x, "kfree");
 }
 
-USLAB_API size_t ksize(const void *x)
+static size_t ksize_for(const void *x, const char *caller)
 {
 	struct slab *slab;
 
@@ -283,7 +283,7 @@ USLAB_API size_t ksize(const void *x)
 		return 0;
 	slab = virt_to_slab_checked(x);
 	if (!slab) {
-		bug_foreign_pointer(x, "ksize", "not allocated by uslab");
+		bug_unmapped_pointer(x, caller);
 		return 0;
 	}
 	if (slab->slab_cache) {
@@ -298,8 +298,13 @@ USLAB_API size_t ksize(const void *x)
 		return PAGE_SIZE << slab->order;
 	if (slab->kind == PAGE_HUGE && x == slab_address(slab))
 		return huge_usable_size(slab);
-	bug_foreign_pointer(x, "ksize", "not the start of an allocated object");
+	bug_foreign_pointer(x, caller, "not the start of an allocated object");
 	return 0;
+}
+
+USLAB_API size_t ksize(const void *x)
+{
+	return ksize_for(x, "ksize");
 }
 
 USLAB_API size_t kmalloc_size_roundup(size_t size)
@@ -310,6 +315,9 @@ USLAB_API size_t kmalloc_size_roundup(size_t size)
 		uslab_ensure_init();
 		return slab_ksize(kmalloc_caches[kmalloc_index(size)]);
 	}
+	/* Sizes no allocation can satisfy round to themselves, not past 0. */
+	if (size > SIZE_MAX - PAGE_SIZE + 1)
+		return size;
 	if (size > (PAGE_SIZE << PAGE_ALLOC_MAX_ORDER))
 		return ALIGN(size, PAGE_SIZE);
 	return PAGE_SIZE << fls_long((size - 1) >> PAGE_SHIFT);
@@ -326,7 +334,7 @@ USLAB_API void *krealloc(const void *p, size_t new_size, gfp_t flags)
 		kfree(p);
 		return ZERO_SIZE_PTR;
 	}
-	ks = ksize(p);
+	ks = ksize_for(p, "krealloc");
 	if (!ks)
 		return NULL;
 	if (new_size <= ks) {

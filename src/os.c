@@ -107,13 +107,16 @@ void os_init(void)
 	}
 }
 
-void *os_map_aligned(size_t size, size_t align)
+void *os_map_aligned(size_t size, size_t align, bool reserve)
 {
 	size_t span = size + align;
-	char *p = mmap(NULL, span, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	char *p;
 	char *start;
 
+	if (span < size)
+		return NULL;
+	p = mmap(NULL, span, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | (reserve ? 0 : MAP_NORESERVE), -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
 	start = (char *)ALIGN((uintptr_t)p, align);

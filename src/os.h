@@ -11,8 +11,11 @@
 #include <sys/types.h>
 
 void os_init(void);
-/* A mapping of size bytes aligned to align (a power of two >= page). */
-void *os_map_aligned(size_t size, size_t align);
+/* A mapping of size bytes aligned to align (a power of two >= page).
+ * With reserve, the kernel's overcommit policy judges its size, as for
+ * glibc's mappings (a 1 TiB request fails in the default heuristic mode);
+ * segments are mapped without, their pages being committed one by one. */
+void *os_map_aligned(size_t size, size_t align, bool reserve);
 void os_unmap(void *addr, size_t size);
 /* Gives the pages back (MADV_DONTNEED): resident memory drops now. */
 void os_purge(void *addr, size_t size);

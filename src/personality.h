@@ -34,8 +34,10 @@ struct personality {
 			  struct kmem_cache_cpu *c);
 	/* Everything a thread holds of s goes back to the slabs. */
 	void (*flush_cpu)(struct kmem_cache *s, struct kmem_cache_cpu *c);
-	/* Frees empty slabs (and cached queues); returns slabs left. */
-	unsigned long (*shrink)(struct kmem_cache *s, bool keep_min_partial);
+	/* Frees empty slabs (and cached queues); returns slabs left.
+	 * destroying: the cache goes away (or changes its layout), so even
+	 * a SLAB_TYPESAFE_BY_RCU cache gives its empty slabs back. */
+	unsigned long (*shrink)(struct kmem_cache *s, bool destroying);
 	/* What a thread's entry adds to the report. */
 	void (*cpu_info)(struct kmem_cache *s, struct kmem_cache_cpu *c,
 			 struct uslab_cache_info *info);

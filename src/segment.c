@@ -15,26 +15,48 @@
 #include "segment.h"
 
 uint64_t segment_map[SEGMENT_MAP_BITS / 64];
+/* The SEGMENT_SIZE blocks of a huge mapping after its first: not in
+ * segment_map (they hold no descriptor table), but known, so that an
+ * interior pointer there is reported as what it is. */
+static uint64_t segment_tail_map[SEGMENT_MAP_BITS / 64];
 
 size_t segment_header_pages(void)
 {
 	return DIV_ROUND_UP(sizeof(struct segment), PAGE_SIZE);
 }
 
-static void segment_map_set(struct segment *seg, bool on)
+static void map_bit(uint64_t *map, uintptr_t i, bool on)
 {
-	uintptr_t i = (uintptr_t)seg >> SEGMENT_SHIFT;
 	uint64_t bit = 1ULL << (i % 64);
 
 	if (on)
-		__atomic_fetch_or(&segment_map[i / 64], bit, __ATOMIC_RELEASE);
+		__atomic_fetch_or(&map[i / 64], bit, __ATOMIC_RELEASE);
 	else
-		__atomic_fetch_and(&segment_map[i / 64], ~bit, __ATOMIC_RELEASE);
+		__atomic_fetch_and(&map[i / 64], ~bit, __ATOMIC_RELEASE);
 }
 
-static struct segment *segment_map_new(size_t size, int node)
+static void segment_map_set(struct segment *seg, bool on)
 {
-	struct segment *seg = os_map_aligned(size, SEGMENT_SIZE);
+	uintptr_t first = (uintptr_t)seg >> SEGMENT_SHIFT;
+	uintptr_t last = ((uintptr_t)seg + seg->mapped_size - 1) >> SEGMENT_SHIFT;
+
+	map_bit(segment_map, first, on);
+	for (uintptr_t i = first + 1; i <= last; i++)
+		map_bit(segment_tail_map, i, on);
+}
+
+bool segment_in_huge_tail(const void *p)
+{
+	uintptr_t i = (uintptr_t)p >> SEGMENT_SHIFT;
+
+	if (i >= SEGMENT_MAP_BITS)
+		return false;
+	return (__atomic_load_n(&segment_tail_map[i / 64], __ATOMIC_ACQUIRE) >> (i % 64)) & 1;
+}
+
+static struct segment *segment_map_new(size_t size, int node, bool reserve)
+{
+	struct segment *seg = os_map_aligned(size, SEGMENT_SIZE, reserve);
 
 	if (!seg)
 		return NULL;
@@ -53,7 +75,7 @@ static struct segment *segment_map_new(size_t size, int node)
 
 struct segment *segment_create(int node)
 {
-	struct segment *seg = segment_map_new(SEGMENT_SIZE, node);
+	struct segment *seg = segment_map_new(SEGMENT_SIZE, node, false);
 
 	if (!seg)
 		return NULL;
@@ -74,9 +96,13 @@ struct segment *segment_create_huge(size_t bytes, size_t align, int node, size_t
 	/* The data page's descriptor must be in the table. */
 	if (off >= SEGMENT_SIZE || bytes > SIZE_MAX - off - PAGE_SIZE)
 		return NULL;
-	seg = segment_map_new(off + ALIGN(bytes, PAGE_SIZE), node);
+	seg = segment_map_new(off + ALIGN(bytes, PAGE_SIZE), node, true);
 	if (!seg)
 		return NULL;
+	if (((uintptr_t)seg + seg->mapped_size - 1) >> SEGMENT_SHIFT >= SEGMENT_MAP_BITS) {
+		os_unmap(seg, seg->mapped_size);
+		return NULL;
+	}
 	seg->kind = SEGMENT_HUGE;
 	seg->used_pages = (unsigned int)(ALIGN(bytes, PAGE_SIZE) >> PAGE_SHIFT);
 	head = &seg->pages[off >> PAGE_SHIFT];

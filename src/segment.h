@@ -71,6 +71,9 @@ static inline struct slab *virt_to_slab_checked(const void *p)
 struct segment *segment_create(int node);
 struct segment *segment_create_huge(size_t bytes, size_t align, int node, size_t *data_off);
 void segment_destroy(struct segment *seg);
+/* p lies in a huge mapping beyond its first SEGMENT_SIZE (where
+ * segment_is_mapped() says no: there is no descriptor table there). */
+bool segment_in_huge_tail(const void *p);
 size_t segment_header_pages(void);
 
 #endif

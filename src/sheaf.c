@@ -51,6 +51,7 @@ void sheaf_init(void)
 			abort();
 		}
 		s->name_static = true;
+		s->internal = true;
 		sheaf_caches[i] = s;
 	}
 	pthread_mutex_unlock(&slab_mutex);

@@ -32,6 +32,20 @@ static inline struct kmem_cache_node *get_node(struct kmem_cache *s, int node)
 	return &s->node[node];
 }
 
+/* The one rule for an empty slab: it stays (on the partial list) while
+ * fewer than min_partial other slabs are there, else it is discarded.
+ * on_list: the slab is itself counted in nr_partial.  Under list_lock,
+ * or as a hint without it. */
+static inline bool keep_empty_slab(struct kmem_cache *s, struct kmem_cache_node *n, bool on_list)
+{
+	/* Type-stable memory: until RCU grace periods exist, a slab of such a
+	 * cache is never given away while the cache lives (lockless readers
+	 * may still look at its objects). */
+	if (s->flags & SLAB_TYPESAFE_BY_RCU)
+		return true;
+	return READ_ONCE(n->nr_partial) - (on_list ? 1 : 0) < READ_ONCE(s->min_partial);
+}
+
 static inline struct uslab_page_allocator *cache_page_allocator(struct kmem_cache *s)
 {
 	extern struct uslab_page_allocator *current_page_allocator;
@@ -82,8 +96,9 @@ struct slab *new_slab_for(struct kmem_cache *s, gfp_t flags, int node);
 size_t slab_ksize(const struct kmem_cache *s);
 /* Returns the cpu slab and cpu partial slabs of c to the node lists. */
 void flush_cpu_slab(struct kmem_cache *s, struct kmem_cache_cpu *c);
-/* Frees empty slabs of the node lists; returns slabs still in use. */
-unsigned long shrink_node_lists(struct kmem_cache *s, bool keep_min_partial);
+/* Frees empty slabs of the node lists; returns slabs left.  Those of a
+ * SLAB_TYPESAFE_BY_RCU cache go only when it is being destroyed. */
+unsigned long shrink_node_lists(struct kmem_cache *s, bool destroying);
 void discard_slab(struct kmem_cache *s, struct slab *slab);
 /* Validates a pointer handed to a free: reports and returns false when
  * it is not the start of an object of slab. */
@@ -102,6 +117,8 @@ void slab_bug_bad_pointer(struct kmem_cache *s, const void *object, const char *
 void slab_bug_wrong_cache(struct kmem_cache *s, struct slab *slab, const void *object);
 /* A pointer that is in no slab and no large object uslab handed out. */
 void bug_foreign_pointer(const void *object, const char *caller, const char *what);
+/* The same for a pointer outside every segment's descriptor table. */
+void bug_unmapped_pointer(const void *object, const char *caller);
 
 /* ------------------------------------------------------------ threads */
 extern pthread_mutex_t thread_list_lock;

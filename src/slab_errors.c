@@ -27,8 +27,14 @@ static void info_slab(struct report_buf *r, struct kmem_cache *s, struct slab *s
 	union slab_counters cnt = { .counters = READ_ONCE(slab->counters) };
 	const char *base = slab_address(slab);
 
-	report_add(r, "INFO: Slab %p objects=%u used=%u fp=%p frozen=%u\n", (const void *)base,
-		   cnt.objects, cnt.inuse, READ_ONCE(slab->freelist), cnt.frozen);
+	/* A unified slab's first word is its bitmap, not a free pointer. */
+	if (s->flags & SLAB_UNIFIED)
+		report_add(r, "INFO: Slab %p objects=%u used=%u\n", (const void *)base,
+			   cnt.objects, cnt.inuse);
+	else
+		report_add(r, "INFO: Slab %p objects=%u used=%u fp=%p frozen=%u\n",
+			   (const void *)base, cnt.objects, cnt.inuse, READ_ONCE(slab->freelist),
+			   cnt.frozen);
 	report_add(r, "INFO: Object %p @offset=%zu size=%u (slot %u bytes) thread=%d\n",
 		   object, (size_t)((const char *)object - base), s->object_size, s->size,
 		   (int)os_gettid());
@@ -81,12 +87,21 @@ void slab_bug_wrong_cache(struct kmem_cache *s, struct slab *slab, const void *o
 	report_emit(&r);
 }
 
+void bug_unmapped_pointer(const void *object, const char *caller)
+{
+	bug_foreign_pointer(object, caller, segment_in_huge_tail(object) ?
+			    "pointer inside a large object, not its start" :
+			    "not allocated by uslab");
+}
+
 void bug_foreign_pointer(const void *object, const char *caller, const char *what)
 {
 	struct report_buf r;
 	char line[200];
 
-	snprintf(line, sizeof(line), "Invalid free of %p in %s: %s", object, caller, what);
+	/* ksize and krealloc look the pointer up; the rest free it. */
+	snprintf(line, sizeof(line), strstr(caller, "free") ? "Invalid free of %p in %s: %s" :
+		 "Invalid pointer %p in %s: %s", object, caller, what);
 	bug_begin(&r, "uslab", line);
 	report_add(&r, "INFO: thread=%d\n\n", (int)os_gettid());
 	report_fix(&r, "uslab", "Pointer ignored");

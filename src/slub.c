@@ -288,7 +288,7 @@ static void unfreeze_partials(struct kmem_cache *s, struct slab *list, struct km
 			new.frozen = 0;
 		} while (!slab_update_freelist(s, slab, freelist, old.counters, freelist,
 					       new.counters));
-		if (!new.inuse && n->nr_partial >= READ_ONCE(s->min_partial)) {
+		if (!new.inuse && !keep_empty_slab(s, n, false)) {
 			slab->next = discard;
 			discard = slab;
 			stat(s, c, DEACTIVATE_EMPTY);
@@ -369,7 +369,7 @@ static void deactivate_slab(struct kmem_cache *s, struct slab *slab, void *freel
 	} while (!slab_update_freelist(s, slab, old_freelist, old.counters, new_freelist,
 				       new.counters));
 
-	if (!new.inuse && READ_ONCE(n->nr_partial) >= READ_ONCE(s->min_partial)) {
+	if (!new.inuse && !keep_empty_slab(s, n, false)) {
 		stat(s, c, DEACTIVATE_EMPTY);
 		discard_slab(s, slab);
 		stat(s, c, FREE_SLAB);
@@ -679,7 +679,7 @@ void __slab_free(struct kmem_cache *s, struct slab *slab, void *head, void *tail
 		spin_unlock(&n->list_lock);
 		return;
 	}
-	if (unlikely(!new.inuse && n->nr_partial >= READ_ONCE(s->min_partial)))
+	if (unlikely(!new.inuse && !keep_empty_slab(s, n, slab->on_partial)))
 		goto slab_empty;
 	if (!prior) {
 		add_partial(n, slab, DEACTIVATE_TO_TAIL);
@@ -742,7 +742,7 @@ static void slub_free_slow(struct kmem_cache *s, struct slab *slab, void *object
 
 /* ------------------------------------------------------------- shrink */
 
-unsigned long shrink_node_lists(struct kmem_cache *s, bool keep_min_partial)
+unsigned long shrink_node_lists(struct kmem_cache *s, bool destroying)
 {
 	unsigned long remaining = 0;
 
@@ -756,7 +756,7 @@ unsigned long shrink_node_lists(struct kmem_cache *s, bool keep_min_partial)
 
 			if (cnt.inuse)
 				continue;
-			if (keep_min_partial && n->nr_partial <= READ_ONCE(s->min_partial))
+			if (!destroying && (s->flags & SLAB_TYPESAFE_BY_RCU))
 				break;
 			remove_partial(n, slab);
 			slab->next = discard;

@@ -177,7 +177,7 @@ static void flush_slab_done(struct kmem_cache *s, struct flush_state *f)
 	WRITE_ONCE(slab->counters, f->cnt.counters);
 	if (!slab->on_partial)
 		add_partial_unified(f->n, slab, true);   /* it was full */
-	if (!f->cnt.inuse && f->n->nr_partial > READ_ONCE(s->min_partial)) {
+	if (!f->cnt.inuse && !keep_empty_slab(s, f->n, true)) {
 		remove_partial_unified(f->n, slab);
 		slab->next = f->discard;
 		f->discard = slab;
@@ -206,6 +206,14 @@ static void flush_objects(struct kmem_cache *s, void **objects, unsigned int nr)
 			f.slab = slab;
 			f.cnt = read_counters(slab);
 			f.map = slab_bitmap(slab, f.cnt.objects);
+		}
+		/* kmem_cache_free() does not check the pointer on its fast
+		 * path (SLUB's contract); a sheaf holds it until here. */
+		if (unlikely(!object_start(s, slab, objects[i]))) {
+			WRITE_ONCE(slab->counters, f.cnt.counters);
+			slab_bug_bad_pointer(s, objects[i], "kmem_cache_free",
+					     "pointer is not the start of an object");
+			continue;
 		}
 		idx = obj_to_index(s, slab, objects[i]);
 		if (f.map[idx / 64] & (1ULL << (idx % 64))) {
@@ -443,7 +451,7 @@ static void unified_flush_cpu(struct kmem_cache *s, struct kmem_cache_cpu *c)
 	flush_and_free_sheaf(s, c, spare);
 }
 
-static unsigned long unified_shrink(struct kmem_cache *s, bool keep_min_partial)
+static unsigned long unified_shrink(struct kmem_cache *s, bool destroying)
 {
 	unsigned long remaining = 0;
 
@@ -463,7 +471,7 @@ static unsigned long unified_shrink(struct kmem_cache *s, bool keep_min_partial)
 		list_for_each_entry_safe(slab, tmp, &n->partial, slab_list) {
 			if (read_counters(slab).inuse)
 				continue;
-			if (keep_min_partial && n->nr_partial <= READ_ONCE(s->min_partial))
+			if (!destroying && (s->flags & SLAB_TYPESAFE_BY_RCU))
 				break;
 			remove_partial_unified(n, slab);
 			slab->next = discard;

@@ -603,7 +603,7 @@ TEST(failslab_fails_on_purpose)
 	uslab_debug_config("");
 	uslab_failslab(3, 2);
 	for (int i = 0; i < 9; i++) {
-		p[i] = kmem_cache_alloc(s, GFP_KERNEL);
+		p[i] = kmem_cache_alloc(s, GFP_NOWAIT);
 		nulls += !p[i];
 	}
 	uslab_failslab(0, 0);
