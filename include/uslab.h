@@ -352,6 +352,8 @@ struct shrinker {
 	const char *name;
 	struct shrinker *uslab_next;
 	unsigned long uslab_freed;  /* objects its scans reported freed */
+	unsigned long uslab_seq;    /* registration order */
+	unsigned int uslab_running; /* callbacks in progress */
 };
 #define DEFAULT_SEEKS 2
 
@@ -359,6 +361,8 @@ struct shrinker {
  * report when a callback is missing. */
 USLAB_API int register_shrinker(struct shrinker *shrinker, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Returns once no callback of the shrinker runs any more (other than the
+ * caller itself, when a callback unregisters its own shrinker). */
 USLAB_API void unregister_shrinker(struct shrinker *shrinker);
 
 struct uslab_reclaim_result {

@@ -12,35 +12,55 @@
 #include "os.h"
 #include "personality.h"
 
+/*
+ * Every slow path is counted in the thread's slow-path depth while it
+ * runs: what it calls out to (a constructor, a report sink, a shrinker)
+ * may allocate again, and such a nested slow path must not flush the
+ * thread's own caches or reclaim under the outer one.  Only the outermost
+ * answers a reclaim epoch.  Entries never move, so an entry read before a
+ * call out stays this thread's entry for s after it.
+ */
+static void *alloc_slow_debug(struct kmem_cache *s, gfp_t gfpflags, int node, size_t orig_size,
+			      uintptr_t caller)
+{
+	void *object;
+
+	/* Failing on purpose (A): no report, no reclaim, no retry. */
+	if (should_failslab(s, gfpflags))
+		return NULL;
+	object = alloc_debug(s, gfpflags | __GFP_NOWARN, node, orig_size, caller);
+	if (unlikely(!object)) {
+		/* Once more after reclaim, then NULL (and the report). */
+		reclaim_before_failing(s, gfpflags);
+		object = alloc_debug(s, gfpflags, node, orig_size, caller);
+	}
+	if (object && (gfpflags & __GFP_ZERO))
+		memset(object, 0, orig_size);
+	return object;
+}
+
 void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node, size_t orig_size)
 {
+	uintptr_t caller = _RET_IP_;
 	void *object;
 
 	orig_size = alloc_size(s, orig_size);
 	if (unlikely(kmem_cache_debug(s))) {
-		uintptr_t caller = _RET_IP_;
-
-		/* Failing on purpose (A): no report, no reclaim, no retry. */
-		if (should_failslab(s, gfpflags))
-			return NULL;
-		object = alloc_debug(s, gfpflags | __GFP_NOWARN, node, orig_size, caller);
-		if (unlikely(!object)) {
-			/* Once more after reclaim, then NULL (and the report). */
-			reclaim_before_failing();
-			object = alloc_debug(s, gfpflags, node, orig_size, caller);
-		}
-		if (object && (gfpflags & __GFP_ZERO))
-			memset(object, 0, orig_size);
+		slow_path_enter();
+		object = alloc_slow_debug(s, gfpflags, node, orig_size, caller);
+		slow_path_exit();
 		return object;
 	}
-	reclaim_check_epoch();
+	if (slow_path_enter() == 1)
+		reclaim_check_epoch();
 	object = s->ops->alloc_slow(s, gfpflags | __GFP_NOWARN, node, this_cpu_slab(s));
 	if (unlikely(!object)) {
-		reclaim_before_failing();
+		reclaim_before_failing(s, gfpflags);
 		object = s->ops->alloc_slow(s, gfpflags, node, this_cpu_slab(s));
-		if (!object)
-			return NULL;
 	}
+	slow_path_exit();
+	if (unlikely(!object))
+		return NULL;
 	if (want_zero(s, gfpflags))
 		return slab_alloc_zero(s, object, orig_size);
 	kasan_slab_alloc(s, object, orig_size);
@@ -50,19 +70,24 @@ void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node, size_t ori
 void slab_free_slow(struct kmem_cache *s, struct slab *slab, void *object,
 		    struct kmem_cache_cpu *c)
 {
+	uintptr_t caller = _RET_IP_;
+
 	if (unlikely(slab->slab_cache != s)) {
 		slab_bug_wrong_cache(s, slab, object);
 		return;
 	}
 	if (unlikely(kmem_cache_debug(s))) {
-		free_debug(s, slab, object, _RET_IP_);
+		slow_path_enter();
+		free_debug(s, slab, object, caller);
+		slow_path_exit();
 		return;
 	}
 	if (unlikely(!check_object_pointer(s, slab, object, "kmem_cache_free")))
 		return;
-	if (reclaim_check_epoch())
+	if (slow_path_enter() == 1 && reclaim_check_epoch())
 		c = this_cpu_slab(s);
 	s->ops->free_slow(s, slab, object, c);
+	slow_path_exit();
 }
 
 static void *__cold __noinline alloc_from_null_cache(const char *caller)

@@ -4,9 +4,10 @@
  *
  * slab_mutex guards slab_caches, every cache's name/refcount/aliases/dead,
  * and the cpu index bitmap.  It is taken only here and by reports, never
- * on an allocation path.  struct kmem_cache objects come from the
- * "kmem_cache" cache, whose own struct is carved from the page allocator
- * at init.
+ * on an allocation path.  A cache's descriptor (its node locks and lists,
+ * its method table pointer), its name, its aliases and its shuffled index
+ * table are uslab metadata (meta.c): apart from every object, behind
+ * guard pages.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "debug.h"
 #include "fork.h"
 #include "fastpath.h"
+#include "meta.h"
 #include "options.h"
 #include "os.h"
 #include "page_alloc.h"
@@ -22,7 +24,6 @@
 
 pthread_mutex_t slab_mutex = PTHREAD_MUTEX_INITIALIZER;
 struct list_head slab_caches = LIST_HEAD_INIT(slab_caches);
-struct kmem_cache *kmem_cache_boot;
 
 static uint64_t cpu_index_map[MAX_CACHES / 64];
 
@@ -55,20 +56,14 @@ static slab_flags_t kmem_cache_flags(const char *name, slab_flags_t flags)
 	return flags | debug_flags_for(name);
 }
 
-/* A shuffled sequence of object indexes for random freelists; from the
- * page allocator, as kmalloc may not exist yet. */
+/* A shuffled sequence of object indexes for random freelists (metadata). */
 static bool init_random_seq(struct kmem_cache *s)
 {
-	unsigned int n = s->oo.objects, order = 0;
-	struct slab *run;
-	unsigned int *seq;
+	unsigned int n = s->oo.objects;
+	unsigned int *seq = meta_alloc(n * sizeof(unsigned int));
 
-	while ((PAGE_SIZE << order) < n * sizeof(unsigned int))
-		order++;
-	run = pa_alloc_pages(root_page_allocator, order, NUMA_NO_NODE, GFP_KERNEL, PAGE_INTERNAL);
-	if (!run)
+	if (!seq)
 		return false;
-	seq = slab_address(run);
 	for (unsigned int i = 0; i < n; i++)
 		seq[i] = i;
 	for (unsigned int i = n - 1; i > 0; i--) {
@@ -84,8 +79,7 @@ static bool init_random_seq(struct kmem_cache *s)
 
 static void free_random_seq(struct kmem_cache *s)
 {
-	if (s->random_seq)
-		pa_free_pages(root_page_allocator, virt_to_slab(s->random_seq));
+	meta_free(s->random_seq, s->random_seq_len * sizeof(unsigned int));
 	s->random_seq = NULL;
 	s->random_seq_len = 0;
 }
@@ -179,7 +173,7 @@ struct kmem_cache *create_cache(const char *name, unsigned int size, unsigned in
 			      MAX_CACHES);
 		return NULL;
 	}
-	s = kmem_cache_zalloc(kmem_cache_boot, GFP_KERNEL);
+	s = meta_alloc(kmem_cache_struct_size());
 	if (!s) {
 		free_cpu_index((unsigned int)idx);
 		return NULL;
@@ -189,7 +183,7 @@ struct kmem_cache *create_cache(const char *name, unsigned int size, unsigned in
 		uslab_reportf("uslab: kmem_cache_create(%s): no slab can hold a %u-byte object\n",
 			      name, size);
 		free_cpu_index((unsigned int)idx);
-		kmem_cache_free(kmem_cache_boot, s);
+		meta_free(s, kmem_cache_struct_size());
 		return NULL;
 	}
 	list_add_tail(&s->list, &slab_caches);
@@ -247,16 +241,16 @@ USLAB_API struct kmem_cache *kmem_cache_create(const char *name, unsigned int si
 	/* The personality is settled before merging: only like merges. */
 	if (!(flags & (SLAB_SLUB | SLAB_UNIFIED)))
 		flags |= uslab_opt(USLAB_OPT_ALLOCATOR) == 1 ? SLAB_UNIFIED : SLAB_SLUB;
-	copy = kstrdup(name, GFP_KERNEL);
+	copy = meta_strdup(name);
 	if (!copy) {
 		creation_failed(name, flags);
 		return NULL;
 	}
 
-	pthread_mutex_lock(&slab_mutex);
+	slab_mutex_lock();
 	s = find_mergeable(size, align, flags, name, ctor);
 	if (s) {
-		struct kmem_cache_alias *alias = kmalloc(sizeof(*alias), GFP_KERNEL);
+		struct kmem_cache_alias *alias = meta_alloc(sizeof(*alias));
 
 		if (alias) {
 			alias->name = copy;
@@ -266,7 +260,7 @@ USLAB_API struct kmem_cache *kmem_cache_create(const char *name, unsigned int si
 				s->object_size = size;
 			if (ALIGN(size, (unsigned int)sizeof(void *)) > s->inuse)
 				s->inuse = ALIGN(size, (unsigned int)sizeof(void *));
-			pthread_mutex_unlock(&slab_mutex);
+			slab_mutex_unlock();
 			tune_apply(s, name);
 			return s;
 		}
@@ -274,9 +268,9 @@ USLAB_API struct kmem_cache *kmem_cache_create(const char *name, unsigned int si
 	} else {
 		s = create_cache(copy, size, align, flags, ctor);
 	}
-	pthread_mutex_unlock(&slab_mutex);
+	slab_mutex_unlock();
 	if (!s) {
-		kfree(copy);
+		meta_strfree(copy);
 		creation_failed(name, flags);
 		return NULL;
 	}
@@ -290,8 +284,8 @@ static void free_cache(struct kmem_cache *s)
 	list_del(&s->list);
 	free_cpu_index(s->cpu_index);
 	if (!s->name_static)
-		kfree(s->name);
-	kmem_cache_free(kmem_cache_boot, s);
+		meta_strfree(s->name);
+	meta_free(s, kmem_cache_struct_size());
 }
 
 static void __cold report_leak(struct kmem_cache *s, unsigned long slabs, void *caller)
@@ -333,9 +327,9 @@ USLAB_API void kmem_cache_destroy(struct kmem_cache *s)
 
 	if (!s)
 		return;
-	pthread_mutex_lock(&slab_mutex);
+	slab_mutex_lock();
 	if (unlikely(!cache_is_live(s))) {
-		pthread_mutex_unlock(&slab_mutex);
+		slab_mutex_unlock();
 		uslab_reportf("uslab: kmem_cache_destroy(%p): not a live cache (destroyed twice?); ignored\n",
 			      (void *)s);
 		return;
@@ -346,9 +340,9 @@ USLAB_API void kmem_cache_destroy(struct kmem_cache *s)
 				list_last_entry(&s->aliases, struct kmem_cache_alias, list);
 
 			list_del(&alias->list);
-			kfree(alias->name);
-			kfree(alias);
-			pthread_mutex_unlock(&slab_mutex);
+			meta_strfree(alias->name);
+			meta_free(alias, sizeof(*alias));
+			slab_mutex_unlock();
 			return;
 		}
 	}
@@ -360,7 +354,7 @@ USLAB_API void kmem_cache_destroy(struct kmem_cache *s)
 	} else {
 		free_cache(s);
 	}
-	pthread_mutex_unlock(&slab_mutex);
+	slab_mutex_unlock();
 }
 
 USLAB_API int kmem_cache_shrink(struct kmem_cache *s)
@@ -394,11 +388,11 @@ void caches_forget_page_allocator(struct uslab_page_allocator *pa)
 {
 	struct kmem_cache *s;
 
-	pthread_mutex_lock(&slab_mutex);
+	slab_mutex_lock();
 	list_for_each_entry(s, &slab_caches, list)
 		if (s->page_alloc == pa)
 			WRITE_ONCE(s->page_alloc, NULL);
-	pthread_mutex_unlock(&slab_mutex);
+	slab_mutex_unlock();
 }
 
 USLAB_API int uslab_cache_set_page_allocator(struct kmem_cache *s,
@@ -408,34 +402,6 @@ USLAB_API int uslab_cache_set_page_allocator(struct kmem_cache *s,
 		return -1;
 	WRITE_ONCE(s->page_alloc, pa);
 	return 0;
-}
-
-/* The cache of cache structs: its own struct comes from the page allocator. */
-void cache_init(void)
-{
-	size_t bytes = kmem_cache_struct_size();
-	unsigned int order = 0;
-	struct slab *run;
-	struct kmem_cache *s;
-
-	while ((PAGE_SIZE << order) < bytes)
-		order++;
-	run = pa_alloc_pages(root_page_allocator, order, NUMA_NO_NODE, GFP_KERNEL, PAGE_INTERNAL);
-	if (!run) {
-		uslab_reportf("uslab: out of memory at initialisation\n");
-		abort();
-	}
-	s = slab_address(run);
-	memset(s, 0, bytes);
-	s->cpu_index = (unsigned int)alloc_cpu_index();
-	s->name_static = true;
-	s->internal = true;
-	init_cache(s, "kmem_cache", (unsigned int)bytes, CACHE_LINE_SIZE,
-		   kmem_cache_flags("kmem_cache", SLAB_HWCACHE_ALIGN | SLAB_NO_MERGE | SLAB_PANIC |
-				    SLAB_SLUB),
-		   NULL);
-	list_add_tail(&s->list, &slab_caches);
-	kmem_cache_boot = s;
 }
 
 USLAB_API int uslab_cache_set_debug(struct kmem_cache *s, slab_flags_t debug_flags)
@@ -452,7 +418,7 @@ USLAB_API int uslab_cache_set_debug(struct kmem_cache *s, slab_flags_t debug_fla
 			      debug_flags);
 		return -1;
 	}
-	pthread_mutex_lock(&slab_mutex);
+	slab_mutex_lock();
 	if (s->refcount > 1 || s->dead) {
 		why = s->dead ? "the cache is destroyed" : "other caches are merged into it";
 	} else {
@@ -461,7 +427,7 @@ USLAB_API int uslab_cache_set_debug(struct kmem_cache *s, slab_flags_t debug_fla
 			why = "it still has objects";
 	}
 	if (why) {
-		pthread_mutex_unlock(&slab_mutex);
+		slab_mutex_unlock();
 		uslab_reportf("uslab: uslab_cache_set_debug(%s): %s\n", s->name, why);
 		return -1;
 	}
@@ -479,12 +445,12 @@ USLAB_API int uslab_cache_set_debug(struct kmem_cache *s, slab_flags_t debug_fla
 		calculate_sizes(s);
 		if (s->flags & SLAB_RANDOM_FREELIST)
 			init_random_seq(s);
-		pthread_mutex_unlock(&slab_mutex);
+		slab_mutex_unlock();
 		uslab_reportf("uslab: uslab_cache_set_debug(%s): no slab can hold the new layout\n",
 			      s->name);
 		return -1;
 	}
-	pthread_mutex_unlock(&slab_mutex);
+	slab_mutex_unlock();
 	return 0;
 }
 

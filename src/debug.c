@@ -657,11 +657,11 @@ USLAB_API long uslab_validate_all(void)
 	long problems = 0;
 
 	uslab_ensure_init();
-	pthread_mutex_lock(&slab_mutex);
+	slab_mutex_lock();
 	list_for_each_entry(s, &slab_caches, list)
 		if (kmem_cache_debug(s))
 			problems += kmem_cache_validate(s);
-	pthread_mutex_unlock(&slab_mutex);
+	slab_mutex_unlock();
 	return problems;
 }
 

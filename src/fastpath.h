@@ -36,13 +36,15 @@
 
 
 /* The calling thread's entry for s; NULL sends the caller to a slow path,
- * which grows the array (this_cpu_slab_slow). */
+ * which registers the thread or adds a page of entries
+ * (this_cpu_slab_slow).  Two dependent loads: the directory slot, then
+ * the entry; an entry never moves once its page is in the directory. */
 static __always_inline struct kmem_cache_cpu *this_cpu_slab(const struct kmem_cache *s)
 {
-	struct uslab_thread *t = &uslab_self;
+	struct kmem_cache_cpu *page = uslab_self.cpu_dir[s->cpu_index / CPU_ENTRIES_STEP];
 
-	if (likely(s->cpu_index < t->nr_cpu_slab))
-		return &t->cpu_slab[s->cpu_index];
+	if (likely(page))
+		return page + s->cpu_index % CPU_ENTRIES_STEP;
 	return NULL;
 }
 
@@ -187,11 +189,9 @@ static __always_inline void *slab_alloc_checked(struct kmem_cache *s, struct kme
 static __always_inline void *slab_alloc_node_biased(struct kmem_cache *s, gfp_t gfpflags,
 						    int node, size_t orig_size, bool unified_first)
 {
-	struct uslab_thread *t = &uslab_self;
+	struct kmem_cache_cpu *c = this_cpu_slab(s);
 
-	if (likely(s->cpu_index < t->nr_cpu_slab)) {
-		struct kmem_cache_cpu *c = &t->cpu_slab[s->cpu_index];
-
+	if (likely(c)) {
 		if (unified_first &&
 		    likely((s->flags & (__SLAB_CHECKED | SLAB_UNIFIED)) == SLAB_UNIFIED))
 			goto unified;
@@ -251,11 +251,9 @@ static __always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfpflag
 static __always_inline void slab_free_biased(struct kmem_cache *s, struct slab *slab,
 					     void *object, bool check_start, bool unified_first)
 {
-	struct uslab_thread *t = &uslab_self;
+	struct kmem_cache_cpu *c = this_cpu_slab(s);
 
-	if (likely(s->cpu_index < t->nr_cpu_slab)) {
-		struct kmem_cache_cpu *c = &t->cpu_slab[s->cpu_index];
-
+	if (likely(c)) {
 		if (unified_first && likely(s->flags & SLAB_UNIFIED))
 			goto unified;
 		if (likely(!(s->flags & SLAB_UNIFIED))) {

@@ -25,6 +25,8 @@ static void fork_prepare(void)
 	thread_list_lock_acquire();
 	caches_fork_lock();
 	page_alloc_fork_lock();
+	sheaf_fork_lock();
+	meta_fork_lock();
 	purge_thread_fork_lock();
 	pthread_mutex_lock(&tune_lock);
 	pthread_mutex_lock(&rules_lock);
@@ -39,6 +41,8 @@ static void fork_parent(void)
 	pthread_mutex_unlock(&rules_lock);
 	pthread_mutex_unlock(&tune_lock);
 	purge_thread_fork_unlock(false);
+	meta_fork_unlock(false);
+	sheaf_fork_unlock(false);
 	page_alloc_fork_unlock(false);
 	caches_fork_unlock(false);
 	thread_list_lock_release();
@@ -53,9 +57,11 @@ static void fork_child(void)
 	reinit_mutex(&rules_lock);
 	reinit_mutex(&tune_lock);
 	purge_thread_fork_unlock(true);
+	meta_fork_unlock(true);
+	sheaf_fork_unlock(true);
 	page_alloc_fork_unlock(true);
 	caches_fork_unlock(true);
-	uslab_self.in_thread_list_lock = 0;
+	current_thread()->in_thread_list_lock = 0;
 	reinit_mutex(&thread_list_lock);
 	reinit_mutex(&slab_mutex);
 	reinit_mutex(&watch_lock);

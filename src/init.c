@@ -14,6 +14,7 @@
 #include "debug.h"
 #include "fork.h"
 #include "kmalloc.h"
+#include "meta.h"
 #include "options.h"
 #include "os.h"
 #include "page_alloc.h"
@@ -62,9 +63,9 @@ static void do_init(void)
 	sanitizer_init();
 	debug_options_init();
 	os_init();
+	meta_init();
 	page_alloc_init();
 	thread_init();
-	cache_init();
 	sheaf_init();
 	kmalloc_init();
 	tunables_init();

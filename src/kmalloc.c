@@ -104,12 +104,12 @@ static void create_fine_classes(void)
 
 void kmalloc_init(void)
 {
-	pthread_mutex_lock(&slab_mutex);
+	slab_mutex_lock();
 	for (unsigned int i = 1; i < NR_KMALLOC_CACHES; i++)
 		kmalloc_caches[i] = create_kmalloc_cache(kmalloc_names[i], kmalloc_cache_size(i));
 	if (malloc_replacement)
 		create_fine_classes();
-	pthread_mutex_unlock(&slab_mutex);
+	slab_mutex_unlock();
 }
 
 /* ----------------------------------------------------- large objects */
@@ -147,7 +147,9 @@ retry:
 	if (!p && !retried) {
 		/* Once more after reclaim, then NULL. */
 		retried = true;
-		reclaim_before_failing();
+		slow_path_enter();
+		reclaim_before_failing(NULL, flags);
+		slow_path_exit();
 		goto retry;
 	}
 	if (!p) {

@@ -127,6 +127,20 @@ void *os_map_aligned(size_t size, size_t align, bool reserve)
 	return start;
 }
 
+void *os_map_guarded(size_t size)
+{
+	size_t span = size + 2 * PAGE_SIZE;
+	char *p = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	if (mprotect(p + PAGE_SIZE, size, PROT_READ | PROT_WRITE)) {
+		munmap(p, span);
+		return NULL;
+	}
+	return p + PAGE_SIZE;
+}
+
 void os_unmap(void *addr, size_t size)
 {
 	munmap(addr, size);

@@ -16,6 +16,8 @@ void os_init(void);
  * glibc's mappings (a 1 TiB request fails in the default heuristic mode);
  * segments are mapped without, their pages being committed one by one. */
 void *os_map_aligned(size_t size, size_t align, bool reserve);
+/* size bytes (page multiple) between two PROT_NONE guard pages. */
+void *os_map_guarded(size_t size);
 void os_unmap(void *addr, size_t size);
 /* Gives the pages back (MADV_DONTNEED): resident memory drops now. */
 void os_purge(void *addr, size_t size);

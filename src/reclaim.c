@@ -6,13 +6,25 @@
  * A thread's caches (slub cpu slabs and partial lists, unified sheaves)
  * are its own and are touched by others only in destroy, so reclaim does
  * not reach into them: it bumps reclaim_epoch and each thread flushes
- * itself at its next slow path (reclaim_check_epoch).  Barns, partial
- * lists and the page allocator are reclaimed at once.
+ * itself at its next outermost slow path (reclaim_check_epoch).  Barns,
+ * partial lists and the page allocator are reclaimed at once.
  *
- * shrinker_lock guards the shrinker list; it is not held while a
- * shrinker's callbacks run (they may allocate and free), and nested
- * reclaim (a shrinker that runs out of memory) is refused.
+ * Reclaim calls out (shrinkers) and flushes the calling thread's own
+ * caches, so an allocation runs it before failing only where both are
+ * safe: an allocation that may block (__GFP_DIRECT_RECLAIM, as the
+ * kernel's direct reclaim), not of an internal cache, made by the
+ * thread's outermost slow path (not from a constructor, a report sink or
+ * a shrinker), with no uslab lock held (slab_mutex: a shrinker may create
+ * a cache; thread_list_lock).
+ *
+ * shrinker_lock guards the shrinker list, kept newest first; it is not
+ * held while a shrinker's callbacks run (they may allocate, free, and
+ * register or unregister shrinkers).  The walk goes by registration
+ * order (uslab_seq), so any number of shrinkers is visited and one that
+ * leaves meanwhile is skipped; uslab_running pins the one being called,
+ * and unregister_shrinker() waits for it.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -25,8 +37,11 @@
 unsigned long reclaim_epoch;
 static unsigned long reclaims;
 pthread_mutex_t shrinker_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t shrinker_done = PTHREAD_COND_INITIALIZER;
 static struct shrinker *shrinkers;
+static unsigned long shrinker_seq;
 static __thread int in_reclaim;
+static __thread struct shrinker *running_shrinker;
 
 /* The name is kept as given (not formatted: no allocation here). */
 USLAB_API int register_shrinker(struct shrinker *shrinker, const char *fmt, ...)
@@ -41,6 +56,8 @@ USLAB_API int register_shrinker(struct shrinker *shrinker, const char *fmt, ...)
 	if (!shrinker->name)
 		shrinker->name = fmt ? fmt : unnamed;
 	pthread_mutex_lock(&shrinker_lock);
+	shrinker->uslab_seq = ++shrinker_seq;
+	shrinker->uslab_running = 0;
 	shrinker->uslab_next = shrinkers;
 	shrinkers = shrinker;
 	pthread_mutex_unlock(&shrinker_lock);
@@ -55,88 +72,105 @@ USLAB_API void unregister_shrinker(struct shrinker *shrinker)
 			*pp = shrinker->uslab_next;
 			break;
 		}
+	/* Its own callback unregistering it: it is running, on this thread. */
+	while (shrinker->uslab_running > (running_shrinker == shrinker ? 1u : 0u))
+		pthread_cond_wait(&shrinker_done, &shrinker_lock);
 	pthread_mutex_unlock(&shrinker_lock);
 }
 
-/* Asks each shrinker for all it can free.  The list is walked under the
- * lock but each call made without it: a shrinker unregistered meanwhile
- * by another thread is the program's race, as in the kernel. */
-static unsigned long run_shrinkers(void)
+/* The registered shrinker registered just before seq (list newest first);
+ * shrinker_lock held. */
+static struct shrinker *shrinker_before(unsigned long seq)
 {
-	struct shrinker *list[64];
-	unsigned long freed = 0;
-	int n = 0;
+	for (struct shrinker *sh = shrinkers; sh; sh = sh->uslab_next)
+		if (sh->uslab_seq < seq)
+			return sh;
+	return NULL;
+}
 
-	pthread_mutex_lock(&shrinker_lock);
-	for (struct shrinker *sh = shrinkers; sh && n < 64; sh = sh->uslab_next)
-		list[n++] = sh;
-	pthread_mutex_unlock(&shrinker_lock);
+static unsigned long shrink_one(struct shrinker *sh, gfp_t gfp)
+{
+	struct shrink_control sc = { .gfp_mask = gfp, .nid = NUMA_NO_NODE };
+	unsigned long count = sh->count_objects(sh, &sc), freed = 0;
 
-	for (int i = 0; i < n; i++) {
-		struct shrink_control sc = { .gfp_mask = GFP_KERNEL, .nid = NUMA_NO_NODE };
-		unsigned long count = list[i]->count_objects(list[i], &sc);
+	while (count && count != SHRINK_EMPTY) {
+		unsigned long batch = sh->batch > 0 ? (unsigned long)sh->batch : count;
+		unsigned long got;
 
-		while (count && count != SHRINK_EMPTY) {
-			unsigned long batch = list[i]->batch > 0 ? (unsigned long)list[i]->batch : count;
-			unsigned long got;
-
-			sc.nr_to_scan = batch < count ? batch : count;
-			sc.nr_scanned = sc.nr_to_scan;
-			got = list[i]->scan_objects(list[i], &sc);
-			if (got == SHRINK_STOP || !got)
-				break;
-			freed += got;
-			list[i]->uslab_freed += got;
-			count = count > sc.nr_scanned ? count - sc.nr_scanned : 0;
-		}
+		sc.nr_to_scan = batch < count ? batch : count;
+		sc.nr_scanned = sc.nr_to_scan;
+		got = sh->scan_objects(sh, &sc);
+		if (got == SHRINK_STOP || !got)
+			break;
+		freed += got;
+		__atomic_add_fetch(&sh->uslab_freed, got, __ATOMIC_RELAXED);
+		count = count > sc.nr_scanned ? count - sc.nr_scanned : 0;
 	}
 	return freed;
 }
 
-/* Flushes the calling thread's per-cache state, unified caches first:
- * their sheaves go back to the sheaf caches, whose slub state is flushed
- * after.  Returns the objects its sheaves held. */
-static unsigned long flush_own_pass(bool unified);
-
-static unsigned long flush_own_thread(void)
+/* Asks each shrinker, newest first, for all it can free. */
+static unsigned long run_shrinkers(gfp_t gfp)
 {
-	unsigned long n = flush_own_pass(true);
+	struct shrinker *sh, *outer = running_shrinker;
+	unsigned long freed = 0, seq = ~0UL;
 
-	return n + flush_own_pass(false);
+	pthread_mutex_lock(&shrinker_lock);
+	while ((sh = shrinker_before(seq))) {
+		seq = sh->uslab_seq;
+		sh->uslab_running++;
+		pthread_mutex_unlock(&shrinker_lock);
+		running_shrinker = sh;
+		freed += shrink_one(sh, gfp);
+		running_shrinker = outer;
+		pthread_mutex_lock(&shrinker_lock);
+		if (!--sh->uslab_running)
+			pthread_cond_broadcast(&shrinker_done);
+	}
+	pthread_mutex_unlock(&shrinker_lock);
+	return freed;
 }
 
-static unsigned long flush_own_pass(bool unified)
+/* Flushes the calling thread's per-cache state; returns the objects its
+ * sheaves held. */
+static unsigned long flush_own_thread(void)
 {
 	struct uslab_thread *t = current_thread();
 	unsigned long before = 0, after = 0;
+	struct kmem_cache_cpu *c;
+	unsigned int i;
 
-	if (t->state != THREAD_LIVE || t->in_thread_list_lock)
+	if (t->state != THREAD_LIVE || t->in_thread_list_lock || !t->reg)
 		return 0;
 	thread_list_lock_acquire();
-	for (unsigned int i = 0; i < t->nr_cpu_slab; i++)
-		before += t->cpu_slab[i].stat[SHEAF_FLUSH];
-	thread_flush_pass(t, unified, false);
-	for (unsigned int i = 0; i < t->nr_cpu_slab; i++)
-		after += t->cpu_slab[i].stat[SHEAF_FLUSH];
+	for_each_thread_entry(t->reg, c, i)
+		before += c->stat[SHEAF_FLUSH];
+	thread_flush(t->reg, false);
+	for_each_thread_entry(t->reg, c, i)
+		after += c->stat[SHEAF_FLUSH];
 	thread_list_lock_release();
 	return after - before;
+}
+
+/* Can the calling thread flush its own caches now?  Not from inside one
+ * of its slow paths (a nested one holds that state), nor with a lock held
+ * that flushing takes. */
+static bool own_flush_safe(void)
+{
+	struct uslab_thread *t = current_thread();
+
+	return t->slow_depth <= 1 && !t->in_thread_list_lock && !t->in_slab_mutex;
 }
 
 bool reclaim_check_epoch_slow(void)
 {
 	struct uslab_thread *t = current_thread();
 
-	if (t->state != THREAD_LIVE || t->in_thread_list_lock)
+	if (t->state != THREAD_LIVE || !own_flush_safe())
 		return false;
 	t->reclaim_epoch = __atomic_load_n(&reclaim_epoch, __ATOMIC_RELAXED);
 	flush_own_thread();
 	return true;
-}
-
-static void uslab_self_epoch_seen(void)
-{
-
-	current_thread()->reclaim_epoch = __atomic_load_n(&reclaim_epoch, __ATOMIC_RELAXED);
 }
 
 static unsigned long resident_free_bytes(void)
@@ -147,39 +181,54 @@ static unsigned long resident_free_bytes(void)
 	return (st.pages_in_use + st.pages_free_cached) * PAGE_SIZE;
 }
 
+/* Shrinks every cache; returns the slabs left, and adds the slabs there
+ * were before to *before. */
+static unsigned long shrink_all_caches(unsigned long *before)
+{
+	unsigned long after = 0;
+	struct kmem_cache *s;
+
+	slab_mutex_lock();
+	list_for_each_entry(s, &slab_caches, list) {
+		if (before) {
+			struct uslab_cache_info ci;
+
+			cache_info_locked(s, &ci);
+			*before += ci.nr_slabs;
+		}
+		after += s->ops->shrink(s, false);
+	}
+	slab_mutex_unlock();
+	return after;
+}
+
 USLAB_API unsigned long uslab_reclaim(struct uslab_reclaim_result *res)
 {
 	struct uslab_reclaim_result r = { 0, 0, 0, 0 };
-	unsigned long before, after, slabs_before = 0, slabs_after = 0;
-	struct kmem_cache *s;
+	unsigned long before, after, slabs_before = 0, slabs_after;
+	struct uslab_thread *t = current_thread();
+	bool flush_own;
 
 	uslab_ensure_init();
-	if (in_reclaim)
+	/* Called back from inside uslab with its registry held (a report
+	 * sink of destroy): nothing can be done safely. */
+	if (in_reclaim || t->in_slab_mutex || t->in_thread_list_lock) {
+		if (res)
+			*res = r;
 		return 0;
+	}
 	in_reclaim = 1;
+	flush_own = t->slow_depth == 0;
 	__atomic_add_fetch(&reclaims, 1, __ATOMIC_RELAXED);
 	before = resident_free_bytes();
-	r.shrinker_objects = run_shrinkers();
+	r.shrinker_objects = run_shrinkers(GFP_KERNEL);
+	thread_reap();
 	__atomic_add_fetch(&reclaim_epoch, 1, __ATOMIC_RELAXED);
-	uslab_self_epoch_seen();
-	r.objects_flushed = flush_own_pass(true);
-	pthread_mutex_lock(&slab_mutex);
-	list_for_each_entry(s, &slab_caches, list) {
-		struct uslab_cache_info ci;
-
-		cache_info_locked(s, &ci);
-		slabs_before += ci.nr_slabs;
-		/* Unified first: their barns' sheaves go to the sheaf caches. */
-		if (s->flags & SLAB_UNIFIED)
-			slabs_after += s->ops->shrink(s, false);
+	if (flush_own) {
+		t->reclaim_epoch = __atomic_load_n(&reclaim_epoch, __ATOMIC_RELAXED);
+		r.objects_flushed = flush_own_thread();
 	}
-	pthread_mutex_unlock(&slab_mutex);
-	flush_own_pass(false);
-	pthread_mutex_lock(&slab_mutex);
-	list_for_each_entry(s, &slab_caches, list)
-		if (!(s->flags & SLAB_UNIFIED))
-			slabs_after += s->ops->shrink(s, false);
-	pthread_mutex_unlock(&slab_mutex);
+	slabs_after = shrink_all_caches(&slabs_before);
 	r.slabs_freed = slabs_before > slabs_after ? slabs_before - slabs_after : 0;
 	page_alloc_purge(true);
 	after = resident_free_bytes();
@@ -195,32 +244,19 @@ USLAB_API unsigned long uslab_reclaim_count(void)
 	return __atomic_load_n(&reclaims, __ATOMIC_RELAXED);
 }
 
-bool reclaim_before_failing(void)
+bool reclaim_before_failing(struct kmem_cache *s, gfp_t gfpflags)
 {
 	unsigned long before, after;
-	struct kmem_cache *s;
 
-	if (in_reclaim)
+	if (!(gfpflags & __GFP_DIRECT_RECLAIM) || (s && s->internal) || in_reclaim ||
+	    !own_flush_safe())
 		return false;
 	in_reclaim = 1;
 	__atomic_add_fetch(&reclaims, 1, __ATOMIC_RELAXED);
 	before = resident_free_bytes();
-	run_shrinkers();
-	flush_own_pass(true);
-	/* The registry may be held by our own caller (kmem_cache_create). */
-	if (!pthread_mutex_trylock(&slab_mutex)) {
-		list_for_each_entry(s, &slab_caches, list)
-			if (s->flags & SLAB_UNIFIED)
-				s->ops->shrink(s, false);
-		pthread_mutex_unlock(&slab_mutex);
-	}
-	flush_own_pass(false);
-	if (!pthread_mutex_trylock(&slab_mutex)) {
-		list_for_each_entry(s, &slab_caches, list)
-			if (!(s->flags & SLAB_UNIFIED))
-				s->ops->shrink(s, false);
-		pthread_mutex_unlock(&slab_mutex);
-	}
+	run_shrinkers(gfpflags);
+	flush_own_thread();
+	shrink_all_caches(NULL);
 	page_alloc_purge(true);
 	after = resident_free_bytes();
 	in_reclaim = 0;

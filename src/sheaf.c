@@ -2,26 +2,33 @@
  * sheaf.c - the sheaves of the unified personality and the barn that
  * keeps whole sheaves per node.
  *
- * A sheaf's memory comes from a few internal caches ("sheaf-62" ...), one
- * per capacity class, which are always slub caches: a unified cache never
- * waits on itself for a sheaf.  empty_sheaf (capacity 0) stands in for "no
- * sheaf" in a thread's entry, so that the fast paths need no NULL test.
+ * A sheaf is uslab metadata (meta.c): out of band, never beside objects,
+ * and never allocated through a slab cache, so getting one calls nothing
+ * that could come back into uslab.  Freed sheaves wait in a pool per
+ * capacity class and are only ever reused as sheaves: a report that reads
+ * another thread's sheaf while its owner frees it (READ_ONCE of the size)
+ * reads a sheaf, never freed or foreign memory.  empty_sheaf (capacity 0)
+ * stands in for "no sheaf" in a thread's entry, so that the fast paths
+ * need no NULL test.
  *
- * barn.lock guards a barn's lists and counts; it is a leaf lock (no other
- * lock is taken while it is held).
+ * pool.lock and barn.lock guard a pool's list and a barn's lists and
+ * counts; both are leaves (no other lock is taken while one is held).
  */
 #include <stdlib.h>
 
+#include "fork.h"
+#include "meta.h"
 #include "personality.h"
 #include "sheaf.h"
 
 struct sheaf empty_sheaf = { .size = 0, .capacity = 0 };
 
 static const unsigned int sheaf_capacity[NR_SHEAF_CLASSES] = { 6, 14, 30, 62, 126, 254 };
-static struct kmem_cache *sheaf_caches[NR_SHEAF_CLASSES];
-static const char *const sheaf_names[NR_SHEAF_CLASSES] = {
-	"sheaf-6", "sheaf-14", "sheaf-30", "sheaf-62", "sheaf-126", "sheaf-254",
-};
+
+static struct sheaf_pool {
+	spinlock_t lock;
+	struct sheaf *free;          /* linked through barn_list.next */
+} sheaf_pools[NR_SHEAF_CLASSES];
 
 static int sheaf_class(unsigned int capacity)
 {
@@ -36,38 +43,39 @@ unsigned int sheaf_class_capacity(unsigned int capacity)
 	return sheaf_capacity[sheaf_class(capacity)];
 }
 
+static size_t sheaf_bytes(int class)
+{
+	return sizeof(struct sheaf) + sheaf_capacity[class] * sizeof(void *);
+}
+
 void sheaf_init(void)
 {
-	pthread_mutex_lock(&slab_mutex);
-	for (int i = 0; i < NR_SHEAF_CLASSES; i++) {
-		unsigned int size = (unsigned int)(sizeof(struct sheaf) +
-						   sheaf_capacity[i] * sizeof(void *));
-		struct kmem_cache *s = create_cache(sheaf_names[i], size, 0,
-						    SLAB_SLUB | SLAB_NO_MERGE |
-						    debug_flags_for(sheaf_names[i]), NULL);
-
-		if (!s) {
-			uslab_reportf("uslab: out of memory creating %s\n", sheaf_names[i]);
-			abort();
-		}
-		s->name_static = true;
-		s->internal = true;
-		sheaf_caches[i] = s;
-	}
-	pthread_mutex_unlock(&slab_mutex);
+	for (int i = 0; i < NR_SHEAF_CLASSES; i++)
+		spin_lock_init(&sheaf_pools[i].lock);
 }
 
 struct sheaf *sheaf_alloc(struct kmem_cache *s, unsigned int capacity)
 {
+	struct sheaf_pool *pool;
 	struct sheaf *sh;
+	int class;
 
 	if (capacity > MAX_SHEAF_CAPACITY)
 		capacity = MAX_SHEAF_CAPACITY;
-	sh = kmem_cache_alloc(sheaf_caches[sheaf_class(capacity)], GFP_NOWAIT | __GFP_NOWARN);
-	if (!sh)
-		return NULL;
+	class = sheaf_class(capacity);
+	pool = &sheaf_pools[class];
+	spin_lock(&pool->lock);
+	sh = pool->free;
+	if (sh)
+		pool->free = (struct sheaf *)sh->barn_list.next;
+	spin_unlock(&pool->lock);
+	if (!sh) {
+		sh = meta_alloc(sheaf_bytes(class));
+		if (!sh)
+			return NULL;
+	}
 	INIT_LIST_HEAD(&sh->barn_list);
-	sh->size = 0;
+	WRITE_ONCE(sh->size, 0);
 	sh->capacity = capacity;
 	stat(s, this_cpu_slab(s), SHEAF_ALLOC);
 	return sh;
@@ -75,10 +83,33 @@ struct sheaf *sheaf_alloc(struct kmem_cache *s, unsigned int capacity)
 
 void sheaf_free(struct kmem_cache *s, struct sheaf *sh)
 {
+	struct sheaf_pool *pool;
+
 	if (sh == &empty_sheaf)
 		return;
-	kmem_cache_free(sheaf_caches[sheaf_class(sh->capacity)], sh);
+	pool = &sheaf_pools[sheaf_class(sh->capacity)];
+	WRITE_ONCE(sh->size, 0);
+	spin_lock(&pool->lock);
+	sh->barn_list.next = (struct list_head *)pool->free;
+	pool->free = sh;
+	spin_unlock(&pool->lock);
 	stat(s, this_cpu_slab(s), SHEAF_FREE);
+}
+
+void sheaf_fork_lock(void)
+{
+	for (int i = 0; i < NR_SHEAF_CLASSES; i++)
+		spin_lock(&sheaf_pools[i].lock);
+}
+
+void sheaf_fork_unlock(bool child)
+{
+	for (int i = 0; i < NR_SHEAF_CLASSES; i++) {
+		if (child)
+			spin_lock_init(&sheaf_pools[i].lock);
+		else
+			spin_unlock(&sheaf_pools[i].lock);
+	}
 }
 
 /* ---------------------------------------------------------------- barn */

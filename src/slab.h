@@ -19,11 +19,9 @@
 /* ------------------------------------------------------------ registry */
 extern pthread_mutex_t slab_mutex;
 extern struct list_head slab_caches;      /* under slab_mutex */
-extern struct kmem_cache *kmem_cache_boot; /* the cache of struct kmem_cache */
 
 struct kmem_cache *create_cache(const char *name, unsigned int size, unsigned int align,
 				slab_flags_t flags, void (*ctor)(void *));
-void cache_init(void);
 /* Caches that named pa as their page allocator forget it. */
 void caches_forget_page_allocator(struct uslab_page_allocator *pa);
 
@@ -127,15 +125,18 @@ extern pthread_mutex_t thread_list_lock;
 void thread_list_lock_acquire(void);
 void thread_list_lock_release(void);
 struct uslab_thread *current_thread(void);
-/* Flushes t's entries of unified (or slub) caches; thread_list_lock held. */
-void thread_flush_pass(struct uslab_thread *t, bool unified, bool fold);
+/* Flushes r's entries; thread_list_lock held. */
+void thread_flush(struct thread_reg *r, bool fold);
+/* Flushes and forgets the threads that died without their destructor. */
+void thread_reap(void);
 /* Empties an entry (pointing the unified sheaves at empty_sheaf). */
 void cpu_entry_reset(struct kmem_cache_cpu *c);
 extern struct sheaf empty_sheaf;
-extern struct list_head thread_list;     /* live threads, under thread_list_lock */
+extern struct list_head thread_list;     /* struct thread_reg, under thread_list_lock */
 void thread_init(void);
-/* The caller's entry for s, growing its array; NULL when the thread has
- * exited its destructor or memory for the array is lacking. */
+/* The caller's entry for s, registering the thread or adding a page of
+ * entries; NULL when the thread has exited its destructor or memory for
+ * its entries is lacking. */
 struct kmem_cache_cpu *this_cpu_slab_slow(struct kmem_cache *s);
 /* Flushes every thread's entry for s and clears it (s being destroyed). */
 void flush_all_threads(struct kmem_cache *s);
@@ -186,9 +187,35 @@ static inline bool reclaim_check_epoch(void)
 		return false;
 	return reclaim_check_epoch_slow();
 }
-/* Before an allocation gives up: reclaim what can be had without the
- * cache registry; true if anything was released. */
-bool reclaim_before_failing(void);
+/* Before an allocation of s (NULL: a large kmalloc) gives up: reclaim,
+ * where it is safe (reclaim.c says when); true if anything was released. */
+bool reclaim_before_failing(struct kmem_cache *s, gfp_t gfpflags);
+
+/* slab_mutex, marking the caller: while it holds it, it runs no reclaim
+ * (a shrinker may create a cache). */
+static inline void slab_mutex_lock(void)
+{
+	pthread_mutex_lock(&slab_mutex);
+	current_thread()->in_slab_mutex = 1;
+}
+
+static inline void slab_mutex_unlock(void)
+{
+	current_thread()->in_slab_mutex = 0;
+	pthread_mutex_unlock(&slab_mutex);
+}
+
+/* A slow path begins and ends: nested ones (called out of another) may
+ * not flush the thread's own caches nor reclaim.  Returns the depth. */
+static inline unsigned int slow_path_enter(void)
+{
+	return ++current_thread()->slow_depth;
+}
+
+static inline void slow_path_exit(void)
+{
+	current_thread()->slow_depth--;
+}
 
 /* ------------------------------------------------------------- random */
 /* A per-thread generator seeded from getrandom(): freelist keys and

@@ -190,7 +190,7 @@ void memory_totals_get(unsigned long *live_slot_bytes, unsigned long *slab_bytes
 	struct kmem_cache *s;
 
 	*live_slot_bytes = *slab_bytes = 0;
-	pthread_mutex_lock(&slab_mutex);
+	slab_mutex_lock();
 	list_for_each_entry(s, &slab_caches, list) {
 		struct uslab_cache_info ci;
 
@@ -198,7 +198,7 @@ void memory_totals_get(unsigned long *live_slot_bytes, unsigned long *slab_bytes
 		*live_slot_bytes += ci.active_objs * ci.size;
 		*slab_bytes += ci.pages * PAGE_SIZE;
 	}
-	pthread_mutex_unlock(&slab_mutex);
+	slab_mutex_unlock();
 }
 
 USLAB_API int uslab_report(FILE *out, enum uslab_report_format format)
@@ -221,10 +221,10 @@ USLAB_API int uslab_report(FILE *out, enum uslab_report_format format)
 	} else {
 		fprintf(out, "uslab-raw - version: 1\n");
 	}
-	pthread_mutex_lock(&slab_mutex);
+	slab_mutex_lock();
 	list_for_each_entry(s, &slab_caches, list)
 		report_cache(out, format, s, &tot);
-	pthread_mutex_unlock(&slab_mutex);
+	slab_mutex_unlock();
 	report_memory(out, format, &tot);
 	fflush(out);
 	return 0;

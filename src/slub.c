@@ -575,6 +575,16 @@ new_slab:
 		slab_out_of_memory(s, gfpflags, node);
 		return NULL;
 	}
+	/* The constructors ran: one that allocated from s gave c a cpu slab
+	 * of its own meanwhile.  It goes back before this one takes over. */
+	if (unlikely(c->slab)) {
+		struct slab *other = c->slab;
+		void *other_freelist = c->freelist;
+
+		c->freelist = NULL;
+		set_cpu_slab(c, NULL);
+		deactivate_slab(s, other, other_freelist, c);
+	}
 	freelist = slab->freelist;
 	slab->freelist = NULL;
 	slab->inuse = slab->objects;

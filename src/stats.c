@@ -44,17 +44,14 @@ void cache_stats_fold(struct kmem_cache *s, struct kmem_cache_cpu *c)
 
 static void cache_stats_sum_locked(struct kmem_cache *s, uint64_t out[USLAB_NR_STATS])
 {
-	struct uslab_thread *t;
+	struct thread_reg *r;
 
 	for (int i = 0; i < USLAB_NR_STATS; i++)
 		out[i] = __atomic_load_n(&s->stat_total[i], __ATOMIC_RELAXED);
-	list_for_each_entry(t, &thread_list, list) {
-		struct kmem_cache_cpu *c;
+	list_for_each_entry(r, &thread_list, list) {
+		struct kmem_cache_cpu *c = thread_cpu_entry(r, s->cpu_index);
 
-		if (s->cpu_index >= t->nr_cpu_slab)
-			continue;
-		c = &t->cpu_slab[s->cpu_index];
-		if (READ_ONCE(c->cache) != s)
+		if (!c || READ_ONCE(c->cache) != s)
 			continue;
 		for (int i = 0; i < USLAB_NR_STATS; i++)
 			out[i] += READ_ONCE(c->stat[i]);
@@ -72,7 +69,7 @@ void cache_stats_sum(struct kmem_cache *s, uint64_t out[USLAB_NR_STATS])
 void cache_info_locked(struct kmem_cache *s, struct uslab_cache_info *info)
 {
 	uint64_t st[USLAB_NR_STATS];
-	struct uslab_thread *t;
+	struct thread_reg *r;
 	long active;
 
 	memset(info, 0, sizeof(*info));
@@ -103,13 +100,10 @@ void cache_info_locked(struct kmem_cache *s, struct uslab_cache_info *info)
 
 	pthread_mutex_lock(&thread_list_lock);
 	cache_stats_sum_locked(s, st);
-	list_for_each_entry(t, &thread_list, list) {
-		struct kmem_cache_cpu *c;
+	list_for_each_entry(r, &thread_list, list) {
+		struct kmem_cache_cpu *c = thread_cpu_entry(r, s->cpu_index);
 
-		if (s->cpu_index >= t->nr_cpu_slab)
-			continue;
-		c = &t->cpu_slab[s->cpu_index];
-		if (READ_ONCE(c->cache) == s)
+		if (c && READ_ONCE(c->cache) == s)
 			s->ops->cpu_info(s, c, info);
 	}
 	pthread_mutex_unlock(&thread_list_lock);
@@ -126,9 +120,9 @@ USLAB_API int uslab_cache_info(struct kmem_cache *s, struct uslab_cache_info *in
 {
 	if (!s || !info)
 		return -1;
-	pthread_mutex_lock(&slab_mutex);
+	slab_mutex_lock();
 	cache_info_locked(s, info);
-	pthread_mutex_unlock(&slab_mutex);
+	slab_mutex_unlock();
 	return 0;
 }
 

@@ -1,34 +1,48 @@
 /*
- * thread.c - per-thread state: the array of struct kmem_cache_cpu indexed
- * by cache->cpu_index, its growth, and its flush when the thread exits.
+ * thread.c - per-thread state: each thread's directory of entries (struct
+ * kmem_cache_cpu, one per cache, by cache->cpu_index), its registration,
+ * and its flush when the thread exits.
  *
- * thread_list_lock guards: the list of live threads; each thread's
- * cpu_slab pointer and length (written by the owner only, under the lock;
- * read by the owner without it); and every access to a thread's entries by
- * another thread (destroy, reports).  The owner's own fast and slow paths
- * use its entries without the lock: a cache's entry is touched by others
- * only while the owner cannot be using that cache (destroy) or read-only
- * (reports, READ_ONCE).
+ * Entries come a page (CPU_ENTRIES_STEP of them) at a time from uslab's
+ * metadata and never move once handed out: a slow path may hold its
+ * entry across anything it calls.  The directory has a slot for every
+ * possible cpu index, so it never grows either.
  *
- * A thread's memory for the array comes straight from the root page
- * allocator (kind PAGE_INTERNAL): no recursion into kmalloc, no failure
- * injected by a test's page allocator.  If it cannot be had, or after the
- * thread's exit destructor ran, the thread allocates and frees through the
- * threadless paths, which need no per-thread state.
+ * thread_list_lock guards: the list of registrations; each registration's
+ * directory slots and nr_dir_pages (written by the owner only, under the
+ * lock; read by the owner without it); and every access to a thread's
+ * entries by another thread (destroy, reports, reaping).  The owner's own
+ * fast and slow paths use its entries without the lock: a cache's entry
+ * is touched by others only while the owner cannot be using that cache
+ * (destroy) or read-only (reports, READ_ONCE).
+ *
+ * If a thread cannot register (no memory, no key), or after its exit
+ * destructor ran, it allocates and frees through the threadless paths,
+ * which need no per-thread state.
  */
+#include <errno.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "fastpath.h"
 #include "fork.h"
-#include "page_alloc.h"
+#include "meta.h"
+#include "os.h"
 #include "personality.h"
 #include "report.h"
 
-__thread struct uslab_thread uslab_self __attribute__((tls_model("initial-exec")));
+struct kmem_cache_cpu *empty_cpu_dir[CPU_DIR_SLOTS];
+__thread struct uslab_thread uslab_self __attribute__((tls_model("initial-exec"))) = {
+	.cpu_dir = empty_cpu_dir,
+};
 
 pthread_mutex_t thread_list_lock = PTHREAD_MUTEX_INITIALIZER;
 struct list_head thread_list = LIST_HEAD_INIT(thread_list);
 static pthread_key_t thread_key;
+static bool thread_key_ok;
+
+#define CPU_DIR_BYTES (CPU_DIR_SLOTS * sizeof(struct kmem_cache_cpu *))
 
 struct uslab_thread *current_thread(void)
 {
@@ -54,24 +68,15 @@ void cpu_entry_reset(struct kmem_cache_cpu *c)
 	c->spare = &empty_sheaf;
 }
 
-static void free_cpu_array(struct slab *run)
+/* Flushes every entry of r (thread_list_lock held); with fold, the
+ * counters go to the caches' totals. */
+void thread_flush(struct thread_reg *r, bool fold)
 {
-	if (run)
-		pa_free_pages(root_page_allocator, run);
-}
+	struct kmem_cache_cpu *c;
+	unsigned int i;
 
-/*
- * Flushes the entries of t (thread_list_lock held): unified caches in one
- * pass, slub caches in another, in that order, because the sheaves the
- * first pass frees go back to the (slub) sheaf caches through t's own
- * entries.  With fold, the counters go to the caches' totals.
- */
-void thread_flush_pass(struct uslab_thread *t, bool unified, bool fold)
-{
-	for (unsigned int i = 0; i < t->nr_cpu_slab; i++) {
-		struct kmem_cache_cpu *c = &t->cpu_slab[i];
-
-		if (!c->cache || !(c->cache->flags & SLAB_UNIFIED) != !unified)
+	for_each_thread_entry(r, c, i) {
+		if (!c->cache)
 			continue;
 		c->cache->ops->flush_cpu(c->cache, c);
 		if (fold)
@@ -79,110 +84,163 @@ void thread_flush_pass(struct uslab_thread *t, bool unified, bool fold)
 	}
 }
 
-/* thread_list_lock held: t's counters go to the caches' totals and t
- * leaves the list; returns its array's run, for the caller to free. */
-static struct slab *thread_forget(struct uslab_thread *t)
+/* thread_list_lock held: r's counters go to the caches' totals and r
+ * leaves the list; the caller frees it with free_thread_reg() once the
+ * lock is dropped. */
+static void thread_forget(struct thread_reg *r)
 {
-	struct slab *run = t->cpu_slab_pages;
+	struct kmem_cache_cpu *c;
+	unsigned int i;
 
-	for (unsigned int i = 0; i < t->nr_cpu_slab; i++)
-		if (t->cpu_slab[i].cache)
-			cache_stats_fold(t->cpu_slab[i].cache, &t->cpu_slab[i]);
-	list_del(&t->list);
-	t->cpu_slab = NULL;
-	t->cpu_slab_pages = NULL;
-	t->nr_cpu_slab = 0;
-	t->state = THREAD_DEAD;
-	return run;
+	for_each_thread_entry(r, c, i)
+		if (c->cache)
+			cache_stats_fold(c->cache, c);
+	list_del(&r->list);
+}
+
+static void free_thread_reg(struct thread_reg *r)
+{
+	for (unsigned int k = 0; k < r->nr_dir_pages; k++)
+		if (r->cpu_dir[k])
+			meta_free(r->cpu_dir[k], PAGE_SIZE);
+	meta_free(r->cpu_dir, CPU_DIR_BYTES);
+	meta_free(r, sizeof(*r));
+}
+
+/* Everything of r back to the slabs, then r is gone (lock held). */
+static void thread_flush_and_forget(struct thread_reg *r)
+{
+	thread_flush(r, false);
+	thread_forget(r);
 }
 
 /* pthread key destructor: flush every cache's cpu slab of this thread. */
 static void thread_exit(void *arg)
 {
 	struct uslab_thread *t = arg;
-	struct slab *run;
+	struct thread_reg *r = t->reg;
 
 	thread_list_lock_acquire();
-	thread_flush_pass(t, true, false);
-	thread_flush_pass(t, false, false);
-	run = thread_forget(t);
+	thread_flush_and_forget(r);
+	t->cpu_dir = empty_cpu_dir;
+	t->reg = NULL;
+	t->state = THREAD_DEAD;
 	thread_list_lock_release();
-	free_cpu_array(run);
+	free_thread_reg(r);
 }
 
-/* Entries made valid at a time: one page of them, so that a thread
- * touches only the pages of the caches it uses. */
-#define CPU_ENTRIES_STEP (PAGE_SIZE / sizeof(struct kmem_cache_cpu))
+/*
+ * Threads that died without their exit destructor: glibc calls key
+ * destructors for at most PTHREAD_DESTRUCTOR_ITERATIONS rounds, and a
+ * thread whose first uslab call came in the last round was never called
+ * back.  Its registration (metadata, not its TLS) is flushed here, on the
+ * paths that walk every thread anyway (destroy, reclaim): the thread is
+ * gone, so its entries are nobody's.  thread_list_lock held; returns the
+ * registrations to free once it is dropped.
+ */
+static struct thread_reg *reap_dead_threads(void)
+{
+	struct thread_reg *r, *tmp, *dead = NULL;
+	pid_t pid = getpid();
+
+	list_for_each_entry_safe(r, tmp, &thread_list, list) {
+		if (r == uslab_self.reg || syscall(SYS_tgkill, pid, r->tid, 0) == 0 ||
+		    errno != ESRCH)
+			continue;
+		thread_flush_and_forget(r);
+		/* The list node is free now: it links the dead. */
+		r->list.next = (struct list_head *)dead;
+		dead = r;
+	}
+	return dead;
+}
+
+static void free_reaped(struct thread_reg *dead)
+{
+	while (dead) {
+		struct thread_reg *next = (struct thread_reg *)dead->list.next;
+
+		free_thread_reg(dead);
+		dead = next;
+	}
+}
+
+void thread_reap(void)
+{
+	struct thread_reg *dead;
+
+	thread_list_lock_acquire();
+	dead = reap_dead_threads();
+	thread_list_lock_release();
+	free_reaped(dead);
+}
+
+/* Registers the calling thread at its first entry; false leaves it
+ * threadless (no key, no memory). */
+static bool thread_register(struct uslab_thread *t)
+{
+	struct thread_reg *r;
+
+	if (!thread_key_ok || pthread_setspecific(thread_key, t))
+		return false;
+	r = meta_alloc(sizeof(*r));
+	if (r)
+		r->cpu_dir = meta_alloc(CPU_DIR_BYTES);
+	if (!r || !r->cpu_dir) {
+		meta_free(r, sizeof(*r));
+		pthread_setspecific(thread_key, NULL);
+		return false;
+	}
+	r->tid = os_gettid();
+	thread_list_lock_acquire();
+	t->reg = r;
+	t->cpu_dir = r->cpu_dir;
+	t->state = THREAD_LIVE;
+	t->reclaim_epoch = __atomic_load_n(&reclaim_epoch, __ATOMIC_RELAXED);
+	list_add(&r->list, &thread_list);
+	thread_list_lock_release();
+	return true;
+}
 
 struct kmem_cache_cpu *this_cpu_slab_slow(struct kmem_cache *s)
 {
 	struct uslab_thread *t = &uslab_self;
-	unsigned int need = s->cpu_index + 1, nr, order = 0, capacity;
-	struct kmem_cache_cpu *array;
-	struct slab *run, *old_run;
+	unsigned int k = s->cpu_index / CPU_ENTRIES_STEP;
+	struct kmem_cache_cpu *page;
 
-	if (s->cpu_index < t->nr_cpu_slab)
-		return &t->cpu_slab[s->cpu_index];
+	page = t->cpu_dir[k];
+	if (page)
+		return page + s->cpu_index % CPU_ENTRIES_STEP;
 	if (t->state == THREAD_DEAD || t->in_thread_list_lock)
 		return NULL;
-	need = ALIGN(need, (unsigned int)CPU_ENTRIES_STEP);
-	if (t->cpu_slab_pages) {
-		capacity = (unsigned int)(slab_bytes(t->cpu_slab_pages) / sizeof(*array));
-		if (need <= capacity) {
-			/* Room in the run: validate more entries, touch no other page. */
-			thread_list_lock_acquire();
-			for (unsigned int i = t->nr_cpu_slab; i < need; i++)
-				cpu_entry_reset(&t->cpu_slab[i]);
-			t->nr_cpu_slab = need;
-			thread_list_lock_release();
-			return &t->cpu_slab[s->cpu_index];
-		}
-	}
-	if (need < 2 * t->nr_cpu_slab)
-		need = 2 * t->nr_cpu_slab;
-	while ((PAGE_SIZE << order) / sizeof(struct kmem_cache_cpu) < need) {
-		if (++order > PAGE_ALLOC_MAX_ORDER)
-			return NULL;
-	}
-	run = pa_alloc_pages(root_page_allocator, order, NUMA_NO_NODE, GFP_KERNEL, PAGE_INTERNAL);
-	if (!run)
+	if (t->state == THREAD_NEW && !thread_register(t)) {
+		t->state = THREAD_DEAD;
 		return NULL;
-	array = slab_address(run);
-	nr = ALIGN(s->cpu_index + 1, (unsigned int)CPU_ENTRIES_STEP);
-	if (nr < t->nr_cpu_slab)
-		nr = t->nr_cpu_slab;
-
-	thread_list_lock_acquire();
-	if (t->nr_cpu_slab)
-		memcpy(array, t->cpu_slab, t->nr_cpu_slab * sizeof(*array));
-	for (unsigned int i = t->nr_cpu_slab; i < nr; i++)
-		cpu_entry_reset(&array[i]);
-	old_run = t->cpu_slab_pages;
-	t->cpu_slab = array;
-	t->cpu_slab_pages = run;
-	t->nr_cpu_slab = nr;
-	if (t->state == THREAD_NEW) {
-		t->state = THREAD_LIVE;
-		t->reclaim_epoch = __atomic_load_n(&reclaim_epoch, __ATOMIC_RELAXED);
-		list_add(&t->list, &thread_list);
-		pthread_setspecific(thread_key, t);
 	}
+	page = meta_alloc(PAGE_SIZE);
+	if (!page)
+		return NULL;
+	for (unsigned int i = 0; i < CPU_ENTRIES_STEP; i++)
+		cpu_entry_reset(&page[i]);
+	thread_list_lock_acquire();
+	t->cpu_dir[k] = page;
+	if (k >= t->reg->nr_dir_pages)
+		t->reg->nr_dir_pages = k + 1;
 	thread_list_lock_release();
-	free_cpu_array(old_run);
-	return &t->cpu_slab[s->cpu_index];
+	return page + s->cpu_index % CPU_ENTRIES_STEP;
 }
 
 void flush_all_threads(struct kmem_cache *s)
 {
-	struct uslab_thread *t;
+	struct thread_reg *r, *dead;
 
 	thread_list_lock_acquire();
-	list_for_each_entry(t, &thread_list, list) {
-		struct kmem_cache_cpu *c;
+	dead = reap_dead_threads();
+	list_for_each_entry(r, &thread_list, list) {
+		struct kmem_cache_cpu *c = thread_cpu_entry(r, s->cpu_index);
 
-		if (s->cpu_index >= t->nr_cpu_slab)
+		if (!c)
 			continue;
-		c = &t->cpu_slab[s->cpu_index];
 		if (c->cache == s) {
 			s->ops->flush_cpu(s, c);
 			cache_stats_fold(s, c);
@@ -190,6 +248,7 @@ void flush_all_threads(struct kmem_cache *s)
 		cpu_entry_reset(c);
 	}
 	thread_list_lock_release();
+	free_reaped(dead);
 }
 
 USLAB_API void uslab_thread_flush(void)
@@ -197,9 +256,10 @@ USLAB_API void uslab_thread_flush(void)
 	struct uslab_thread *t = &uslab_self;
 
 	uslab_ensure_init();
+	if (!t->reg)
+		return;
 	thread_list_lock_acquire();
-	thread_flush_pass(t, true, false);
-	thread_flush_pass(t, false, false);
+	thread_flush(t->reg, false);
 	thread_list_lock_release();
 }
 
@@ -210,8 +270,9 @@ USLAB_API const char *uslab_cpu_mode(void)
 
 void thread_init(void)
 {
-	if (pthread_key_create(&thread_key, thread_exit))
-		uslab_reportf("uslab: pthread_key_create failed: threads will not flush at exit\n");
+	thread_key_ok = !pthread_key_create(&thread_key, thread_exit);
+	if (!thread_key_ok)
+		uslab_reportf("uslab: pthread_key_create failed: threads allocate without caches\n");
 }
 
 /*
@@ -224,11 +285,16 @@ void thread_init(void)
  */
 void thread_fork_child(void)
 {
-	struct uslab_thread *t, *tmp;
+	struct thread_reg *r, *tmp;
 
 	thread_list_lock_acquire();
-	list_for_each_entry_safe(t, tmp, &thread_list, list)
-		if (t != &uslab_self)
-			free_cpu_array(thread_forget(t));
+	list_for_each_entry_safe(r, tmp, &thread_list, list) {
+		if (r == uslab_self.reg)
+			continue;
+		thread_forget(r);
+		free_thread_reg(r);
+	}
+	if (uslab_self.reg)
+		uslab_self.reg->tid = os_gettid();
 	thread_list_lock_release();
 }

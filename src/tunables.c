@@ -141,9 +141,9 @@ static int toggle_debug(struct kmem_cache *s, long v, slab_flags_t flag)
 		return -EINVAL;
 	debug = v ? debug | flag : debug & ~flag;
 	/* uslab_cache_set_debug takes slab_mutex itself. */
-	pthread_mutex_unlock(&slab_mutex);
+	slab_mutex_unlock();
 	ret = uslab_cache_set_debug(s, debug);
-	pthread_mutex_lock(&slab_mutex);
+	slab_mutex_lock();
 	return ret ? -EBUSY : 0;
 }
 
@@ -184,9 +184,9 @@ static int store_validate(struct kmem_cache *s, long v)
 {
 	if (v != 1 || !kmem_cache_debug(s))
 		return -EINVAL;
-	pthread_mutex_unlock(&slab_mutex);
+	slab_mutex_unlock();
 	kmem_cache_validate(s);
-	pthread_mutex_lock(&slab_mutex);
+	slab_mutex_lock();
 	return 0;
 }
 
@@ -260,10 +260,10 @@ USLAB_API int uslab_cache_attr_read(struct kmem_cache *s, const char *attr, char
 		uslab_reportf("uslab: %s: no attribute \"%s\"\n", s->name, attr ? attr : "(null)");
 		return -ENOENT;
 	}
-	pthread_mutex_lock(&slab_mutex);
+	slab_mutex_lock();
 	cache_info_locked(s, &ci);
 	n = a->show(s, &ci, buf, len);
-	pthread_mutex_unlock(&slab_mutex);
+	slab_mutex_unlock();
 	return n;
 }
 
@@ -292,9 +292,9 @@ USLAB_API int uslab_cache_attr_write(struct kmem_cache *s, const char *attr, con
 		uslab_reportf("uslab: %s: %s=\"%s\" is not a number\n", s->name, a->name, value);
 		return -EINVAL;
 	}
-	pthread_mutex_lock(&slab_mutex);
+	slab_mutex_lock();
 	ret = a->store(s, v);
-	pthread_mutex_unlock(&slab_mutex);
+	slab_mutex_unlock();
 	if (ret == -EBUSY)
 		uslab_reportf("uslab: %s: cannot set %s=%ld: the cache has objects (empty it first)\n",
 			      s->name, a->name, v);
@@ -309,7 +309,7 @@ static struct kmem_cache *find_cache(const char *name)
 	struct kmem_cache *s, *found = NULL;
 	struct kmem_cache_alias *alias;
 
-	pthread_mutex_lock(&slab_mutex);
+	slab_mutex_lock();
 	list_for_each_entry(s, &slab_caches, list) {
 		if (s->dead)
 			continue;
@@ -323,7 +323,7 @@ static struct kmem_cache *find_cache(const char *name)
 		if (found)
 			break;
 	}
-	pthread_mutex_unlock(&slab_mutex);
+	slab_mutex_unlock();
 	return found;
 }
 

@@ -34,6 +34,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "uslab.h"
 #include "compiler.h"
@@ -125,12 +126,15 @@ struct slab {
 		};
 	};
 	uint16_t head_offset; /* bytes from the run's head descriptor to this one */
-	uint8_t kind;         /* enum page_kind */
 	uint8_t order;        /* run length is 2^order pages (heads) */
 	uint8_t lock;         /* the slab lock, only without cmpxchg_double */
 	uint8_t on_partial;   /* on node->partial; under node->list_lock */
 	uint8_t on_full;      /* debug caches: on node->full; under list_lock */
 	uint8_t node;         /* NUMA node of the memory */
+	/* enum page_kind, the top byte of its word: a word of small fields
+	 * with a kind set is never a canonical address, so a conservative
+	 * scan (memcheck's leak check) never takes it for a pointer. */
+	uint8_t kind;
 	uint8_t dirty;        /* PAGE_FREE: pages may be resident */
 } __attribute__((aligned(CACHE_LINE_SIZE)));
 
@@ -337,21 +341,62 @@ enum thread_state {
 	THREAD_DEAD,     /* after the destructor: threadless paths only */
 };
 
+/* A thread's entries come a page at a time (8 of them), and a page once
+ * handed out never moves: a slow path may keep its entry across a call
+ * out (a constructor, a report sink, reclaim) that makes the thread use
+ * other caches. */
+#define CPU_ENTRIES_STEP (PAGE_SIZE / sizeof(struct kmem_cache_cpu))
+#define CPU_DIR_SLOTS    (MAX_CACHES / CPU_ENTRIES_STEP)
+
 /*
- * struct uslab_thread - per-thread state, in TLS.  cpu_slab and
- * nr_cpu_slab are written only by the owner and only under
- * thread_list_lock; other threads read them under that lock.
+ * struct thread_reg - a registered thread, as other threads see it: in
+ * metadata, not in TLS, so that a thread that dies without its exit
+ * destructor (registered in the last round of key destructors) leaves a
+ * record that can still be flushed, never a pointer into reused TLS.
+ * Under thread_list_lock, except that the owner reads its own without.
+ */
+struct thread_reg {
+	struct list_head list;            /* thread_list */
+	/* cpu_dir[k]: the page of entries of cpu indexes k * CPU_ENTRIES_STEP
+	 * and up, or NULL; set by the owner only. */
+	struct kmem_cache_cpu **cpu_dir;
+	unsigned int nr_dir_pages;        /* slots below this may be set */
+	pid_t tid;                        /* to tell a thread that is gone */
+};
+
+/*
+ * struct uslab_thread - per-thread state, in TLS.  cpu_dir is never NULL:
+ * empty_cpu_dir (all NULL) until the thread registers, then its
+ * registration's directory.  Only the owner touches it.
  */
 struct uslab_thread {
-	struct kmem_cache_cpu *cpu_slab;  /* indexed by cache->cpu_index */
-	unsigned int nr_cpu_slab;
+	struct kmem_cache_cpu **cpu_dir;
+	struct thread_reg *reg;           /* NULL until registered, and after exit */
 	uint8_t state;                    /* enum thread_state */
-	uint8_t cpu_slab_order;           /* pages of cpu_slab: 2^order */
-	uint8_t in_thread_list_lock;      /* holding it: no array growth */
+	uint8_t in_thread_list_lock;      /* holding it: no new entries */
 	uint8_t in_init;                  /* running the library's init */
+	uint8_t in_slab_mutex;            /* holding slab_mutex: no reclaim */
+	/* Slow paths of this thread in progress (nested ones: a constructor,
+	 * a report sink, a shrinker that allocates).  Only the outermost may
+	 * flush the thread's own caches or run reclaim. */
+	unsigned int slow_depth;
 	unsigned long reclaim_epoch;      /* last reclaim this thread drained for */
-	struct list_head list;            /* thread_list */
-	struct slab *cpu_slab_pages;      /* the run holding cpu_slab */
 };
+
+/* Entry idx of a registration, or NULL (thread_list_lock held, or the
+ * owner's own). */
+static inline struct kmem_cache_cpu *thread_cpu_entry(const struct thread_reg *r, unsigned int idx)
+{
+	struct kmem_cache_cpu *page = r->cpu_dir[idx / CPU_ENTRIES_STEP];
+
+	return page ? page + idx % CPU_ENTRIES_STEP : NULL;
+}
+
+/* Every entry of a registration (i: an unsigned int to count with). */
+#define for_each_thread_entry(r, c, i)                                          \
+	for ((i) = 0; (i) < (r)->nr_dir_pages * CPU_ENTRIES_STEP; (i)++)        \
+		if (((c) = thread_cpu_entry((r), (i))))
+
+extern struct kmem_cache_cpu *empty_cpu_dir[CPU_DIR_SLOTS];
 
 #endif

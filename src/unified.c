@@ -305,6 +305,22 @@ static unsigned int refill_count(struct kmem_cache *s, struct kmem_cache_cpu *c,
 	return nr;
 }
 
+/* A refilled batch goes into c's main sheaf as it is now (read again
+ * after the refill); what does not fit goes back to the slabs.  Returns
+ * the object handed out: the last of the batch, as a pop would. */
+static void *load_batch(struct kmem_cache *s, struct kmem_cache_cpu *c, void **batch,
+			unsigned int got)
+{
+	struct sheaf *main = c->main;
+	unsigned int size = main->size, keep = min_t(unsigned int, got - 1, main->capacity - size);
+
+	memcpy(main->objects + size, batch, keep * sizeof(void *));
+	WRITE_ONCE(main->size, size + keep);
+	if (keep < got - 1)
+		flush_objects(s, batch + keep, got - 1 - keep);
+	return batch[got - 1];
+}
+
 static void *unified_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node,
 				struct kmem_cache_cpu *c)
 {
@@ -334,6 +350,7 @@ static void *unified_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node,
 				sheaf_free(s, main);
 			WRITE_ONCE(c->main, full);
 		} else {
+			void *batch[MAX_SHEAF_CAPACITY];
 			unsigned int got;
 
 			stat(s, c, BARN_GET_FAIL);
@@ -345,15 +362,18 @@ static void *unified_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node,
 					return alloc_single(s, gfpflags, node, c);
 				WRITE_ONCE(c->main, main);
 			}
-			got = refill(s, NUMA_NO_NODE, main->objects, refill_count(s, c, main));
+			/* Into a batch of our own: refill runs the constructors
+			 * of new slabs, which may use c's sheaves meanwhile. */
+			got = refill(s, NUMA_NO_NODE, batch, refill_count(s, c, main));
 			if (!got) {
 				slab_out_of_memory(s, gfpflags, node);
 				return NULL;
 			}
 			if (s->flags & SLAB_RANDOM_FREELIST)
-				shuffle(main->objects, got);
-			WRITE_ONCE(main->size, got);
+				shuffle(batch, got);
 			stat_add(s, c, SHEAF_REFILL, got);
+			stat(s, c, ALLOC_SLOWPATH);
+			return load_batch(s, c, batch, got);
 		}
 	}
 	main = c->main;

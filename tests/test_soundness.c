@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <stdint.h>
 #include <sys/resource.h>
+#include <limits.h>
+#include <pthread.h>
 
 #include "check.h"
 #include "fastpath.h"
@@ -370,4 +372,328 @@ TEST(impossible_request_fails)
 	kfree(p);
 }
 
+/* ------------------------------------------------ re-entry (defect 2) */
+
+/* Every object of a set differs from every other: nothing handed out
+ * twice. */
+static int all_distinct(void **p, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		for (unsigned int j = i + 1; j < n; j++)
+			if (p[i] == p[j])
+				return 0;
+	return 1;
+}
+
+static struct kmem_cache *later_cache;
+static int ctor_calls;
+
+/* Allocates from a cache created after its own: the thread needs a new
+ * page of entries while the outer slow path holds its entry. */
+static void ctor_uses_later_cache(void *obj)
+{
+	void *q = kmem_cache_alloc(later_cache, GFP_KERNEL);
+
+	ctor_calls++;
+	memset(obj, 0, 64);
+	kmem_cache_free(later_cache, q);
+}
+
+static void *thread_ctor_grows_entries(void *arg)
+{
+	struct kmem_cache *a = arg;
+	void *p[200];
+
+	for (int i = 0; i < 200; i++)
+		p[i] = kmem_cache_alloc(a, GFP_KERNEL);
+	for (int i = 0; i < 200; i++)
+		kmem_cache_free(a, p[i]);
+	return all_distinct(p, 200) ? arg : NULL;
+}
+
+TEST(constructor_needing_new_entries_keeps_the_cpu_slab)
+{
+	struct kmem_cache *a = kmem_cache_create("ctor-grows", 64, 0, SLAB_NO_MERGE,
+						 ctor_uses_later_cache);
+	struct kmem_cache *filler[3 * CPU_ENTRIES_STEP];
+	pthread_t th;
+	void *ret;
+
+	/* The later cache's entry lies pages of entries beyond a's. */
+	for (unsigned int i = 0; i < ARRAY_SIZE(filler); i++)
+		filler[i] = kmem_cache_create("ctor-filler", 32 + 8 * i, 0, SLAB_NO_MERGE, NULL);
+	later_cache = kmem_cache_create("ctor-later", 48, 0, SLAB_NO_MERGE, NULL);
+	CHECK(later_cache->cpu_index / CPU_ENTRIES_STEP > a->cpu_index / CPU_ENTRIES_STEP);
+	/* A fresh thread: its first allocation from a makes the slab. */
+	CHECK_EQ(pthread_create(&th, NULL, thread_ctor_grows_entries, a), 0);
+	CHECK_EQ(pthread_join(th, &ret), 0);
+	CHECK(ret == a);
+	CHECK(ctor_calls > 0);
+	CHECK_EQ(cache_info(a).active_objs, 0);
+	CHECK_EQ(destroy_counting_reports(a), 0);
+	CHECK_EQ(destroy_counting_reports(later_cache), 0);
+	for (unsigned int i = 0; i < ARRAY_SIZE(filler); i++)
+		kmem_cache_destroy(filler[i]);
+}
+
+static struct kmem_cache *self_cache;
+static void *self_obj;
+
+/* Allocates from its own cache, once: the nested allocation makes a slab
+ * of its own while the outer one is being built. */
+static void ctor_uses_own_cache(void *obj)
+{
+	memset(obj, 0x11, 96);
+	if (!self_obj && self_cache) {
+		self_obj = (void *)1;
+		self_obj = kmem_cache_alloc(self_cache, GFP_KERNEL);
+	}
+}
+
+TEST(constructor_allocating_from_its_own_cache)
+{
+	enum { N = 600 };
+	void **p = calloc(N + 1, sizeof(void *));
+
+	self_obj = NULL;
+	self_cache = kmem_cache_create("ctor-self", 96, 0, SLAB_NO_MERGE, ctor_uses_own_cache);
+	CHECK(p);
+	for (int i = 0; i < N; i++)
+		CHECK(p[i] = kmem_cache_alloc(self_cache, GFP_KERNEL));
+	CHECK(self_obj && self_obj != (void *)1);
+	p[N] = self_obj;
+	CHECK(all_distinct(p, N + 1));
+	for (int i = 0; i <= N; i++)
+		kmem_cache_free(self_cache, p[i]);
+	uslab_thread_flush();
+	CHECK_EQ(cache_info(self_cache).active_objs, 0);
+	CHECK_EQ(destroy_counting_reports(self_cache), 0);
+	self_cache = NULL;
+	free(p);
+}
+
+static void *bump_epoch(void *arg)
+{
+	(void)arg;
+	uslab_reclaim(NULL);
+	return NULL;
+}
+
+static struct kmem_cache *other_cache;
+static int epoch_ctor_armed;
+
+/* Inside the outer slow path: another thread asks every thread to give
+ * back its caches, then this one allocates from a cache it has no entry
+ * state for (a nested slow path, which must not answer the epoch), and
+ * reclaims outright (which must not flush the thread's own caches). */
+static void ctor_meets_a_reclaim(void *obj)
+{
+	pthread_t th;
+	void *q;
+
+	memset(obj, 0, 64);
+	if (!epoch_ctor_armed)
+		return;
+	epoch_ctor_armed = 0;
+	pthread_create(&th, NULL, bump_epoch, NULL);
+	pthread_join(th, NULL);
+	q = kmem_cache_alloc(other_cache, GFP_KERNEL);
+	kmem_cache_free(other_cache, q);
+	uslab_reclaim(NULL);
+}
+
+TEST(constructor_meets_a_reclaim)
+{
+	enum { N = 400 };
+	struct kmem_cache *s = kmem_cache_create("ctor-reclaim", 64, 0, SLAB_NO_MERGE,
+						 ctor_meets_a_reclaim);
+	void **p = calloc(N, sizeof(void *));
+
+	other_cache = kmem_cache_create("ctor-reclaim-other", 200, 0, SLAB_NO_MERGE, NULL);
+	CHECK(p);
+	for (int round = 0; round < 3; round++) {
+		uslab_thread_flush();
+		kmem_cache_shrink(s);
+		kmem_cache_shrink(other_cache);
+		epoch_ctor_armed = 1;
+		for (int i = 0; i < N; i++)
+			CHECK(p[i] = kmem_cache_alloc(s, GFP_KERNEL));
+		CHECK(all_distinct(p, N));
+		for (int i = 0; i < N; i++)
+			kmem_cache_free(s, p[i]);
+	}
+	uslab_thread_flush();
+	CHECK_EQ(cache_info(s).active_objs, 0);
+	CHECK_EQ(destroy_counting_reports(s), 0);
+	CHECK_EQ(destroy_counting_reports(other_cache), 0);
+	free(p);
+}
+
+/* ------------------------------------------- reclaim gating (defect 3) */
+
+static int gate_scans;
+
+static unsigned long gate_count(struct shrinker *sh, struct shrink_control *sc)
+{
+	(void)sh; (void)sc;
+	gate_scans++;
+	return 0;
+}
+
+static unsigned long gate_scan(struct shrinker *sh, struct shrink_control *sc)
+{
+	(void)sh; (void)sc;
+	return 0;
+}
+
+static struct shrinker gate_shrinker = { .count_objects = gate_count, .scan_objects = gate_scan };
+
+static struct kmem_cache *failing_cache;
+
+static void ctor_allocates_from_failing(void *obj)
+{
+	void *q = kmem_cache_alloc(failing_cache, GFP_KERNEL);
+
+	memset(obj, 0, 32);
+	kmem_cache_free(failing_cache, q);
+}
+
+TEST(reclaim_only_where_an_allocation_may_block)
+{
+	struct uslab_page_allocator *fi = uslab_fault_inject_create(NULL, USLAB_FAULT_AFTER, 0);
+	struct kmem_cache *s = kmem_cache_create("gated", 300, 0, SLAB_NO_MERGE, NULL);
+	struct kmem_cache *outer = kmem_cache_create("gated-outer", 32, 0, SLAB_NO_MERGE,
+						     ctor_allocates_from_failing);
+	unsigned long before = uslab_reclaim_count();
+	void *p;
+
+	failing_cache = s;
+	uslab_cache_set_page_allocator(s, fi);
+	CHECK_EQ(register_shrinker(&gate_shrinker, "gate"), 0);
+	gate_scans = 0;
+	capture_start();
+	CHECK(!kmem_cache_alloc(s, GFP_NOWAIT));
+	CHECK(!kmem_cache_alloc(s, GFP_ATOMIC));
+	CHECK_EQ(gate_scans, 0);
+	CHECK_EQ(uslab_reclaim_count(), before);
+	/* A constructor's allocation is nested: it may not reclaim either. */
+	p = kmem_cache_alloc(outer, GFP_KERNEL);
+	CHECK(p);
+	kmem_cache_free(outer, p);
+	CHECK_EQ(gate_scans, 0);
+	CHECK_EQ(uslab_reclaim_count(), before);
+	/* A plain GFP_KERNEL allocation does. */
+	CHECK(!kmem_cache_alloc(s, GFP_KERNEL));
+	capture_stop();
+	CHECK_EQ(gate_scans, 1);
+	CHECK_EQ(uslab_reclaim_count(), before + 1);
+	unregister_shrinker(&gate_shrinker);
+	kmem_cache_destroy(outer);
+	kmem_cache_destroy(s);
+	uslab_page_allocator_destroy(fi);
+}
+
+/* ----------------------------------------- any number of shrinkers (4) */
+
+#define NR_MANY_SHRINKERS 150
+static struct shrinker many[NR_MANY_SHRINKERS];
+static int many_counts[NR_MANY_SHRINKERS];
+
+static unsigned long many_count(struct shrinker *sh, struct shrink_control *sc)
+{
+	int i = (int)(sh - many);
+
+	(void)sc;
+	many_counts[i]++;
+	/* The 10th leaves from inside its own callback, and takes the 11th
+	 * (not yet visited: registered before it) with it. */
+	if (i == 10) {
+		unregister_shrinker(&many[10]);
+		unregister_shrinker(&many[9]);
+	}
+	return 0;
+}
+
+TEST(every_shrinker_is_asked)
+{
+	for (int i = 0; i < NR_MANY_SHRINKERS; i++) {
+		many[i].count_objects = many_count;
+		many[i].scan_objects = gate_scan;
+		CHECK_EQ(register_shrinker(&many[i], "many"), 0);
+	}
+	uslab_reclaim(NULL);
+	for (int i = 0; i < NR_MANY_SHRINKERS; i++)
+		CHECK_EQ(many_counts[i], i == 9 ? 0 : 1);
+	uslab_reclaim(NULL);
+	for (int i = 0; i < NR_MANY_SHRINKERS; i++)
+		CHECK_EQ(many_counts[i], i == 9 ? 0 : i == 10 ? 1 : 2);
+	for (int i = 0; i < NR_MANY_SHRINKERS; i++)
+		unregister_shrinker(&many[i]);
+}
+
+/* ---------------------------- a thread met in the last round (defect 7) */
+
+static pthread_key_t late_key;
+static struct kmem_cache *late_cache;
+
+/* Re-arms itself until glibc's last round, then makes the thread's first
+ * uslab call: uslab's own key destructor will not be called. */
+static void late_destructor(void *v)
+{
+	intptr_t round = (intptr_t)v;
+
+	if (round < _POSIX_THREAD_DESTRUCTOR_ITERATIONS) {
+		pthread_setspecific(late_key, (void *)(round + 1));
+		return;
+	}
+	kmem_cache_free(late_cache, kmem_cache_alloc(late_cache, GFP_KERNEL));
+}
+
+static void *late_thread(void *arg)
+{
+	(void)arg;
+	pthread_setspecific(late_key, (void *)1);
+	return NULL;
+}
+
+static unsigned int thread_list_length(void)
+{
+	struct list_head *pos;
+	unsigned int n = 0;
+
+	pthread_mutex_lock(&thread_list_lock);
+	for (pos = thread_list.next; pos != &thread_list; pos = pos->next)
+		n++;
+	pthread_mutex_unlock(&thread_list_lock);
+	return n;
+}
+
+TEST(thread_first_seen_in_the_last_destructor_round)
+{
+	unsigned int before;
+	pthread_t th;
+
+	/* ThreadSanitizer finishes a thread from its own key destructor in
+	 * the last round: work done in that round after it faults in TSan. */
+#if defined(__SANITIZE_THREAD__)
+	return;
+#endif
+	late_cache = kmem_cache_create("late", 56, 0, SLAB_NO_MERGE, NULL);
+	kmem_cache_free(late_cache, kmem_cache_alloc(late_cache, GFP_KERNEL));
+	before = thread_list_length();
+	CHECK_EQ(pthread_key_create(&late_key, late_destructor), 0);
+	for (int i = 0; i < 4; i++) {
+		CHECK_EQ(pthread_create(&th, NULL, late_thread, NULL), 0);
+		CHECK_EQ(pthread_join(th, NULL), 0);
+	}
+	/* Reclaim (and destroy) walk every thread: the dead are flushed and
+	 * forgotten there. */
+	uslab_reclaim(NULL);
+	CHECK_EQ(thread_list_length(), before);
+	CHECK_EQ(cache_info(late_cache).cpu_slabs, 0);
+	CHECK_EQ(destroy_counting_reports(late_cache), 0);
+	pthread_key_delete(late_key);
+}
+
 TEST_MAIN()
+

@@ -255,6 +255,10 @@ static int shown(const struct cache *c)
 {
 	if (only_empty)
 		return c->objects == 0;
+	/* A report is about counters: a cache that was used and has given
+	 * all its memory back by the time of the report still has them. */
+	if (show_report && c->stat[ALLOC_FASTPATH] + c->stat[ALLOC_SLOWPATH])
+		return 1;
 	return show_empty || c->slabs || c->objects;
 }
 

@@ -1,0 +1,28 @@
+/*
+ * meta.h - the allocator of uslab's own metadata (meta.c): mappings of
+ * their own, fenced by guard pages, never beside an object.
+ */
+#ifndef USLAB_META_H
+#define USLAB_META_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The largest block: a shuffled index table of the biggest slab. */
+#define META_MAX (256UL << 10)
+
+void meta_init(void);
+/* size bytes of zeroed metadata (cache-line aligned, page aligned from a
+ * page up); NULL when the OS has no memory left. */
+void *meta_alloc(size_t size);
+/* Gives back a block of meta_alloc(size), size as it was asked for. */
+void meta_free(void *p, size_t size);
+/* A copy of a name, as metadata; freed by meta_strfree(). */
+char *meta_strdup(const char *str);
+void meta_strfree(const char *str);
+/* Bytes of metadata mappings, and of blocks handed out. */
+void meta_stats(unsigned long *mapped, unsigned long *in_use);
+void meta_fork_lock(void);
+void meta_fork_unlock(bool child);
+
+#endif
