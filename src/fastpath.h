@@ -36,15 +36,21 @@
 
 
 /* The calling thread's entry for s; NULL sends the caller to a slow path,
- * which registers the thread or adds a page of entries
- * (this_cpu_slab_slow).  Two dependent loads: the directory slot, then
- * the entry; an entry never moves once its page is in the directory. */
+ * which registers the thread or makes more entries valid
+ * (this_cpu_slab_slow).  The block never moves (types.h), so an entry
+ * stays valid across anything a slow path calls. */
 static __always_inline struct kmem_cache_cpu *this_cpu_slab(const struct kmem_cache *s)
 {
-	struct kmem_cache_cpu *page = uslab_self.cpu_dir[s->cpu_index / CPU_ENTRIES_STEP];
+	struct uslab_thread *t = &uslab_self;
 
-	if (likely(page))
-		return page + s->cpu_index % CPU_ENTRIES_STEP;
+	if (likely(s->cpu_index < t->nr_cpu_slab)) {
+		struct kmem_cache_cpu *c = &t->cpu_slab[s->cpu_index];
+
+		/* Tells the compiler so: the callers' NULL test folds away. */
+		if (!c)
+			__builtin_unreachable();
+		return c;
+	}
 	return NULL;
 }
 

@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The largest block: a shuffled index table of the biggest slab. */
-#define META_MAX (256UL << 10)
+/* The largest block: a thread's block of entries (1024 x 512 bytes). */
+#define META_MAX (512UL << 10)
 
 void meta_init(void);
 /* size bytes of zeroed metadata (cache-line aligned, page aligned from a

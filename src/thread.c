@@ -32,17 +32,15 @@
 #include "personality.h"
 #include "report.h"
 
-struct kmem_cache_cpu *empty_cpu_dir[CPU_DIR_SLOTS];
-__thread struct uslab_thread uslab_self __attribute__((tls_model("initial-exec"))) = {
-	.cpu_dir = empty_cpu_dir,
-};
+__thread struct uslab_thread uslab_self __attribute__((tls_model("initial-exec")));
 
 pthread_mutex_t thread_list_lock = PTHREAD_MUTEX_INITIALIZER;
 struct list_head thread_list = LIST_HEAD_INIT(thread_list);
 static pthread_key_t thread_key;
 static bool thread_key_ok;
 
-#define CPU_DIR_BYTES (CPU_DIR_SLOTS * sizeof(struct kmem_cache_cpu *))
+#define CPU_BLOCK_BYTES (CPU_FAST_ENTRIES * sizeof(struct kmem_cache_cpu))
+#define CPU_DIR_BYTES   (CPU_DIR_SLOTS * sizeof(struct kmem_cache_cpu *))
 
 struct uslab_thread *current_thread(void)
 {
@@ -100,10 +98,12 @@ static void thread_forget(struct thread_reg *r)
 
 static void free_thread_reg(struct thread_reg *r)
 {
-	for (unsigned int k = 0; k < r->nr_dir_pages; k++)
-		if (r->cpu_dir[k])
+	if (r->cpu_dir) {
+		for (unsigned int k = 0; k < r->nr_dir_pages; k++)
 			meta_free(r->cpu_dir[k], PAGE_SIZE);
-	meta_free(r->cpu_dir, CPU_DIR_BYTES);
+		meta_free(r->cpu_dir, CPU_DIR_BYTES);
+	}
+	meta_free(r->cpu_slab, CPU_BLOCK_BYTES);
 	meta_free(r, sizeof(*r));
 }
 
@@ -122,7 +122,8 @@ static void thread_exit(void *arg)
 
 	thread_list_lock_acquire();
 	thread_flush_and_forget(r);
-	t->cpu_dir = empty_cpu_dir;
+	t->cpu_slab = NULL;
+	t->nr_cpu_slab = 0;
 	t->reg = NULL;
 	t->state = THREAD_DEAD;
 	thread_list_lock_release();
@@ -183,10 +184,12 @@ static bool thread_register(struct uslab_thread *t)
 
 	if (!thread_key_ok || pthread_setspecific(thread_key, t))
 		return false;
+	/* The block is reserved whole (its untouched pages cost nothing)
+	 * and made valid a page at a time. */
 	r = meta_alloc(sizeof(*r));
 	if (r)
-		r->cpu_dir = meta_alloc(CPU_DIR_BYTES);
-	if (!r || !r->cpu_dir) {
+		r->cpu_slab = meta_alloc(CPU_BLOCK_BYTES);
+	if (!r || !r->cpu_slab) {
 		meta_free(r, sizeof(*r));
 		pthread_setspecific(thread_key, NULL);
 		return false;
@@ -194,7 +197,7 @@ static bool thread_register(struct uslab_thread *t)
 	r->tid = os_gettid();
 	thread_list_lock_acquire();
 	t->reg = r;
-	t->cpu_dir = r->cpu_dir;
+	t->cpu_slab = r->cpu_slab;
 	t->state = THREAD_LIVE;
 	t->reclaim_epoch = __atomic_load_n(&reclaim_epoch, __ATOMIC_RELAXED);
 	list_add(&r->list, &thread_list);
@@ -202,32 +205,56 @@ static bool thread_register(struct uslab_thread *t)
 	return true;
 }
 
+/* An entry beyond the block: a page of the directory (allocated first). */
+static struct kmem_cache_cpu *dir_entry_slow(struct thread_reg *r, unsigned int idx)
+{
+	unsigned int k = (idx - CPU_FAST_ENTRIES) / CPU_ENTRIES_STEP;
+	struct kmem_cache_cpu **dir = r->cpu_dir, *page;
+
+	if (!dir && !(dir = meta_alloc(CPU_DIR_BYTES)))
+		return NULL;
+	page = meta_alloc(PAGE_SIZE);
+	if (!page) {
+		if (!r->cpu_dir)
+			meta_free(dir, CPU_DIR_BYTES);
+		return NULL;
+	}
+	for (unsigned int i = 0; i < CPU_ENTRIES_STEP; i++)
+		cpu_entry_reset(&page[i]);
+	thread_list_lock_acquire();
+	r->cpu_dir = dir;
+	dir[k] = page;
+	if (k >= r->nr_dir_pages)
+		r->nr_dir_pages = k + 1;
+	thread_list_lock_release();
+	return page + (idx - CPU_FAST_ENTRIES) % CPU_ENTRIES_STEP;
+}
+
 struct kmem_cache_cpu *this_cpu_slab_slow(struct kmem_cache *s)
 {
 	struct uslab_thread *t = &uslab_self;
-	unsigned int k = s->cpu_index / CPU_ENTRIES_STEP;
-	struct kmem_cache_cpu *page;
+	unsigned int idx = s->cpu_index, need;
+	struct kmem_cache_cpu *c;
 
-	page = t->cpu_dir[k];
-	if (page)
-		return page + s->cpu_index % CPU_ENTRIES_STEP;
+	if (t->reg && (c = thread_cpu_entry(t->reg, idx)))
+		return c;
 	if (t->state == THREAD_DEAD || t->in_thread_list_lock)
 		return NULL;
 	if (t->state == THREAD_NEW && !thread_register(t)) {
 		t->state = THREAD_DEAD;
 		return NULL;
 	}
-	page = meta_alloc(PAGE_SIZE);
-	if (!page)
-		return NULL;
-	for (unsigned int i = 0; i < CPU_ENTRIES_STEP; i++)
-		cpu_entry_reset(&page[i]);
+	if (idx >= CPU_FAST_ENTRIES)
+		return dir_entry_slow(t->reg, idx);
+	/* Validate the block's entries up to idx's page: nothing moves. */
+	need = ALIGN(idx + 1, (unsigned int)CPU_ENTRIES_STEP);
 	thread_list_lock_acquire();
-	t->cpu_dir[k] = page;
-	if (k >= t->reg->nr_dir_pages)
-		t->reg->nr_dir_pages = k + 1;
+	for (unsigned int i = t->nr_cpu_slab; i < need; i++)
+		cpu_entry_reset(&t->cpu_slab[i]);
+	t->reg->nr_cpu_slab = need;
+	t->nr_cpu_slab = need;
 	thread_list_lock_release();
-	return page + s->cpu_index % CPU_ENTRIES_STEP;
+	return &t->cpu_slab[idx];
 }
 
 void flush_all_threads(struct kmem_cache *s)

@@ -341,37 +341,47 @@ enum thread_state {
 	THREAD_DEAD,     /* after the destructor: threadless paths only */
 };
 
-/* A thread's entries come a page at a time (8 of them), and a page once
- * handed out never moves: a slow path may keep its entry across a call
- * out (a constructor, a report sink, reclaim) that makes the thread use
- * other caches. */
+/*
+ * A thread's entries never move once handed out: a slow path may keep its
+ * entry across a call out (a constructor, reclaim) that makes the thread
+ * use other caches.  The first CPU_FAST_ENTRIES cache indexes have their
+ * entries in one block per thread, reserved whole at registration and
+ * made valid a page (CPU_ENTRIES_STEP entries) at a time, so the fast
+ * paths index it as an array; the indexes beyond (programs with more than
+ * a thousand caches) have pages of entries through a directory, reached
+ * by the slow paths only.
+ */
 #define CPU_ENTRIES_STEP (PAGE_SIZE / sizeof(struct kmem_cache_cpu))
-#define CPU_DIR_SLOTS    (MAX_CACHES / CPU_ENTRIES_STEP)
+#define CPU_FAST_ENTRIES 1024U
+#define CPU_DIR_SLOTS    ((MAX_CACHES - CPU_FAST_ENTRIES) / CPU_ENTRIES_STEP)
 
 /*
  * struct thread_reg - a registered thread, as other threads see it: in
  * metadata, not in TLS, so that a thread that dies without its exit
  * destructor (registered in the last round of key destructors) leaves a
  * record that can still be flushed, never a pointer into reused TLS.
- * Under thread_list_lock, except that the owner reads its own without.
+ * Written by the owner only, under thread_list_lock; read by others under
+ * it, by the owner without it.
  */
 struct thread_reg {
 	struct list_head list;            /* thread_list */
-	/* cpu_dir[k]: the page of entries of cpu indexes k * CPU_ENTRIES_STEP
-	 * and up, or NULL; set by the owner only. */
+	struct kmem_cache_cpu *cpu_slab;  /* the block: CPU_FAST_ENTRIES entries */
+	unsigned int nr_cpu_slab;         /* entries of the block made valid */
+	unsigned int nr_dir_pages;        /* slots of cpu_dir below this may be set */
+	/* Pages of entries for indexes CPU_FAST_ENTRIES + k * CPU_ENTRIES_STEP
+	 * and up, or NULL; the directory itself only once one is needed. */
 	struct kmem_cache_cpu **cpu_dir;
-	unsigned int nr_dir_pages;        /* slots below this may be set */
 	pid_t tid;                        /* to tell a thread that is gone */
 };
 
 /*
- * struct uslab_thread - per-thread state, in TLS.  cpu_dir is never NULL:
- * empty_cpu_dir (all NULL) until the thread registers, then its
- * registration's directory.  Only the owner touches it.
+ * struct uslab_thread - per-thread state, in TLS: what the fast paths
+ * read (a copy of the registration's block and count), and the state of
+ * the thread's slow paths.  Only the owner touches it.
  */
 struct uslab_thread {
-	struct kmem_cache_cpu **cpu_dir;
-	struct thread_reg *reg;           /* NULL until registered, and after exit */
+	struct kmem_cache_cpu *cpu_slab;  /* = reg->cpu_slab */
+	unsigned int nr_cpu_slab;         /* = reg->nr_cpu_slab; 0: no fast path */
 	uint8_t state;                    /* enum thread_state */
 	uint8_t in_thread_list_lock;      /* holding it: no new entries */
 	uint8_t in_init;                  /* running the library's init */
@@ -380,6 +390,7 @@ struct uslab_thread {
 	 * a report sink, a shrinker that allocates).  Only the outermost may
 	 * flush the thread's own caches or run reclaim. */
 	unsigned int slow_depth;
+	struct thread_reg *reg;           /* NULL until registered, and after exit */
 	unsigned long reclaim_epoch;      /* last reclaim this thread drained for */
 };
 
@@ -387,16 +398,38 @@ struct uslab_thread {
  * owner's own). */
 static inline struct kmem_cache_cpu *thread_cpu_entry(const struct thread_reg *r, unsigned int idx)
 {
-	struct kmem_cache_cpu *page = r->cpu_dir[idx / CPU_ENTRIES_STEP];
+	struct kmem_cache_cpu *page;
 
+	if (idx < CPU_FAST_ENTRIES)
+		return idx < r->nr_cpu_slab ? &r->cpu_slab[idx] : NULL;
+	idx -= CPU_FAST_ENTRIES;
+	if (!r->cpu_dir || idx / CPU_ENTRIES_STEP >= r->nr_dir_pages)
+		return NULL;
+	page = r->cpu_dir[idx / CPU_ENTRIES_STEP];
 	return page ? page + idx % CPU_ENTRIES_STEP : NULL;
 }
 
-/* Every entry of a registration (i: an unsigned int to count with). */
-#define for_each_thread_entry(r, c, i)                                          \
-	for ((i) = 0; (i) < (r)->nr_dir_pages * CPU_ENTRIES_STEP; (i)++)        \
-		if (((c) = thread_cpu_entry((r), (i))))
+/* The first entry of r at index *i or above (*i moved to it), or NULL. */
+static inline struct kmem_cache_cpu *thread_next_entry(const struct thread_reg *r, unsigned int *i)
+{
+	for (;; (*i)++) {
+		struct kmem_cache_cpu *c;
 
-extern struct kmem_cache_cpu *empty_cpu_dir[CPU_DIR_SLOTS];
+		if (*i < CPU_FAST_ENTRIES) {
+			if (*i < r->nr_cpu_slab)
+				return &r->cpu_slab[*i];
+			*i = CPU_FAST_ENTRIES;
+		}
+		if (*i >= CPU_FAST_ENTRIES + r->nr_dir_pages * CPU_ENTRIES_STEP)
+			return NULL;
+		c = thread_cpu_entry(r, *i);
+		if (c)
+			return c;
+	}
+}
+
+/* Every entry of a registration (i: an unsigned int to count with). */
+#define for_each_thread_entry(r, c, i) \
+	for ((i) = 0; ((c) = thread_next_entry((r), &(i))); (i)++)
 
 #endif

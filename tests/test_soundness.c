@@ -529,6 +529,55 @@ TEST(constructor_meets_a_reclaim)
 	free(p);
 }
 
+/* Past the first CPU_FAST_ENTRIES cache indexes, entries are reached
+ * through a directory by the slow paths: everything still works, and the
+ * entries stay put while more are added. */
+static void *use_far_caches(void *arg)
+{
+	struct kmem_cache **far = arg;
+	void *p[3][50];
+
+	for (int k = 0; k < 3; k++)
+		for (int i = 0; i < 50; i++)
+			if (!(p[k][i] = kmem_cache_alloc(far[k], GFP_KERNEL)))
+				return NULL;
+	for (int k = 0; k < 3; k++) {
+		if (!all_distinct(p[k], 50))
+			return NULL;
+		for (int i = 0; i < 50; i++)
+			kmem_cache_free(far[k], p[k][i]);
+	}
+	return arg;
+}
+
+TEST(caches_beyond_the_fast_block)
+{
+	enum { N = CPU_FAST_ENTRIES + 40 };
+	struct kmem_cache **caches = calloc(N, sizeof(*caches)), *far[3];
+	pthread_t th;
+	void *ret;
+
+	CHECK(caches);
+	for (int i = 0; i < N; i++)
+		CHECK(caches[i] = kmem_cache_create("far", 24, 0, SLAB_NO_MERGE, NULL));
+	far[0] = caches[N - 1];
+	far[1] = caches[N - 30];
+	far[2] = caches[N - 39];
+	CHECK(far[2]->cpu_index >= CPU_FAST_ENTRIES);
+	CHECK(use_far_caches(far) == far);
+	CHECK_EQ(pthread_create(&th, NULL, use_far_caches, far), 0);
+	CHECK_EQ(pthread_join(th, &ret), 0);
+	CHECK(ret == far);
+	for (int k = 0; k < 3; k++) {
+		CHECK_EQ(cache_info(far[k]).active_objs, 0);
+		CHECK(uslab_cache_stat(far[k], USLAB_STAT_ALLOC_SLOWPATH) +
+		      uslab_cache_stat(far[k], USLAB_STAT_ALLOC_FASTPATH) >= 100);
+	}
+	for (int i = 0; i < N; i++)
+		CHECK_EQ(destroy_counting_reports(caches[i]), 0);
+	free(caches);
+}
+
 /* ------------------------------------------- reclaim gating (defect 3) */
 
 static int gate_scans;
