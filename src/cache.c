@@ -22,7 +22,7 @@
 #include "personality.h"
 #include "report.h"
 
-pthread_mutex_t slab_mutex = PTHREAD_MUTEX_INITIALIZER;
+spinlock_t slab_mutex = SPINLOCK_INIT(LOCK_RANK_SLAB_MUTEX);
 struct list_head slab_caches = LIST_HEAD_INIT(slab_caches);
 
 static uint64_t cpu_index_map[MAX_CACHES / 64];
@@ -139,14 +139,14 @@ static bool init_cache(struct kmem_cache *s, const char *name, unsigned int size
 	for (unsigned int i = 0; i < s->nr_nodes; i++) {
 		struct kmem_cache_node *n = &s->node[i];
 
-		spin_lock_init(&n->list_lock);
+		spin_lock_init(&n->list_lock, LOCK_RANK_LIST);
 		INIT_LIST_HEAD(&n->partial);
 		INIT_LIST_HEAD(&n->full);
 		n->nr_partial = 0;
 		n->nr_slabs = 0;
 		n->total_objects = 0;
 		n->nr_pages = 0;
-		spin_lock_init(&n->barn.lock);
+		spin_lock_init(&n->barn.lock, LOCK_RANK_BARN);
 		INIT_LIST_HEAD(&n->barn.full);
 		INIT_LIST_HEAD(&n->barn.empty);
 		n->barn.nr_full = n->barn.nr_empty = 0;
@@ -473,8 +473,8 @@ void caches_fork_unlock(bool child)
 	list_for_each_entry(s, &slab_caches, list)
 		for (unsigned int i = 0; i < s->nr_nodes; i++) {
 			if (child) {
-				spin_lock_init(&s->node[i].barn.lock);
-				spin_lock_init(&s->node[i].list_lock);
+				spin_lock_init(&s->node[i].barn.lock, LOCK_RANK_BARN);
+				spin_lock_init(&s->node[i].list_lock, LOCK_RANK_LIST);
 			} else {
 				spin_unlock(&s->node[i].barn.lock);
 				spin_unlock(&s->node[i].list_lock);

@@ -32,7 +32,7 @@ struct debug_rule {
 	slab_flags_t flags;
 };
 
-pthread_mutex_t rules_lock = PTHREAD_MUTEX_INITIALIZER;
+spinlock_t rules_lock = SPINLOCK_INIT(LOCK_RANK_RULES);
 static slab_flags_t global_flags;
 static struct debug_rule rules[MAX_RULES];
 static int nr_rules;
@@ -148,7 +148,7 @@ slab_flags_t debug_flags_for(const char *name)
 {
 	slab_flags_t flags;
 
-	pthread_mutex_lock(&rules_lock);
+	spin_lock(&rules_lock);
 	flags = global_flags;
 	for (int i = 0; i < nr_rules; i++) {
 		const struct debug_rule *r = &rules[i];
@@ -156,7 +156,7 @@ slab_flags_t debug_flags_for(const char *name)
 		if (r->prefix ? !strncmp(name, r->name, strlen(r->name)) : !strcmp(name, r->name))
 			flags = r->flags;
 	}
-	pthread_mutex_unlock(&rules_lock);
+	spin_unlock(&rules_lock);
 	if (running_on_valgrind())
 		flags |= __SLAB_TOOL;
 	return flags;
@@ -172,9 +172,9 @@ USLAB_API int uslab_debug_config(const char *slub_debug)
 	int ret;
 
 	uslab_ensure_init();
-	pthread_mutex_lock(&rules_lock);
+	spin_lock(&rules_lock);
 	ret = parse_debug_string(slub_debug);
-	pthread_mutex_unlock(&rules_lock);
+	spin_unlock(&rules_lock);
 	return ret;
 }
 

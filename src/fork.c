@@ -13,58 +13,64 @@
 #include "report.h"
 #include "slab.h"
 
-static void reinit_mutex(pthread_mutex_t *m)
-{
-	pthread_mutex_init(m, NULL);
-}
+/* The context before prepare: what the child goes back to, having made
+ * every lock new instead of unlocking it. */
+static __thread struct lock_context saved_ctx;
 
+/* Every lock, in the lock order (lock.h); the checker is off meanwhile:
+ * many locks of one rank (each cache's) are held together. */
 static void fork_prepare(void)
 {
-	pthread_mutex_lock(&watch_lock);
-	pthread_mutex_lock(&slab_mutex);
+	saved_ctx = *lock_context();
+	lock_context()->lockdep_off++;
+	spin_lock(&watch_lock);
+	spin_lock(&slab_mutex);
+	spin_lock(&tune_lock);
+	spin_lock(&rules_lock);
 	thread_list_lock_acquire();
 	caches_fork_lock();
 	page_alloc_fork_lock();
 	sheaf_fork_lock();
 	meta_fork_lock();
 	purge_thread_fork_lock();
-	pthread_mutex_lock(&tune_lock);
-	pthread_mutex_lock(&rules_lock);
-	pthread_mutex_lock(&shrinker_lock);
-	pthread_mutex_lock(&sink_lock);
+	spin_lock(&shrinker_lock);
+	spin_lock(&sink_lock);
 }
 
 static void fork_parent(void)
 {
-	pthread_mutex_unlock(&sink_lock);
-	pthread_mutex_unlock(&shrinker_lock);
-	pthread_mutex_unlock(&rules_lock);
-	pthread_mutex_unlock(&tune_lock);
+	spin_unlock(&sink_lock);
+	spin_unlock(&shrinker_lock);
 	purge_thread_fork_unlock(false);
 	meta_fork_unlock(false);
 	sheaf_fork_unlock(false);
 	page_alloc_fork_unlock(false);
 	caches_fork_unlock(false);
 	thread_list_lock_release();
-	pthread_mutex_unlock(&slab_mutex);
-	pthread_mutex_unlock(&watch_lock);
+	spin_unlock(&rules_lock);
+	spin_unlock(&tune_lock);
+	spin_unlock(&slab_mutex);
+	spin_unlock(&watch_lock);
+	lock_context()->lockdep_off--;
 }
 
 static void fork_child(void)
 {
-	reinit_mutex(&sink_lock);
-	reinit_mutex(&shrinker_lock);
-	reinit_mutex(&rules_lock);
-	reinit_mutex(&tune_lock);
+	spin_lock_init(&sink_lock, LOCK_RANK_SINK);
+	spin_lock_init(&shrinker_lock, LOCK_RANK_SHRINKER);
 	purge_thread_fork_unlock(true);
 	meta_fork_unlock(true);
 	sheaf_fork_unlock(true);
 	page_alloc_fork_unlock(true);
 	caches_fork_unlock(true);
 	current_thread()->in_thread_list_lock = 0;
-	reinit_mutex(&thread_list_lock);
-	reinit_mutex(&slab_mutex);
-	reinit_mutex(&watch_lock);
+	spin_lock_init(&thread_list_lock, LOCK_RANK_THREAD_LIST);
+	spin_lock_init(&rules_lock, LOCK_RANK_RULES);
+	spin_lock_init(&tune_lock, LOCK_RANK_TUNE);
+	current_thread()->in_slab_mutex = 0;
+	spin_lock_init(&slab_mutex, LOCK_RANK_SLAB_MUTEX);
+	spin_lock_init(&watch_lock, LOCK_RANK_WATCH);
+	*lock_context() = saved_ctx;
 	pressure_fork_child();
 	thread_fork_child();
 	purge_thread_fork_child_done();

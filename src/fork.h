@@ -21,7 +21,9 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-extern pthread_mutex_t watch_lock, tune_lock, rules_lock, shrinker_lock, sink_lock;
+#include "lock.h"
+
+extern spinlock_t watch_lock, tune_lock, rules_lock, shrinker_lock, sink_lock;
 
 void fork_init(void);
 

@@ -57,6 +57,9 @@ static void do_init(void)
 	/* An allocation made by what init calls (the unwinder's dlopen,
 	 * atexit, pthread_create) finds this and takes the bootstrap path. */
 	uslab_self.in_init = 1;
+	lockdep_enabled = getenv("USLAB_LOCKDEP") && atoi(getenv("USLAB_LOCKDEP")) > 0;
+	report_init_hooks();
+	purge_thread_init();
 	options_init();
 	if (malloc_layer_options)
 		malloc_layer_options();

@@ -44,7 +44,7 @@ struct meta_free {
 };
 
 static struct meta_free *free_lists[NR_CLASSES];
-static spinlock_t meta_lock = SPINLOCK_INITIALIZER;
+static spinlock_t meta_lock = SPINLOCK_INIT(LOCK_RANK_META);
 static char *chunk_cur, *chunk_end;
 static unsigned long bytes_mapped, bytes_in_use;
 
@@ -153,7 +153,7 @@ void meta_stats(unsigned long *mapped, unsigned long *in_use)
 
 void meta_init(void)
 {
-	spin_lock_init(&meta_lock);
+	spin_lock_init(&meta_lock, LOCK_RANK_META);
 }
 
 void meta_fork_lock(void)
@@ -164,7 +164,7 @@ void meta_fork_lock(void)
 void meta_fork_unlock(bool child)
 {
 	if (child)
-		spin_lock_init(&meta_lock);
+		spin_lock_init(&meta_lock, LOCK_RANK_META);
 	else
 		spin_unlock(&meta_lock);
 }

@@ -448,7 +448,7 @@ void page_alloc_fork_unlock(bool child)
 {
 	for (int i = 0; i < os_nr_nodes(); i++) {
 		if (child)
-			spin_lock_init(&root.node[i].lock);
+			spin_lock_init(&root.node[i].lock, LOCK_RANK_PAGE_ALLOC);
 		else
 			spin_unlock(&root.node[i].lock);
 	}
@@ -506,7 +506,7 @@ void page_alloc_init(void)
 	for (int i = 0; i < os_nr_nodes(); i++) {
 		struct page_alloc_node *n = &root.node[i];
 
-		spin_lock_init(&n->lock);
+		spin_lock_init(&n->lock, LOCK_RANK_PAGE_ALLOC);
 		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
 			INIT_LIST_HEAD(&n->free_dirty[o]);
 			INIT_LIST_HEAD(&n->free_clean[o]);

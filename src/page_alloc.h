@@ -47,6 +47,7 @@ bool page_alloc_purge(bool force);
  * while USLAB_BACKGROUND_PURGE is on. */
 extern int purge_pending;
 void purge_thread_wake(void);
+void purge_thread_init(void);
 
 static inline void purge_thread_kick(void)
 {

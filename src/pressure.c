@@ -21,7 +21,7 @@
 #include "report.h"
 #include "slab.h"
 
-pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
+spinlock_t watch_lock = SPINLOCK_INIT(LOCK_RANK_WATCH);
 static pthread_t watcher;
 static bool watching;
 static int watch_fd = -1, stop_pipe[2] = { -1, -1 };
@@ -89,7 +89,7 @@ static int watch_path(const char *path, const char *trigger)
 		path = "/proc/pressure/memory";
 	if (!trigger)
 		trigger = "some 150000 2000000";
-	pthread_mutex_lock(&watch_lock);
+	spin_lock(&watch_lock);
 	if (watching) {
 		uslab_reportf("uslab: a pressure watcher runs already\n");
 		goto out;
@@ -109,7 +109,7 @@ static int watch_path(const char *path, const char *trigger)
 	if (ret)
 		close(fd);
 out:
-	pthread_mutex_unlock(&watch_lock);
+	spin_unlock(&watch_lock);
 	return ret;
 }
 
@@ -124,20 +124,20 @@ USLAB_API int uslab_pressure_watch_fd(int fd)
 	int ret = -1;
 
 	uslab_ensure_init();
-	pthread_mutex_lock(&watch_lock);
+	spin_lock(&watch_lock);
 	if (watching)
 		uslab_reportf("uslab: a pressure watcher runs already\n");
 	else if (fd < 0)
 		uslab_reportf("uslab: uslab_pressure_watch_fd: bad descriptor %d\n", fd);
 	else
 		ret = start_watcher(fd, POLLIN | POLLPRI);
-	pthread_mutex_unlock(&watch_lock);
+	spin_unlock(&watch_lock);
 	return ret;
 }
 
 USLAB_API void uslab_pressure_stop(void)
 {
-	pthread_mutex_lock(&watch_lock);
+	spin_lock(&watch_lock);
 	if (watching) {
 		ssize_t n = write(stop_pipe[1], "x", 1);
 
@@ -147,7 +147,7 @@ USLAB_API void uslab_pressure_stop(void)
 		close(stop_pipe[1]);
 		watching = false;
 	}
-	pthread_mutex_unlock(&watch_lock);
+	spin_unlock(&watch_lock);
 }
 
 USLAB_API unsigned long uslab_pressure_events(void)

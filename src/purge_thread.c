@@ -12,7 +12,13 @@
  * when pages were freed and the purger may be asleep; cleared by the
  * purger before each pass, which re-arms it when pages are left for
  * later, so a free that races with the pass is never missed.  purge_lock
- * guards purge_started and the sleep; it is a leaf lock.
+ * guards the sleep; it is a leaf lock.
+ *
+ * Starting the thread allocates (pthread_create), so it is never done
+ * inside uslab (a lock held, a slow path in progress: lock.h) nor under
+ * purge_lock: a free made there defers the start to when its thread
+ * leaves uslab (lock.h's idle work), and purge_starting lets one caller
+ * start it.
  */
 #include <signal.h>
 #include <time.h>
@@ -23,9 +29,10 @@
 #include "slab.h"
 
 int purge_pending;
-static pthread_mutex_t purge_lock = PTHREAD_MUTEX_INITIALIZER;
+static spinlock_t purge_lock = SPINLOCK_INIT(LOCK_RANK_PURGE);
 static pthread_cond_t purge_cond = PTHREAD_COND_INITIALIZER;
 static bool purge_started, purge_failed;
+static int purge_starting;
 static unsigned long purge_passes;
 
 static void sleep_ms(long ms)
@@ -42,10 +49,10 @@ static void *purge_main(void *arg)
 	for (;;) {
 		long delay;
 
-		pthread_mutex_lock(&purge_lock);
+		spin_lock(&purge_lock);
 		while (!__atomic_load_n(&purge_pending, __ATOMIC_ACQUIRE))
-			pthread_cond_wait(&purge_cond, &purge_lock);
-		pthread_mutex_unlock(&purge_lock);
+			spin_cond_wait(&purge_cond, &purge_lock);
+		spin_unlock(&purge_lock);
 
 		/* Pages freed just now become old enough one delay later. */
 		delay = uslab_opt(USLAB_OPT_PURGE_DELAY_MS);
@@ -58,8 +65,9 @@ static void *purge_main(void *arg)
 	return NULL;
 }
 
-/* Called with purge_lock held.  The thread blocks every signal: the
- * program's handlers must run on the program's threads. */
+/* Called by the one caller that won purge_starting, with no lock held.
+ * The thread blocks every signal: the program's handlers must run on
+ * the program's threads. */
 static void start_purger(void)
 {
 	sigset_t all, old;
@@ -76,27 +84,44 @@ static void start_purger(void)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
 	if (err) {
-		purge_failed = true;
+		__atomic_store_n(&purge_failed, true, __ATOMIC_RELEASE);
 		uslab_reportf("uslab: cannot start the background purger (error %d); free pages go back at the next allocator call\n",
 			      err);
 		return;
 	}
 	pthread_setname_np(tid, "uslab-purge");
-	purge_started = true;
+	__atomic_store_n(&purge_started, true, __ATOMIC_RELEASE);
 }
 
-/* The freeing path, with no uslab lock held (pthread_create allocates). */
+/* The freeing path, possibly inside uslab (a flush under a lock). */
 void purge_thread_wake(void)
 {
 	/* USLAB_PURGE_DELAY_MS=-1: pages stay until asked for. */
-	if (uslab_opt(USLAB_OPT_PURGE_DELAY_MS) < 0 ||
-	    __atomic_exchange_n(&purge_pending, 1, __ATOMIC_SEQ_CST))
+	if (uslab_opt(USLAB_OPT_PURGE_DELAY_MS) < 0)
 		return;
-	pthread_mutex_lock(&purge_lock);
-	if (!purge_started && !purge_failed)
+	if (!__atomic_load_n(&purge_started, __ATOMIC_ACQUIRE)) {
+		if (__atomic_load_n(&purge_failed, __ATOMIC_ACQUIRE))
+			return;
+		if (in_allocator()) {
+			lock_defer(IDLE_PURGER);
+			return;
+		}
+		if (__atomic_exchange_n(&purge_starting, 1, __ATOMIC_ACQ_REL))
+			return;
 		start_purger();
+		if (!__atomic_load_n(&purge_started, __ATOMIC_ACQUIRE))
+			return;
+	}
+	if (__atomic_exchange_n(&purge_pending, 1, __ATOMIC_SEQ_CST))
+		return;
+	spin_lock(&purge_lock);
 	pthread_cond_signal(&purge_cond);
-	pthread_mutex_unlock(&purge_lock);
+	spin_unlock(&purge_lock);
+}
+
+void purge_thread_init(void)
+{
+	lock_set_idle_hook(IDLE_PURGER, purge_thread_wake);
 }
 
 USLAB_API unsigned long uslab_background_purge_passes(void)
@@ -106,7 +131,7 @@ USLAB_API unsigned long uslab_background_purge_passes(void)
 
 void purge_thread_fork_lock(void)
 {
-	pthread_mutex_lock(&purge_lock);
+	spin_lock(&purge_lock);
 }
 
 /* The purger did not follow into the child: the first free after the
@@ -115,17 +140,19 @@ void purge_thread_fork_lock(void)
 void purge_thread_fork_unlock(bool child)
 {
 	if (!child) {
-		pthread_mutex_unlock(&purge_lock);
+		spin_unlock(&purge_lock);
 		return;
 	}
-	pthread_mutex_init(&purge_lock, NULL);
+	spin_lock_init(&purge_lock, LOCK_RANK_PURGE);
 	pthread_cond_init(&purge_cond, NULL);
 	purge_started = false;
 	purge_failed = false;
-	__atomic_store_n(&purge_pending, 1, __ATOMIC_RELAXED);
+	/* Held until the handler is done: no start from inside it. */
+	__atomic_store_n(&purge_starting, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&purge_pending, 0, __ATOMIC_RELAXED);
 }
 
 void purge_thread_fork_child_done(void)
 {
-	__atomic_store_n(&purge_pending, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&purge_starting, 0, __ATOMIC_RELEASE);
 }

@@ -36,7 +36,7 @@
 
 unsigned long reclaim_epoch;
 static unsigned long reclaims;
-pthread_mutex_t shrinker_lock = PTHREAD_MUTEX_INITIALIZER;
+spinlock_t shrinker_lock = SPINLOCK_INIT(LOCK_RANK_SHRINKER);
 static pthread_cond_t shrinker_done = PTHREAD_COND_INITIALIZER;
 static struct shrinker *shrinkers;
 static unsigned long shrinker_seq;
@@ -55,18 +55,18 @@ USLAB_API int register_shrinker(struct shrinker *shrinker, const char *fmt, ...)
 	(void)fmt;
 	if (!shrinker->name)
 		shrinker->name = fmt ? fmt : unnamed;
-	pthread_mutex_lock(&shrinker_lock);
+	spin_lock(&shrinker_lock);
 	shrinker->uslab_seq = ++shrinker_seq;
 	shrinker->uslab_running = 0;
 	shrinker->uslab_next = shrinkers;
 	shrinkers = shrinker;
-	pthread_mutex_unlock(&shrinker_lock);
+	spin_unlock(&shrinker_lock);
 	return 0;
 }
 
 USLAB_API void unregister_shrinker(struct shrinker *shrinker)
 {
-	pthread_mutex_lock(&shrinker_lock);
+	spin_lock(&shrinker_lock);
 	for (struct shrinker **pp = &shrinkers; *pp; pp = &(*pp)->uslab_next)
 		if (*pp == shrinker) {
 			*pp = shrinker->uslab_next;
@@ -74,8 +74,8 @@ USLAB_API void unregister_shrinker(struct shrinker *shrinker)
 		}
 	/* Its own callback unregistering it: it is running, on this thread. */
 	while (shrinker->uslab_running > (running_shrinker == shrinker ? 1u : 0u))
-		pthread_cond_wait(&shrinker_done, &shrinker_lock);
-	pthread_mutex_unlock(&shrinker_lock);
+		spin_cond_wait(&shrinker_done, &shrinker_lock);
+	spin_unlock(&shrinker_lock);
 }
 
 /* The registered shrinker registered just before seq (list newest first);
@@ -115,19 +115,19 @@ static unsigned long run_shrinkers(gfp_t gfp)
 	struct shrinker *sh, *outer = running_shrinker;
 	unsigned long freed = 0, seq = ~0UL;
 
-	pthread_mutex_lock(&shrinker_lock);
+	spin_lock(&shrinker_lock);
 	while ((sh = shrinker_before(seq))) {
 		seq = sh->uslab_seq;
 		sh->uslab_running++;
-		pthread_mutex_unlock(&shrinker_lock);
+		spin_unlock(&shrinker_lock);
 		running_shrinker = sh;
 		freed += shrink_one(sh, gfp);
 		running_shrinker = outer;
-		pthread_mutex_lock(&shrinker_lock);
+		spin_lock(&shrinker_lock);
 		if (!--sh->uslab_running)
 			pthread_cond_broadcast(&shrinker_done);
 	}
-	pthread_mutex_unlock(&shrinker_lock);
+	spin_unlock(&shrinker_lock);
 	return freed;
 }
 
@@ -159,7 +159,8 @@ static bool own_flush_safe(void)
 {
 	struct uslab_thread *t = current_thread();
 
-	return t->slow_depth <= 1 && !t->in_thread_list_lock && !t->in_slab_mutex;
+	return lock_context()->slow_depth <= 1 && !lock_context()->locks_held &&
+	       !t->in_thread_list_lock && !t->in_slab_mutex;
 }
 
 bool reclaim_check_epoch_slow(void)
@@ -218,7 +219,7 @@ USLAB_API unsigned long uslab_reclaim(struct uslab_reclaim_result *res)
 		return 0;
 	}
 	in_reclaim = 1;
-	flush_own = t->slow_depth == 0;
+	flush_own = lock_context()->slow_depth == 0;
 	__atomic_add_fetch(&reclaims, 1, __ATOMIC_RELAXED);
 	before = resident_free_bytes();
 	r.shrinker_objects = run_shrinkers(GFP_KERNEL);

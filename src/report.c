@@ -11,11 +11,12 @@
 #include <unistd.h>
 
 #include "fork.h"
+#include "meta.h"
 #include "os.h"
 #include "report.h"
 #include "types.h"
 
-pthread_mutex_t sink_lock = PTHREAD_MUTEX_INITIALIZER;
+spinlock_t sink_lock = SPINLOCK_INIT(LOCK_RANK_SINK);
 static uslab_report_fn sink_fn;
 static void *sink_ctx;
 static unsigned long nr_reports;
@@ -54,15 +55,102 @@ void report_add(struct report_buf *r, const char *fmt, ...)
 		r->len = min_t(size_t, r->len + (size_t)n, sizeof(r->text) - 1);
 }
 
+/*
+ * Reports made inside uslab (a lock held, a slow path in progress) wait
+ * in a queue of their thread, in metadata, and reach the sink when the
+ * thread leaves (lock.h's idle hook): the program's sink may allocate,
+ * take its own locks or report again, and none of that may happen under
+ * an allocator lock or in the middle of a slow path.  A report made
+ * while its thread runs the sink waits the same way.
+ */
+#define PENDING_BYTES (64UL << 10)
+
+struct pending_reports {
+	size_t len;                /* bytes of text[] used: reports, each NUL-ended */
+	unsigned long dropped;     /* reports that did not fit */
+	char text[];
+};
+
+static __thread struct pending_reports *pending;
+static __thread bool in_sink;
+
+/* Calls the sink with no lock held: its pointer pair is read under
+ * sink_lock, so it is never half-installed. */
+static void deliver(const char *text)
+{
+	uslab_report_fn fn;
+	void *ctx;
+
+	spin_lock(&sink_lock);
+	nr_reports++;
+	fn = sink_fn;
+	ctx = sink_ctx;
+	spin_unlock(&sink_lock);
+	in_sink = true;
+	if (fn)
+		fn(ctx, text);
+	else
+		stderr_sink(text);
+	in_sink = false;
+}
+
+static void queue_report(const char *text)
+{
+	size_t len = strlen(text) + 1;
+
+	if (!pending)
+		pending = meta_alloc(PENDING_BYTES);
+	if (!pending) {
+		stderr_sink(text);      /* no memory even for that: stderr now */
+		return;
+	}
+	if (pending->len + len > PENDING_BYTES - sizeof(*pending)) {
+		pending->dropped++;
+	} else {
+		memcpy(pending->text + pending->len, text, len);
+		pending->len += len;
+	}
+	lock_defer(IDLE_REPORTS);
+}
+
+/* The idle hook: no lock held, no slow path entered. */
+static void deliver_pending(void)
+{
+	char text[REPORT_MAX];
+
+	if (in_sink || !pending)
+		return;
+	while (pending->len || pending->dropped) {
+		size_t len;
+
+		if (pending->len) {
+			len = strlen(pending->text) + 1;
+			memcpy(text, pending->text, len);
+			memmove(pending->text, pending->text + len, pending->len - len);
+			pending->len -= len;
+		} else {
+			snprintf(text, sizeof(text), "uslab: %lu reports dropped (too many at once)\n",
+				 pending->dropped);
+			pending->dropped = 0;
+		}
+		deliver(text);
+	}
+}
+
 void report_emit(struct report_buf *r)
 {
-	pthread_mutex_lock(&sink_lock);
-	nr_reports++;
-	if (sink_fn)
-		sink_fn(sink_ctx, r->text);
-	else
-		stderr_sink(r->text);
-	pthread_mutex_unlock(&sink_lock);
+	if (in_allocator() || in_sink) {
+		queue_report(r->text);
+		return;
+	}
+	deliver(r->text);
+	if (pending && pending->len)
+		deliver_pending();
+}
+
+void report_init_hooks(void)
+{
+	lock_set_idle_hook(IDLE_REPORTS, deliver_pending);
 }
 
 void uslab_reportf(const char *fmt, ...)
@@ -84,7 +172,7 @@ int report_ratelimit(struct ratelimit *rl, unsigned int burst)
 	unsigned long now = os_now_ms();
 	int ok;
 
-	pthread_mutex_lock(&sink_lock);
+	spin_lock(&sink_lock);
 	if (!rl->begin_ms || now - rl->begin_ms >= 5000) {
 		rl->begin_ms = now ? now : 1;
 		rl->printed = 0;
@@ -94,29 +182,29 @@ int report_ratelimit(struct ratelimit *rl, unsigned int burst)
 		rl->printed++;
 	else
 		rl->missed++;
-	pthread_mutex_unlock(&sink_lock);
+	spin_unlock(&sink_lock);
 	return ok;
 }
 
 USLAB_API void uslab_set_report_sink(uslab_report_fn fn, void *ctx,
 				     uslab_report_fn *old_fn, void **old_ctx)
 {
-	pthread_mutex_lock(&sink_lock);
+	spin_lock(&sink_lock);
 	if (old_fn)
 		*old_fn = sink_fn;
 	if (old_ctx)
 		*old_ctx = sink_ctx;
 	sink_fn = fn;
 	sink_ctx = ctx;
-	pthread_mutex_unlock(&sink_lock);
+	spin_unlock(&sink_lock);
 }
 
 USLAB_API unsigned long uslab_report_count(void)
 {
 	unsigned long n;
 
-	pthread_mutex_lock(&sink_lock);
+	spin_lock(&sink_lock);
 	n = nr_reports;
-	pthread_mutex_unlock(&sink_lock);
+	spin_unlock(&sink_lock);
 	return n;
 }

@@ -21,7 +21,11 @@ struct report_buf {
 void report_init(struct report_buf *r);
 void report_add(struct report_buf *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Hands the report to the sink, or (inside uslab: lock.h) queues it for
+ * when the thread leaves. */
 void report_emit(struct report_buf *r);
+/* Installs the delivery of queued reports as lock.h's idle hook. */
+void report_init_hooks(void);
 /* One-shot report of a single formatted text. */
 void uslab_reportf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* true at most 'burst' times per 5 seconds per state: for reports that a

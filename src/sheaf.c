@@ -51,7 +51,7 @@ static size_t sheaf_bytes(int class)
 void sheaf_init(void)
 {
 	for (int i = 0; i < NR_SHEAF_CLASSES; i++)
-		spin_lock_init(&sheaf_pools[i].lock);
+		spin_lock_init(&sheaf_pools[i].lock, LOCK_RANK_SHEAF_POOL);
 }
 
 struct sheaf *sheaf_alloc(struct kmem_cache *s, unsigned int capacity)
@@ -106,7 +106,7 @@ void sheaf_fork_unlock(bool child)
 {
 	for (int i = 0; i < NR_SHEAF_CLASSES; i++) {
 		if (child)
-			spin_lock_init(&sheaf_pools[i].lock);
+			spin_lock_init(&sheaf_pools[i].lock, LOCK_RANK_SHEAF_POOL);
 		else
 			spin_unlock(&sheaf_pools[i].lock);
 	}

@@ -17,7 +17,7 @@
 #define _RET_IP_ ((uintptr_t)__builtin_return_address(0))
 
 /* ------------------------------------------------------------ registry */
-extern pthread_mutex_t slab_mutex;
+extern spinlock_t slab_mutex;
 extern struct list_head slab_caches;      /* under slab_mutex */
 
 struct kmem_cache *create_cache(const char *name, unsigned int size, unsigned int align,
@@ -119,7 +119,7 @@ void bug_foreign_pointer(const void *object, const char *caller, const char *wha
 void bug_unmapped_pointer(const void *object, const char *caller);
 
 /* ------------------------------------------------------------ threads */
-extern pthread_mutex_t thread_list_lock;
+extern spinlock_t thread_list_lock;
 /* thread_list_lock, marking the caller: while it holds the lock its own
  * array cannot grow (frees it makes go the threadless way). */
 void thread_list_lock_acquire(void);
@@ -195,26 +195,14 @@ bool reclaim_before_failing(struct kmem_cache *s, gfp_t gfpflags);
  * (a shrinker may create a cache). */
 static inline void slab_mutex_lock(void)
 {
-	pthread_mutex_lock(&slab_mutex);
+	spin_lock(&slab_mutex);
 	current_thread()->in_slab_mutex = 1;
 }
 
 static inline void slab_mutex_unlock(void)
 {
 	current_thread()->in_slab_mutex = 0;
-	pthread_mutex_unlock(&slab_mutex);
-}
-
-/* A slow path begins and ends: nested ones (called out of another) may
- * not flush the thread's own caches nor reclaim.  Returns the depth. */
-static inline unsigned int slow_path_enter(void)
-{
-	return ++current_thread()->slow_depth;
-}
-
-static inline void slow_path_exit(void)
-{
-	current_thread()->slow_depth--;
+	spin_unlock(&slab_mutex);
 }
 
 /* ------------------------------------------------------------- random */

@@ -60,9 +60,9 @@ static void cache_stats_sum_locked(struct kmem_cache *s, uint64_t out[USLAB_NR_S
 
 void cache_stats_sum(struct kmem_cache *s, uint64_t out[USLAB_NR_STATS])
 {
-	pthread_mutex_lock(&thread_list_lock);
+	spin_lock(&thread_list_lock);
 	cache_stats_sum_locked(s, out);
-	pthread_mutex_unlock(&thread_list_lock);
+	spin_unlock(&thread_list_lock);
 }
 
 /* Called with slab_mutex held (s cannot go away). */
@@ -98,7 +98,7 @@ void cache_info_locked(struct kmem_cache *s, struct uslab_cache_info *info)
 		info->barn_sheaves += READ_ONCE(n->barn.nr_full) + READ_ONCE(n->barn.nr_empty);
 	}
 
-	pthread_mutex_lock(&thread_list_lock);
+	spin_lock(&thread_list_lock);
 	cache_stats_sum_locked(s, st);
 	list_for_each_entry(r, &thread_list, list) {
 		struct kmem_cache_cpu *c = thread_cpu_entry(r, s->cpu_index);
@@ -106,7 +106,7 @@ void cache_info_locked(struct kmem_cache *s, struct uslab_cache_info *info)
 		if (c && READ_ONCE(c->cache) == s)
 			s->ops->cpu_info(s, c, info);
 	}
-	pthread_mutex_unlock(&thread_list_lock);
+	spin_unlock(&thread_list_lock);
 
 	active = (long)(st[ALLOC_FASTPATH] + st[ALLOC_SLOWPATH]) -
 		 (long)(st[FREE_FASTPATH] + st[FREE_SLOWPATH]);

@@ -34,7 +34,7 @@
 
 __thread struct uslab_thread uslab_self __attribute__((tls_model("initial-exec")));
 
-pthread_mutex_t thread_list_lock = PTHREAD_MUTEX_INITIALIZER;
+spinlock_t thread_list_lock = SPINLOCK_INIT(LOCK_RANK_THREAD_LIST);
 struct list_head thread_list = LIST_HEAD_INIT(thread_list);
 static pthread_key_t thread_key;
 static bool thread_key_ok;
@@ -49,14 +49,14 @@ struct uslab_thread *current_thread(void)
 
 void thread_list_lock_acquire(void)
 {
-	pthread_mutex_lock(&thread_list_lock);
+	spin_lock(&thread_list_lock);
 	uslab_self.in_thread_list_lock = 1;
 }
 
 void thread_list_lock_release(void)
 {
 	uslab_self.in_thread_list_lock = 0;
-	pthread_mutex_unlock(&thread_list_lock);
+	spin_unlock(&thread_list_lock);
 }
 
 void cpu_entry_reset(struct kmem_cache_cpu *c)

@@ -345,7 +345,7 @@ struct tune_rule {
 	char value[32];
 };
 
-pthread_mutex_t tune_lock = PTHREAD_MUTEX_INITIALIZER;
+spinlock_t tune_lock = SPINLOCK_INIT(LOCK_RANK_TUNE);
 static struct tune_rule tune_rules[MAX_TUNE_RULES];
 static int nr_tune_rules;
 
@@ -364,11 +364,11 @@ void tune_apply(struct kmem_cache *s, const char *name)
 	struct tune_rule rules[MAX_TUNE_RULES];
 	int n = 0;
 
-	pthread_mutex_lock(&tune_lock);
+	spin_lock(&tune_lock);
 	for (int i = 0; i < nr_tune_rules; i++)
 		if (!strcmp(tune_rules[i].cache, name))
 			rules[n++] = tune_rules[i];
-	pthread_mutex_unlock(&tune_lock);
+	spin_unlock(&tune_lock);
 	for (int i = 0; i < n; i++)
 		uslab_cache_attr_write(s, rules[i].attr, rules[i].value);
 }
@@ -410,10 +410,10 @@ static int tune_parse(const char *spec)
 					ret = -EINVAL;
 				} else {
 					strcpy(r.cache, cache);
-					pthread_mutex_lock(&tune_lock);
+					spin_lock(&tune_lock);
 					if (nr_tune_rules < MAX_TUNE_RULES)
 						tune_rules[nr_tune_rules++] = r;
-					pthread_mutex_unlock(&tune_lock);
+					spin_unlock(&tune_lock);
 					/* Now for a cache that exists, at creation for the rest. */
 					s = find_cache(cache);
 					if (s && uslab_cache_attr_write(s, r.attr, r.value))

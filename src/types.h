@@ -386,10 +386,6 @@ struct uslab_thread {
 	uint8_t in_thread_list_lock;      /* holding it: no new entries */
 	uint8_t in_init;                  /* running the library's init */
 	uint8_t in_slab_mutex;            /* holding slab_mutex: no reclaim */
-	/* Slow paths of this thread in progress (nested ones: a constructor,
-	 * a report sink, a shrinker that allocates).  Only the outermost may
-	 * flush the thread's own caches or run reclaim. */
-	unsigned int slow_depth;
 	struct thread_reg *reg;           /* NULL until registered, and after exit */
 	unsigned long reclaim_epoch;      /* last reclaim this thread drained for */
 };

@@ -710,10 +710,10 @@ static unsigned int thread_list_length(void)
 	struct list_head *pos;
 	unsigned int n = 0;
 
-	pthread_mutex_lock(&thread_list_lock);
+	spin_lock(&thread_list_lock);
 	for (pos = thread_list.next; pos != &thread_list; pos = pos->next)
 		n++;
-	pthread_mutex_unlock(&thread_list_lock);
+	spin_unlock(&thread_list_lock);
 	return n;
 }
 
@@ -742,6 +742,119 @@ TEST(thread_first_seen_in_the_last_destructor_round)
 	CHECK_EQ(cache_info(late_cache).cpu_slabs, 0);
 	CHECK_EQ(destroy_counting_reports(late_cache), 0);
 	pthread_key_delete(late_key);
+}
+
+/* ------------------------------- reports with no lock held (defect 5) */
+
+static struct kmem_cache *sink_cache;
+static int sink_calls, sink_allocs;
+
+/* A sink that allocates from the very cache the report is about. */
+static void allocating_sink(void *ctx, const char *text)
+{
+	void *p[100];
+
+	(void)ctx;
+	(void)text;
+	sink_calls++;
+	for (int i = 0; i < 100; i++)
+		p[i] = kmem_cache_alloc(sink_cache, GFP_KERNEL);
+	for (int i = 0; i < 100; i++) {
+		sink_allocs += p[i] != NULL;
+		kmem_cache_free(sink_cache, p[i]);
+	}
+}
+
+TEST(report_sink_may_allocate_from_the_reported_cache)
+{
+	void *p, *q;
+
+	/* unified: the double free is found under list_lock at the flush. */
+	sink_cache = kmem_cache_create("sink-unified", 64, 0, SLAB_UNIFIED | SLAB_NO_MERGE, NULL);
+	sink_calls = sink_allocs = 0;
+	uslab_set_report_sink(allocating_sink, NULL, NULL, NULL);
+	p = kmem_cache_alloc(sink_cache, GFP_KERNEL);
+	q = kmem_cache_alloc(sink_cache, GFP_KERNEL);
+	kmem_cache_free(sink_cache, p);
+	kmem_cache_free(sink_cache, q);
+	kmem_cache_free(sink_cache, p);
+	uslab_thread_flush();
+	uslab_set_report_sink(NULL, NULL, NULL, NULL);
+	CHECK(sink_calls >= 1);
+	CHECK_EQ(sink_allocs, 100 * sink_calls);
+	kmem_cache_destroy(sink_cache);
+
+	/* debug: the red zone is checked under list_lock (ASan would stop
+	 * the overwrite itself). */
+	if (TEST_ASAN)
+		return;
+	sink_cache = kmem_cache_create("sink-debug", 64, 0, SLAB_RED_ZONE | SLAB_NO_MERGE, NULL);
+	sink_calls = sink_allocs = 0;
+	p = kmem_cache_alloc(sink_cache, GFP_KERNEL);
+	((char *)p)[64] = 0x42;
+	uslab_set_report_sink(allocating_sink, NULL, NULL, NULL);
+	kmem_cache_free(sink_cache, p);
+	uslab_set_report_sink(NULL, NULL, NULL, NULL);
+	CHECK(sink_calls >= 1);
+	CHECK_EQ(sink_allocs, 100 * sink_calls);
+	capture_start();
+	kmem_cache_destroy(sink_cache);
+	capture_stop();
+}
+
+static int nested_reports;
+
+/* A sink whose own work is reported: it is not called inside itself. */
+static void reporting_sink(void *ctx, const char *text)
+{
+	static char not_ours[8];
+	static int depth;
+
+	(void)ctx;
+	(void)text;
+	CHECK(depth == 0);
+	depth++;
+	nested_reports++;
+	if (nested_reports < 3)
+		kfree(not_ours);
+	depth--;
+}
+
+TEST(report_sink_that_reports)
+{
+	static char bogus[8];
+
+	nested_reports = 0;
+	uslab_set_report_sink(reporting_sink, NULL, NULL, NULL);
+	kfree(bogus);
+	uslab_set_report_sink(NULL, NULL, NULL, NULL);
+	CHECK_EQ(nested_reports, 3);
+}
+
+/* ------------------------------------------------ the lock-rank checker */
+
+TEST(wrong_lock_order_child)
+{
+	static spinlock_t inner = SPINLOCK_INIT(LOCK_RANK_LIST);
+
+	if (!getenv("TEST_WRONG_ORDER"))
+		return;
+	kfree(kmalloc(8, GFP_KERNEL));          /* initialised: the checker is on */
+	spin_lock(&inner);
+	spin_lock(&thread_list_lock);           /* thread_list_lock ranks before list_lock */
+	spin_unlock(&thread_list_lock);
+	spin_unlock(&inner);
+	printf("wrong order not caught\n");
+}
+
+TEST(wrong_lock_order_is_caught)
+{
+	static char out[4096];
+	const char *env[] = { "USLAB_LOCKDEP=1", "TEST_WRONG_ORDER=1", NULL };
+
+	CHECK(run_test_child("wrong_lock_order_child", env, out, sizeof(out)) != 0);
+	CHECK_STR_CONTAINS(out, "uslab: lock order violation: taking thread_list_lock while holding node->list_lock\n");
+	CHECK(!strstr(out, "wrong order not caught"));
 }
 
 TEST_MAIN()
