@@ -146,8 +146,12 @@ void os_unmap(void *addr, size_t size)
 	munmap(addr, size);
 }
 
+void (*os_purge_hook)(void *addr, size_t size);
+
 void os_purge(void *addr, size_t size)
 {
+	if (unlikely(os_purge_hook))
+		os_purge_hook(addr, size);
 	madvise(addr, size, MADV_DONTNEED);
 }
 

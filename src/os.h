@@ -19,8 +19,10 @@ void *os_map_aligned(size_t size, size_t align, bool reserve);
 /* size bytes (page multiple) between two PROT_NONE guard pages. */
 void *os_map_guarded(size_t size);
 void os_unmap(void *addr, size_t size);
-/* Gives the pages back (MADV_DONTNEED): resident memory drops now. */
+/* Gives the pages back (MADV_DONTNEED): resident memory drops now.  Its
+ * callers hold no lock; os_purge_hook (tests) runs first. */
 void os_purge(void *addr, size_t size);
+extern void (*os_purge_hook)(void *addr, size_t size);
 /* Places the pages of a new mapping on node (no-op on one node). */
 void os_bind_node(void *addr, size_t size, int node);
 int os_nr_nodes(void);

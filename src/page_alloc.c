@@ -11,9 +11,14 @@
  *    head_offset 0, so a stale pointer into free memory finds no slab;
  *  - the pages of a run in use have kind PAGE_TAIL and head_offset pointing
  *    at the head, whose kind says what the run is;
- *  - a segment with no page in use is "empty": its runs leave the free
- *    lists, it waits on the node's empty list, and it is unmapped once it
- *    has stayed empty for the purge delay (or at once when forced).
+ *  - a run being purged (kind PAGE_PURGING) is on no list: the node lock
+ *    is dropped while madvise gives its pages back, so that allocations
+ *    do not wait behind purges; nothing coalesces with it meanwhile, and
+ *    its segment counts it in 'purging' and cannot become empty;
+ *  - a segment with no page in use and none being purged is "empty": its
+ *    runs (then fully coalesced) leave the free lists, it waits on the
+ *    node's empty list, and it is unmapped once it has stayed empty for
+ *    the purge delay (or at once when forced).
  * Free memory goes back to the OS only during a page allocator call (or an
  * explicit purge): a quiescent process does no work.
  */
@@ -167,12 +172,18 @@ static struct slab *take_free_run(struct page_alloc_node *n, unsigned int order)
 
 /* ------------------------------------------------------------- purging */
 
+/* What a purge pass found under the node lock, for the caller to finish
+ * once it has dropped the lock: runs to give back, segments to unmap. */
 struct unmap_batch {
-	struct list_head list;
+	struct list_head list;     /* empty segments */
+	struct list_head purge;    /* PAGE_PURGING runs, on slab_list */
 };
 
-/* Called with n->lock held; segments to unmap are moved onto batch, to be
- * unmapped by the caller after it drops the lock. */
+#define UNMAP_BATCH_INIT(b) { LIST_HEAD_INIT((b).list), LIST_HEAD_INIT((b).purge) }
+
+/* Called with n->lock held.  Dirty runs old enough (all, when forced) are
+ * detached onto batch->purge and empty segments onto batch->list; the
+ * caller purges and unmaps them after it drops the lock (finish_batch). */
 static void purge_node(struct page_alloc_node *n, uint64_t now, bool force,
 		       struct unmap_batch *batch)
 {
@@ -193,16 +204,12 @@ static void purge_node(struct page_alloc_node *n, uint64_t now, bool force,
 		/* Oldest at the tail. */
 		while (!list_empty(list)) {
 			struct slab *head = list_last_entry(list, struct slab, slab_list);
-			unsigned long pages = 1UL << o;
 
 			if (!force && now - head->freed_at < (uint64_t)delay)
 				break;
-			os_purge(slab_address(head), pages << PAGE_SHIFT);
-			head->dirty = 0;
-			list_move_tail(&head->slab_list, &n->free_clean[o]);
-			PSTAT_SUB(pages_free_cached, pages);
-			PSTAT_ADD(pages_free_clean, pages);
-			PSTAT_ADD(purges, 1);
+			head->kind = PAGE_PURGING;
+			ptr_segment(head)->purging++;
+			list_move_tail(&head->slab_list, &batch->purge);
 		}
 	}
 
@@ -212,6 +219,83 @@ static void purge_node(struct page_alloc_node *n, uint64_t now, bool force,
 		list_del(&seg->seg_list);
 		list_add(&seg->seg_list, &batch->list);
 	}
+}
+
+/* An empty segment leaves the free lists for the empty list; n->lock held. */
+static void segment_make_empty(struct page_alloc_node *n, struct segment *seg, uint64_t now)
+{
+	segment_for_each_block(seg, block_unlist, n);
+	seg->empty = true;
+	seg->freed_at = now;
+	list_del(&seg->seg_list);
+	list_add(&seg->seg_list, &n->empty);
+}
+
+/* Puts the free run of 2^order pages at idx on the free lists, merged
+ * with its free buddies; its pages are counted cached if dirty, else
+ * clean.  A merged run is dirty if any part is.  n->lock held. */
+static void insert_free_run(struct page_alloc_node *n, struct segment *seg, unsigned int idx,
+			    unsigned int order, bool dirty, uint64_t freed_at)
+{
+	while (order < PAGE_ALLOC_MAX_ORDER) {
+		unsigned int buddy_idx = idx ^ (1u << order);
+		struct slab *buddy;
+
+		if (buddy_idx < seg->first_page || buddy_idx + (1u << order) > SEGMENT_PAGES)
+			break;
+		buddy = &seg->pages[buddy_idx];
+		if (buddy->kind != PAGE_FREE || buddy->order != order)
+			break;
+		del_free_run(buddy);
+		if (buddy->dirty != dirty) {
+			/* The clean half is now part of a dirty run. */
+			PSTAT_SUB(pages_free_clean, 1UL << order);
+			PSTAT_ADD(pages_free_cached, 1UL << order);
+		}
+		if (buddy->dirty)
+			freed_at = dirty && freed_at > buddy->freed_at ? freed_at : buddy->freed_at;
+		dirty |= buddy->dirty;
+		buddy->kind = PAGE_NONE;
+		idx &= ~(1u << order);
+		order++;
+	}
+	add_free_run(n, &seg->pages[idx], order, dirty, dirty ? freed_at : 0);
+}
+
+/*
+ * Finishes a purge pass with n->lock dropped: the detached runs' pages go
+ * back to the OS, then the runs go back on the free lists, clean (a
+ * segment left empty meanwhile becomes empty now); then the empty
+ * segments are unmapped.
+ */
+static void unmap_batch(struct unmap_batch *batch);
+
+static void finish_batch(struct page_alloc_node *n, struct unmap_batch *batch)
+{
+	struct slab *head, *tmp;
+
+	if (!list_empty(&batch->purge)) {
+		uint64_t now = os_now_ms();
+
+		list_for_each_entry(head, &batch->purge, slab_list)
+			os_purge(slab_address(head), PAGE_SIZE << head->order);
+		spin_lock(&n->lock);
+		list_for_each_entry_safe(head, tmp, &batch->purge, slab_list) {
+			struct segment *seg = ptr_segment(head);
+			unsigned long pages = 1UL << head->order;
+
+			list_del(&head->slab_list);
+			head->kind = PAGE_NONE;
+			PSTAT_SUB(pages_free_cached, pages);
+			PSTAT_ADD(pages_free_clean, pages);
+			PSTAT_ADD(purges, 1);
+			insert_free_run(n, seg, slab_page_index(head), head->order, false, 0);
+			if (!--seg->purging && !seg->used_pages)
+				segment_make_empty(n, seg, now);
+		}
+		spin_unlock(&n->lock);
+	}
+	unmap_batch(batch);
 }
 
 /* Unmaps the segments purge_node() collected; no lock held. */
@@ -265,7 +349,7 @@ static struct slab *root_alloc_pages(struct uslab_page_allocator *pa, unsigned i
 				     int node, gfp_t gfp, enum page_kind kind)
 {
 	struct page_alloc_node *n = get_pa_node(node);
-	struct unmap_batch batch = { LIST_HEAD_INIT(batch.list) };
+	struct unmap_batch batch = UNMAP_BATCH_INIT(batch);
 	struct slab *head;
 	struct segment *seg;
 	bool dirty;
@@ -313,7 +397,7 @@ static struct slab *root_alloc_pages(struct uslab_page_allocator *pa, unsigned i
 	PSTAT_ADD(pages_in_use, 1UL << order);
 	purge_node(n, os_now_ms(), false, &batch);
 	spin_unlock(&n->lock);
-	unmap_batch(&batch);
+	finish_batch(n, &batch);
 	return head;
 }
 
@@ -349,7 +433,7 @@ static void root_free_pages(struct uslab_page_allocator *pa, struct slab *head)
 {
 	struct segment *seg = ptr_segment(head);
 	struct page_alloc_node *n;
-	struct unmap_batch batch = { LIST_HEAD_INIT(batch.list) };
+	struct unmap_batch batch = UNMAP_BATCH_INIT(batch);
 	unsigned int idx, order;
 	unsigned long pages;
 	uint64_t now;
@@ -380,37 +464,12 @@ static void root_free_pages(struct uslab_page_allocator *pa, struct slab *head)
 	PSTAT_SUB(pages_in_use, pages);
 	PSTAT_ADD(pages_free_cached, pages);
 
-	/* Coalesce with free buddies; the merged run is dirty. */
-	while (order < PAGE_ALLOC_MAX_ORDER) {
-		unsigned int buddy_idx = idx ^ (1u << order);
-		struct slab *buddy;
-
-		if (buddy_idx < seg->first_page || buddy_idx + (1u << order) > SEGMENT_PAGES)
-			break;
-		buddy = &seg->pages[buddy_idx];
-		if (buddy->kind != PAGE_FREE || buddy->order != order)
-			break;
-		del_free_run(buddy);
-		if (!buddy->dirty) {
-			PSTAT_SUB(pages_free_clean, 1UL << order);
-			PSTAT_ADD(pages_free_cached, 1UL << order);
-		}
-		buddy->kind = PAGE_NONE;
-		idx &= ~(1u << order);
-		order++;
-	}
-	add_free_run(n, &seg->pages[idx], order, true, now);
-
-	if (seg->used_pages == 0) {
-		segment_for_each_block(seg, block_unlist, n);
-		seg->empty = true;
-		seg->freed_at = now;
-		list_del(&seg->seg_list);
-		list_add(&seg->seg_list, &n->empty);
-	}
+	insert_free_run(n, seg, idx, order, true, now);
+	if (seg->used_pages == 0 && !seg->purging)
+		segment_make_empty(n, seg, now);
 	purge_node(n, now, false, &batch);
 	spin_unlock(&n->lock);
-	unmap_batch(&batch);
+	finish_batch(n, &batch);
 	purge_thread_kick();
 }
 
@@ -421,7 +480,7 @@ bool page_alloc_purge(bool force)
 
 	for (int i = 0; i < os_nr_nodes(); i++) {
 		struct page_alloc_node *n = &root.node[i];
-		struct unmap_batch batch = { LIST_HEAD_INIT(batch.list) };
+		struct unmap_batch batch = UNMAP_BATCH_INIT(batch);
 
 		if (!n->initialised)
 			continue;
@@ -433,7 +492,7 @@ bool page_alloc_purge(bool force)
 			left |= !list_empty(&n->free_dirty[o]);
 		left |= !list_empty(&n->empty);
 		spin_unlock(&n->lock);
-		unmap_batch(&batch);
+		finish_batch(n, &batch);
 	}
 	return left;
 }

@@ -82,7 +82,8 @@ enum page_kind {
 	PAGE_SLAB,       /* first page of a slab of objects */
 	PAGE_LARGE,      /* first page of a kmalloc object > 8 KiB */
 	PAGE_HUGE,       /* the data page of a mapping of its own */
-	PAGE_INTERNAL,   /* uslab metadata (thread arrays, cache structs) */
+	PAGE_INTERNAL,   /* uslab metadata (a test's page allocator's own) */
+	PAGE_PURGING,    /* first page of a free run being given back (no list) */
 };
 
 /*
@@ -167,6 +168,7 @@ struct segment {
 			uint8_t kind;              /* enum segment_kind */
 			uint8_t node;
 			bool empty;                /* on the empty list, runs off the free lists */
+			uint16_t purging;          /* runs detached for a purge */
 		};
 		struct slab pages[SEGMENT_PAGES];
 	};

@@ -13,6 +13,7 @@
 
 #include "check.h"
 #include "fastpath.h"
+#include "os.h"
 
 /* ---------------------------------------------------------- tail slots */
 
@@ -855,6 +856,50 @@ TEST(wrong_lock_order_is_caught)
 	CHECK(run_test_child("wrong_lock_order_child", env, out, sizeof(out)) != 0);
 	CHECK_STR_CONTAINS(out, "uslab: lock order violation: taking thread_list_lock while holding node->list_lock\n");
 	CHECK(!strstr(out, "wrong order not caught"));
+}
+
+/* --------------------------------- purging without the node lock (8) */
+
+static int purge_hook_calls, purge_hook_allocs;
+
+/* Runs where madvise runs: the page allocator must be free to use. */
+static void allocating_purge_hook(void *addr, size_t size)
+{
+	struct uslab_page_allocator *pa = uslab_root_page_allocator();
+	struct slab *run = pa->ops->alloc_pages(pa, 0, NUMA_NO_NODE, GFP_KERNEL, PAGE_LARGE);
+
+	(void)addr;
+	(void)size;
+	purge_hook_calls++;
+	if (run) {
+		purge_hook_allocs++;
+		pa->ops->free_pages(pa, run);
+	}
+}
+
+TEST(purging_leaves_the_page_allocator_free)
+{
+	void *p[16];
+	struct uslab_page_stats st;
+
+	for (int i = 0; i < 16; i++)
+		CHECK(p[i] = kmalloc(64 << 10, GFP_KERNEL));
+	/* One stays: its segment is not empty, its free runs are purged
+	 * (an empty segment would be unmapped whole instead). */
+	for (int i = 1; i < 16; i++)
+		kfree(p[i]);
+	purge_hook_calls = purge_hook_allocs = 0;
+	os_purge_hook = allocating_purge_hook;
+	uslab_page_purge();
+	os_purge_hook = NULL;
+	kfree(p[0]);
+	CHECK(purge_hook_calls > 0);
+	CHECK_EQ(purge_hook_allocs, purge_hook_calls);
+	/* Every free page was given back, even those the hook freed again
+	 * meanwhile, or they wait for the next pass: none is lost. */
+	uslab_page_purge();
+	uslab_page_stats(&st);
+	CHECK_EQ(st.pages_free_cached, 0);
 }
 
 TEST_MAIN()
