@@ -128,6 +128,7 @@ static void free_detached(struct detached_freelist *df)
 	if (c && df->slab == c->slab) {
 		set_freepointer(s, df->tail, c->freelist);
 		c->freelist = df->head;
+		c->second = NULL;
 		COUNTER_ADD(c->stat[FREE_FASTPATH], df->cnt);
 		return;
 	}

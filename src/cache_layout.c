@@ -159,9 +159,6 @@ bool calculate_sizes(struct kmem_cache *s)
 	}
 	s->size = size;
 	s->reciprocal_size = (((uint64_t)1 << RECIPROCAL_SHIFT) + size - 1) / size;
-	/* Power-of-two slots in naturally aligned slabs start at multiples
-	 * of their size: a mask tests a slot start. */
-	s->slot_mask = is_power_of_2(size) && !s->red_left_pad ? size - 1 : 0;
 
 	order = calculate_order(size);
 	if (order < 0)
@@ -172,11 +169,21 @@ bool calculate_sizes(struct kmem_cache *s)
 	s->min.objects = s->ops->objects_per_slab(s, s->min.order);
 	if (s->min.order > s->oo.order)
 		s->min = s->oo;
+	/* Power-of-two slots in naturally aligned slabs start at multiples
+	 * of their size: a mask tests an object start, when the objects fill
+	 * the slab (no tail: a unified bitmap, the object-count cap). */
+	s->slot_mask = is_power_of_2(size) && !s->red_left_pad && !slab_has_tail(s, s->oo) &&
+		       !slab_has_tail(s, s->min) ? size - 1 : 0;
 
 	min_partial = ilog2_long(size) / 2;
 	s->min_partial = min_partial < 5 ? 5 : min_partial > 10 ? 10 : min_partial;
 	s->ops->setup_cache(s);
 	return true;
+}
+
+bool slab_has_tail(const struct kmem_cache *s, struct kmem_cache_order_objects oo)
+{
+	return s->red_left_pad + (size_t)oo.objects * s->size < (PAGE_SIZE << oo.order);
 }
 
 size_t slab_ksize(const struct kmem_cache *s)

@@ -79,6 +79,7 @@ static __always_inline void set_freepointer(const struct kmem_cache *s, void *ob
 
 static __always_inline void set_cpu_slab(struct kmem_cache_cpu *c, struct slab *slab)
 {
+	c->second = NULL;
 	WRITE_ONCE(c->slab, slab);
 	c->slab_mask = slab ? ~((PAGE_SIZE << slab->order) - 1) : 0;
 }
@@ -109,25 +110,29 @@ static __always_inline unsigned int slab_objects(const struct slab *slab)
 static __always_inline unsigned int obj_to_index(const struct kmem_cache *s,
 						 const struct slab *slab, const void *obj)
 {
-	if (s->slot_mask)
+	uintptr_t mask = READ_ONCE(s->slot_mask);
+
+	if (mask)
 		return (unsigned int)(((uintptr_t)obj & ((PAGE_SIZE << slab->order) - 1)) >>
-				      __builtin_ctzl(s->slot_mask + 1));
+				      __builtin_ctzl(mask + 1));
 	return (unsigned int)((slab_offset(s, slab, obj) * s->reciprocal_size) >> RECIPROCAL_SHIFT);
 }
 
 /* Is p the start of one of the slab's objects?  A mask for power-of-two
- * slots; otherwise exact for any offset below 2 MiB: one multiply-high
- * replaces a division.  The slot must also be below the object count: the
- * tail of a slab (waste, or a unified slab's bitmap) has slot boundaries
- * too, and an offset below red_left_pad wraps to a huge index. */
+ * slots that fill their slabs (slot_mask is 0 otherwise); else exact for
+ * any offset below 2 MiB: one multiply-high replaces a division, and the
+ * slot must be below the object count: the tail of a slab (waste, or a
+ * unified slab's bitmap) has slot boundaries too, and an offset below
+ * red_left_pad wraps to a huge index. */
 static __always_inline bool object_start(const struct kmem_cache *s, const struct slab *slab,
 					 const void *p)
 {
 	uint64_t off, idx;
 
-	if (likely(s->slot_mask))
-		return !((uintptr_t)p & s->slot_mask) &&
-		       obj_to_index(s, slab, p) < slab_objects(slab);
+	uintptr_t mask = READ_ONCE(s->slot_mask);
+
+	if (likely(mask))
+		return !((uintptr_t)p & mask);
 	off = slab_offset(s, slab, p);
 	idx = (off * s->reciprocal_size) >> RECIPROCAL_SHIFT;
 	return idx * s->size == off && idx < slab_objects(slab);
@@ -247,9 +252,43 @@ static __always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfpflag
 }
 
 /*
+ * Double frees the fast path sends to the slow path for two compares in
+ * the line it reads anyway: the object is c->freelist (free(p); free(p))
+ * or c->second, the head that the last fast free pushed down
+ * (free(p); free(q); free(p)).  Allocations do not clear c->second, so it
+ * may name an object allocated since: the slow path's
+ * cpu_freelist_recent() decides.  If c->second is still free it is one of
+ * the first two objects of the freelist (only allocations pop it, one
+ * from the top each).
+ */
+static __always_inline bool cpu_freelist_recent(const struct kmem_cache *s,
+						const struct kmem_cache_cpu *c, const void *object)
+{
+	void *head = c->freelist;
+
+	return object == head || (head && object == get_freepointer(s, head));
+}
+
+/* Pushes object, whose free pointer is now head, on the cpu freelist. */
+static __always_inline void cpu_freelist_push(struct kmem_cache_cpu *c, void *head, void *object)
+{
+	c->second = head;
+	c->freelist = object;
+}
+
+/* The same for a sheaf of size objects: one of its top two.  objects[-1]
+ * and objects[-2] are the sheaf's list pointers (types.h): never objects,
+ * so a sheaf of 0 or 1 objects needs no test. */
+static __always_inline bool sheaf_recent(const struct sheaf *sh, unsigned int size,
+					 const void *object)
+{
+	return sh->objects[(int)size - 1] == object || sh->objects[(int)size - 2] == object;
+}
+
+/*
  * The object goes onto the private freelist only when its slab is this
- * thread's cpu slab; the compare with the freelist head is the cheap half
- * of double-free detection (freeing the object just freed).  kfree() also
+ * thread's cpu slab; the compare with the last two objects freed there is
+ * the cheap half of double-free detection.  kfree() also
  * asks that the pointer be the start of an object (check_start): it takes
  * pointers of any origin.  kmem_cache_free() takes that from its contract,
  * as SLUB does; the slow path and the debug caches check it always.
@@ -263,7 +302,9 @@ static __always_inline void slab_free_biased(struct kmem_cache *s, struct slab *
 		if (unified_first && likely(s->flags & SLAB_UNIFIED))
 			goto unified;
 		if (likely(!(s->flags & SLAB_UNIFIED))) {
-			if (likely(slab == c->slab && object != c->freelist &&
+			void *head = c->freelist;
+
+			if (likely(slab == c->slab && object != head && object != c->second &&
 				   (!check_start || object_start(s, slab, object)))) {
 				if (unlikely(s->flags & __SLAB_CHECKED)) {
 					/* Zeroing is a call: made as a tail call,
@@ -272,12 +313,12 @@ static __always_inline void slab_free_biased(struct kmem_cache *s, struct slab *
 						slab_free_zero(s, c, object);
 						return;
 					}
-					set_freepointer(s, object, c->freelist);
+					set_freepointer(s, object, head);
 				} else {
-					kasan_store_word((char *)object + s->offset, c->freelist);
+					kasan_store_word((char *)object + s->offset, head);
 				}
 				kasan_slab_free(s, object);
-				c->freelist = object;
+				cpu_freelist_push(c, head, object);
 				COUNTER_INC(c->stat[FREE_FASTPATH]);
 				return;
 			}
@@ -287,9 +328,8 @@ static __always_inline void slab_free_biased(struct kmem_cache *s, struct slab *
 unified:
 			main = c->main;
 			size = READ_ONCE(main->size);
-			/* objects[-1] is the size word: never equal to an object. */
 			if (likely(size < main->capacity && slab->slab_cache == s &&
-				   main->objects[(int)size - 1] != object &&
+				   !sheaf_recent(main, size, object) &&
 				   !(s->flags & __SLAB_INIT_ON_FREE) &&
 				   (!check_start || object_start(s, slab, object)))) {
 				kasan_slab_free(s, object);

@@ -62,6 +62,9 @@ unsigned int calculate_alignment(slab_flags_t flags, unsigned int align, unsigne
 /* Fills size, offset, inuse, oo, min, min_partial, cpu_partial; false if
  * no slab of any order can hold one object. */
 bool calculate_sizes(struct kmem_cache *s);
+/* Slot boundaries past the last object in slabs of this order?  Then
+ * s->slot_mask must be 0 (object_start() checks the index). */
+bool slab_has_tail(const struct kmem_cache *s, struct kmem_cache_order_objects oo);
 struct kmem_cache *find_mergeable(unsigned int size, unsigned int align, slab_flags_t flags,
 				  const char *name, void (*ctor)(void *));
 /* Flags that make a cache unmergeable. */

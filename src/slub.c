@@ -614,9 +614,11 @@ void *slab_alloc_zero(struct kmem_cache *s, void *object, size_t orig_size)
 void slab_free_zero(struct kmem_cache *s, struct kmem_cache_cpu *c, void *object)
 {
 	memset(object, 0, s->object_size);
-	set_freepointer(s, object, c->freelist);
+	void *head = c->freelist;
+
+	set_freepointer(s, object, head);
 	kasan_slab_free(s, object);
-	c->freelist = object;
+	cpu_freelist_push(c, head, object);
 	COUNTER_INC(c->stat[FREE_FASTPATH]);
 }
 
@@ -732,7 +734,7 @@ static void slub_free_slow(struct kmem_cache *s, struct slab *slab, void *object
 {
 	if (!c)
 		c = this_cpu_slab_slow(s);
-	if (c && slab == c->slab && unlikely(object == c->freelist)) {
+	if (c && slab == c->slab && unlikely(cpu_freelist_recent(s, c, object))) {
 		slab_bug_double_free(s, slab, object);
 		return;
 	}
@@ -740,8 +742,10 @@ static void slub_free_slow(struct kmem_cache *s, struct slab *slab, void *object
 		memset(object, 0, s->object_size);
 	kasan_slab_free(s, object);
 	if (c && slab == c->slab) {
-		set_freepointer(s, object, c->freelist);
-		c->freelist = object;
+		void *head = c->freelist;
+
+		set_freepointer(s, object, head);
+		cpu_freelist_push(c, head, object);
 		COUNTER_INC(c->stat[FREE_FASTPATH]);
 		return;
 	}

@@ -103,7 +103,10 @@ static int store_order(struct kmem_cache *s, long v)
 	objects = s->ops->objects_per_slab(s, (unsigned int)v);
 	if (!objects)
 		return -EINVAL;
-	/* New slabs only: every slab keeps its own order and object count. */
+	/* New slabs only: every slab keeps its own order and object count.
+	 * Slabs with a tail need the exact object test from now on. */
+	if (slab_has_tail(s, (struct kmem_cache_order_objects){ (unsigned int)v, objects }))
+		WRITE_ONCE(s->slot_mask, 0);
 	WRITE_ONCE(s->oo.objects, objects);
 	WRITE_ONCE(s->oo.order, (unsigned int)v);
 	if (s->min.order > (unsigned int)v) {

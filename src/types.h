@@ -214,14 +214,13 @@ struct kmem_cache_order_objects {
  * in a node's barn, under the barn lock.
  */
 struct sheaf {
-	struct list_head barn_list;   /* in a barn: under barn.lock */
-	union {
-		struct {
-			unsigned int size;     /* objects held */
-			unsigned int capacity; /* room for; 0 only in empty_sheaf */
-		};
-		void *head_word;  /* objects[-1]: readable, never an object */
-	};
+	unsigned int size;            /* objects held */
+	unsigned int capacity;        /* room for; 0 only in empty_sheaf */
+	/* In a barn (under barn.lock), or a pool's free list.  It sits
+	 * just below objects[]: objects[-1] and objects[-2] are readable,
+	 * never objects, and never written by the fast paths (a load of a
+	 * word just partly stored would stall). */
+	struct list_head barn_list;
 	void *objects[];
 };
 
@@ -258,7 +257,13 @@ struct kmem_cache_node {
 struct kmem_cache_cpu {
 	void *freelist;        /* slub: next object to hand out; owner only */
 	struct slab *slab;     /* slub: the cpu slab, frozen; written WRITE_ONCE */
-	struct sheaf *main;    /* unified: the sheaf alloc and free use */
+	union {
+		struct sheaf *main;  /* unified: the sheaf alloc and free use */
+		/* slub: the head of freelist before the last free pushed one
+		 * on it, or not an object (NULL, empty_sheaf); allocated
+		 * since, perhaps (fastpath.h: cpu_freelist_recent). */
+		void *second;
+	};
 	/* ~(bytes of the cpu slab - 1): a hardened freelist's next pointer
 	 * must share these bits with the object it was read from. */
 	uintptr_t slab_mask;

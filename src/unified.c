@@ -433,7 +433,7 @@ static void unified_free_slow(struct kmem_cache *s, struct slab *slab, void *obj
 		c = this_cpu_slab_slow(s);
 	if (c && unlikely(!c->cache))
 		c->cache = s;
-	if (c && c->main->size && c->main->objects[c->main->size - 1] == object) {
+	if (c && c->main != &empty_sheaf && sheaf_recent(c->main, c->main->size, object)) {
 		slab_bug_double_free(s, slab, object);
 		return;
 	}

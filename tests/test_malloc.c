@@ -293,6 +293,31 @@ TEST(alignment_errors_as_glibc)
 	CHECK_EQ(errno, ENOMEM);
 }
 
+/* free(p); free(q); free(p): glibc's tcache catches it; so do we, and
+ * nothing is handed out twice afterwards. */
+TEST(interleaved_double_free)
+{
+	for (size_t size = 24; size <= 4096; size *= 4) {
+		char *p = malloc(size), *q = malloc(size);
+		void *got[6];
+
+		capture_start();
+		free(p);
+		free(q);
+		free(p);
+		capture_stop();
+		CHECK_EQ(capture_count(), 1);
+		CHECK_STR_CONTAINS(capture_stop(), "Object already free");
+		for (int i = 0; i < 6; i++)
+			got[i] = malloc(size);
+		for (int i = 0; i < 6; i++)
+			for (int j = i + 1; j < 6; j++)
+				CHECK(got[i] != got[j]);
+		for (int i = 0; i < 6; i++)
+			free(got[i]);
+	}
+}
+
 TEST(foreign_pointer_reported_once)
 {
 	char *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -902,5 +902,68 @@ TEST(purging_leaves_the_page_allocator_free)
 	CHECK_EQ(st.pages_free_cached, 0);
 }
 
+/* ------------------------------------ interleaved double free (10) */
+
+/* free(p); free(q); free(p): reported once, and nothing is handed out
+ * twice afterwards. */
+static void check_interleaved_double_free(struct kmem_cache *s, bool through_kfree)
+{
+	void *p, *q, *got[8];
+	const char *text;
+
+	p = s ? kmem_cache_alloc(s, GFP_KERNEL) : kmalloc(100, GFP_KERNEL);
+	q = s ? kmem_cache_alloc(s, GFP_KERNEL) : kmalloc(100, GFP_KERNEL);
+	CHECK(p && q);
+	capture_start();
+	if (through_kfree) {
+		kfree(p);
+		kfree(q);
+		kfree(p);
+	} else {
+		kmem_cache_free(s, p);
+		kmem_cache_free(s, q);
+		kmem_cache_free(s, p);
+	}
+	text = capture_stop();
+	CHECK_EQ(capture_count(), 1);
+	CHECK_STR_CONTAINS(text, "Object already free");
+	for (int i = 0; i < 8; i++)
+		got[i] = s ? kmem_cache_alloc(s, GFP_KERNEL) : kmalloc(100, GFP_KERNEL);
+	CHECK(all_distinct(got, 8));
+	for (int i = 0; i < 8; i++)
+		if (s)
+			kmem_cache_free(s, got[i]);
+		else
+			kfree(got[i]);
+}
+
+TEST(interleaved_double_free_is_caught)
+{
+	struct kmem_cache *s = kmem_cache_create("df-interleaved", 40, 0, SLAB_NO_MERGE, NULL);
+
+	check_interleaved_double_free(s, false);
+	check_interleaved_double_free(s, true);
+	check_interleaved_double_free(NULL, true);
+	CHECK_EQ(destroy_counting_reports(s), 0);
+}
+
+TEST(interleaved_double_free_hardened_child)
+{
+	if (!getenv("TEST_HARDENED_CHILD"))
+		return;
+	test_interleaved_double_free_is_caught();
+	if (!test_failed)
+		printf("hardened double free caught\n");
+}
+
+TEST(interleaved_double_free_hardened)
+{
+	static char out[16384];
+	const char *env[] = { "USLAB_FREELIST_HARDENED=1", "TEST_HARDENED_CHILD=1", NULL };
+
+	CHECK_EQ(run_test_child("interleaved_double_free_hardened_child", env, out, sizeof(out)), 0);
+	CHECK_STR_CONTAINS(out, "hardened double free caught");
+}
+
 TEST_MAIN()
 
