@@ -121,21 +121,22 @@ static __always_inline unsigned int obj_to_index(const struct kmem_cache *s,
 /* Is p the start of one of the slab's objects?  A mask for power-of-two
  * slots that fill their slabs (slot_mask is 0 otherwise); else exact for
  * any offset below 2 MiB: one multiply-high replaces a division, and the
- * slot must be below the object count: the tail of a slab (waste, or a
- * unified slab's bitmap) has slot boundaries too, and an offset below
- * red_left_pad wraps to a huge index. */
+ * slot must lie whole in the slab (a slab has objects_per_slab() =
+ * min(bytes / size, MAX_OBJS_PER_SLAB) of them): the tail of a slab has
+ * slot boundaries too.  An offset below red_left_pad wraps to a huge one,
+ * which no slot start equals. */
 static __always_inline bool object_start(const struct kmem_cache *s, const struct slab *slab,
 					 const void *p)
 {
-	uint64_t off, idx;
-
 	uintptr_t mask = READ_ONCE(s->slot_mask);
+	uint64_t off, idx;
 
 	if (likely(mask))
 		return !((uintptr_t)p & mask);
 	off = slab_offset(s, slab, p);
 	idx = (off * s->reciprocal_size) >> RECIPROCAL_SHIFT;
-	return idx * s->size == off && idx < slab_objects(slab);
+	return idx * s->size == off && off + s->size <= (PAGE_SIZE << slab->order) &&
+	       idx < MAX_OBJS_PER_SLAB;
 }
 
 /* orig_size 0 stands for the whole object: kmem_cache_alloc() passes 0 so

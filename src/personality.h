@@ -23,9 +23,12 @@ struct personality {
 	unsigned int (*objects_per_slab)(const struct kmem_cache *s, unsigned int order);
 	/* Queue sizes, cpu partial sizes: after the layout is known. */
 	void (*setup_cache)(struct kmem_cache *s);
-	/* Records the free objects of a new slab (freelist or bitmap). */
-	void (*init_slab)(struct kmem_cache *s, struct slab *slab, void *start,
+	/* Records the free objects of a new slab (freelist or bitmap);
+	 * false when the memory to record them is lacking. */
+	bool (*init_slab)(struct kmem_cache *s, struct slab *slab, void *start,
 			  unsigned int objects);
+	/* What init_slab took, given back before the slab's pages (or NULL). */
+	void (*release_slab)(struct kmem_cache *s, struct slab *slab);
 	/* One object when the fast path could not give one (counted). */
 	void *(*alloc_slow)(struct kmem_cache *s, gfp_t gfpflags, int node,
 			    struct kmem_cache_cpu *c);

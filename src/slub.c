@@ -159,7 +159,10 @@ static struct slab *allocate_slab(struct kmem_cache *s, gfp_t flags, int node,
 		if (s->ctor)
 			s->ctor(p);
 	}
-	s->ops->init_slab(s, slab, start, objects);
+	if (unlikely(!s->ops->init_slab(s, slab, start, objects))) {
+		pa_free_pages(pa, slab);
+		return NULL;
+	}
 	/* Nothing of a new slab is an object yet. */
 	if (!(s->flags & SLAB_TYPESAFE_BY_RCU))
 		kasan_poison(start, (size_t)objects * s->size);
@@ -186,10 +189,11 @@ struct slab *new_slab_for(struct kmem_cache *s, gfp_t flags, int node)
 	return new_slab(s, flags, node, NULL);
 }
 
-static void slub_init_slab(struct kmem_cache *s, struct slab *slab, void *start,
+static bool slub_init_slab(struct kmem_cache *s, struct slab *slab, void *start,
 			   unsigned int objects)
 {
 	slab->freelist = build_freelist(s, start, objects);
+	return true;
 }
 
 static unsigned int slub_objects_per_slab(const struct kmem_cache *s, unsigned int order)
@@ -205,6 +209,8 @@ void discard_slab(struct kmem_cache *s, struct slab *slab)
 	__atomic_sub_fetch(&n->nr_slabs, 1, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&n->total_objects, cnt.objects, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&n->nr_pages, 1UL << slab->order, __ATOMIC_RELAXED);
+	if (s->ops->release_slab)
+		s->ops->release_slab(s, slab);
 	kasan_unpoison(slab_address(slab), slab_bytes(slab));
 	tool_access(slab_address(slab), slab_bytes(slab));
 	pa_free_pages(cache_page_allocator(s), slab);
@@ -825,6 +831,7 @@ const struct personality slub_personality = {
 	.objects_per_slab = slub_objects_per_slab,
 	.setup_cache = slub_setup_cache,
 	.init_slab = slub_init_slab,
+	.release_slab = NULL,
 	.alloc_slow = slub_alloc_slow,
 	.free_slow = slub_free_slow,
 	.flush_cpu = flush_cpu_slab,

@@ -13,10 +13,11 @@
  *
  * Slabs: bit i of the bitmap set means object i is free.  Up to 64
  * objects the bitmap is the descriptor's word; beyond, it is a few words
- * at the end of the slab, where the objects leave room for it (so they
- * keep their natural alignment).  Nothing is ever written into a free
- * object: an object freed cache-cold is not touched again until it is
- * handed out.
+ * of uslab metadata (meta.c) that the descriptor's word points to, so the
+ * objects fill the slab: a power-of-two cache's slabs have no tail, and a
+ * mask tells an object start (fastpath.h).  Nothing is ever written into
+ * a free object: an object freed cache-cold is not touched again until
+ * it is handed out.
  *
  * Locks: slab bitmaps, inuse counts and list moves change only under the
  * slab's node->list_lock, one lock hold per batch of refill or flush; the
@@ -25,6 +26,7 @@
  */
 #include <string.h>
 
+#include "meta.h"
 #include "os.h"
 #include "personality.h"
 #include "sheaf.h"
@@ -41,33 +43,43 @@ static unsigned int unified_objects_per_slab(const struct kmem_cache *s, unsigne
 	size_t bytes = PAGE_SIZE << order;
 	unsigned int n = (unsigned int)(bytes / s->size);
 
-	if (n > MAX_OBJS_PER_SLAB)
-		n = MAX_OBJS_PER_SLAB;
-	/* Beyond one word the bitmap lives in the slab, after the objects. */
-	while (n > 64 && (size_t)n * s->size + bitmap_words(n) * sizeof(uint64_t) > bytes)
-		n--;
-	return n;
+	return n > MAX_OBJS_PER_SLAB ? MAX_OBJS_PER_SLAB : n;
 }
 
 static uint64_t *slab_bitmap(struct slab *slab, unsigned int objects)
 {
 	if (objects <= 64)
 		return &slab->bitmap;
-	return (uint64_t *)((char *)slab_address(slab) + slab_bytes(slab) -
-			    bitmap_words(objects) * sizeof(uint64_t));
+	return (uint64_t *)(uintptr_t)slab->bitmap;
 }
 
-static void unified_init_slab(struct kmem_cache *s, struct slab *slab, void *start,
+static bool unified_init_slab(struct kmem_cache *s, struct slab *slab, void *start,
 			      unsigned int objects)
 {
-	uint64_t *map = slab_bitmap(slab, objects);
 	unsigned int words = bitmap_words(objects);
+	uint64_t *map = &slab->bitmap;
 
 	(void)s; (void)start;
+	if (objects > 64) {
+		map = meta_alloc(words * sizeof(uint64_t));
+		if (!map)
+			return false;
+		slab->bitmap = (uint64_t)(uintptr_t)map;
+	}
 	for (unsigned int w = 0; w < words; w++)
 		map[w] = ~0ULL;
 	if (objects % 64)
 		map[words - 1] = (1ULL << (objects % 64)) - 1;
+	return true;
+}
+
+static void unified_release_slab(struct kmem_cache *s, struct slab *slab)
+{
+	unsigned int objects = slab_objects(slab);
+
+	(void)s;
+	if (objects > 64)
+		meta_free(slab_bitmap(slab, objects), bitmap_words(objects) * sizeof(uint64_t));
 }
 
 static union slab_counters read_counters(struct slab *slab)
@@ -548,6 +560,7 @@ const struct personality unified_personality = {
 	.objects_per_slab = unified_objects_per_slab,
 	.setup_cache = unified_setup_cache,
 	.init_slab = unified_init_slab,
+	.release_slab = unified_release_slab,
 	.alloc_slow = unified_alloc_slow,
 	.free_slow = unified_free_slow,
 	.flush_cpu = unified_flush_cpu,

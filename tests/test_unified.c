@@ -8,6 +8,7 @@
 #include <dirent.h>
 
 #include "check.h"
+#include "types.h"
 
 #define ST(s, x) uslab_cache_stat(s, USLAB_STAT_##x)
 
@@ -31,18 +32,20 @@ TEST(queue_sizes_by_object_size)
 	}
 }
 
-TEST(bitmap_in_descriptor_or_in_slab)
+TEST(bitmap_in_descriptor_or_in_metadata)
 {
 	/* 64 objects of 64 bytes: the bitmap is the descriptor's word. */
 	struct kmem_cache *a = unified("u-64", 64);
-	/* 256 slots of 16 bytes: four bitmap words at the end of the slab
-	 * cost two objects; the rest stay aligned to 16. */
+	/* 256 slots of 16 bytes: four bitmap words out of band (metadata),
+	 * so the objects fill the slab, all aligned to 16. */
 	struct kmem_cache *b = unified("u-16", 16);
 	void *p[600];
 
 	CHECK_EQ(cache_info(a).objs_per_slab, 64);
 	CHECK_EQ(cache_info(b).order, 0);
-	CHECK_EQ(cache_info(b).objs_per_slab, 254);
+	CHECK_EQ(cache_info(b).objs_per_slab, 256);
+	/* The last slot is an object, and no word of the slab is metadata. */
+	CHECK(b->slot_mask == 15);
 	for (int i = 0; i < 600; i++) {
 		p[i] = kmem_cache_alloc(b, GFP_KERNEL);
 		CHECK_EQ((uintptr_t)p[i] % 16, 0);
