@@ -87,7 +87,11 @@ typedef unsigned int slab_flags_t;
 #define SLAB_CACHE_DMA32        0x00008000u /* accepted; no DMA zone here */
 #define SLAB_STORE_USER         0x00010000u /* debug U: last alloc and free owner */
 #define SLAB_PANIC              0x00040000u /* abort if creation fails */
-#define SLAB_TYPESAFE_BY_RCU    0x00080000u /* layout: free pointer outside */
+/* Type-stable memory: a freed object's memory stays an object of this
+ * cache (free pointer outside the object).  Until RCU grace periods come,
+ * such a cache keeps every slab it ever had until kmem_cache_destroy():
+ * shrink and reclaim give none of them back. */
+#define SLAB_TYPESAFE_BY_RCU    0x00080000u
 #define SLAB_TRACE              0x00200000u /* debug T: report every alloc and free */
 #define SLAB_NOLEAKTRACE        0x00800000u /* accepted */
 #define SLAB_NO_MERGE           0x01000000u /* never merge with another cache */

@@ -3,13 +3,9 @@
  * after it, so that the child never inherits a lock held by a thread that
  * does not exist there.
  *
- * The order (fork_prepare) is the library's lock order, outermost first:
- *
- *   watch_lock (it wraps pthread_create/join, which allocate)
- *   -> slab_mutex -> thread_list_lock
- *   -> each cache's node->list_lock, then its barn.lock
- *   -> page allocator node locks -> purge_lock
- *   -> the leaves: tune_lock, rules_lock, shrinker_lock, sink_lock
+ * The order (fork_prepare) is the library's lock order (slab.h), with
+ * every cache's list_lock and barn lock taken together, the lock checker
+ * off meanwhile.
  *
  * Caveat: the per-slab bit locks of the no-cmpxchg fallback are not
  * taken; a fork in the instant another thread holds one leaves that slab

@@ -1,12 +1,70 @@
 /*
- * slab.h - what the files of the cache core and the slub personality
- * share: the registry, the layout calls, the slow paths, thread state.
+ * slab.h - what the files of the cache core and the personalities share:
+ * the registry, the layout calls, the slow paths, thread state - and the
+ * one theory of operation of the library.
  *
- * Lock order (lock.h): slab_mutex -> thread_list_lock -> slab_lock ->
- * node->list_lock -> page allocator.  Allocation and free take no lock on
- * their fast paths, and take at most list_lock and then the page
- * allocator's lock (never together: a slab is discarded after list_lock
- * is dropped) on their slow paths.
+ * LOCK ORDER (outermost first; enum lock_rank in lock.h is this list, and
+ * USLAB_LOCKDEP=1 checks every acquisition against it):
+ *
+ *   watch_lock          pressure watcher start/stop (creates a thread)
+ *   slab_mutex          the registry: slab_caches, names, refcounts,
+ *                       aliases, dead, cpu indexes
+ *   tune_lock           USLAB_TUNE rules
+ *   rules_lock          USLAB_DEBUG rules
+ *   thread_list_lock    registered threads, their entry blocks and
+ *                       directories, any access to another thread's
+ *                       entries (destroy, reports, reaping)
+ *   node->list_lock     a node's partial (and debug full) list, on_partial,
+ *                       nr_partial; unified: slab bitmaps and inuse
+ *   slab_lock           a page descriptor's bit, only without cmpxchg16b:
+ *                       slab->freelist + counters
+ *   barn->lock          a node's barn of sheaves
+ *   page allocator      a NUMA node's free runs, segments, purge lists
+ *   sheaf pool lock     free sheaves of one capacity
+ *   meta_lock           metadata blocks
+ *   purge_lock          the background purger's sleep
+ *   shrinker_lock       the shrinker list
+ *   sink_lock           the report sink's pointer pair and counters
+ *
+ * The fast paths take no lock.  A slow path takes list_lock (and, under
+ * it, the slab lock), then drops it before it asks the page allocator for
+ * a slab or gives one back (a slab is discarded once nobody can reach
+ * it).  Barn, pool, meta, purge, shrinker and sink locks are leaves.
+ *
+ * SLAB STATES (types.h has the fields): a slub slab is the cpu slab of
+ * one thread (frozen; its free objects on that thread's c->freelist,
+ * slab->freelist holding only remote frees), on a thread's cpu partial
+ * list (frozen), on its node's partial list, or full (on no list).  Only
+ * the freezing thread unfreezes it; any thread pushes remote frees with
+ * slab_update_freelist().  A unified slab is on its node's partial list
+ * iff it has a free object; its bitmap changes under list_lock only.  An
+ * empty slab stays on the partial list while fewer than min_partial
+ * others are there (keep_empty_slab), forever in a SLAB_TYPESAFE_BY_RCU
+ * cache until destroy.
+ *
+ * PER-THREAD STATE: a thread's entry for a cache (struct kmem_cache_cpu)
+ * is reached through this_cpu_slab() (fastpath.h) only, and never moves
+ * once handed out (thread.c): a slow path may hold it across a call out.
+ * Only its owner touches it, except destroy (flush under
+ * thread_list_lock while the owner cannot use that cache) and reports
+ * (READ_ONCE under thread_list_lock; sheaves are type-stable metadata,
+ * so a sheaf read while its owner frees it is still a sheaf).
+ *
+ * CALLING OUT: a slow path calls out of uslab in one place only: the
+ * constructors of a new slab (allocate_slab).  A constructor may allocate
+ * and free, from any cache, its own included; every slow path reads its
+ * entry's state again after a call out (the unified refill fills a batch
+ * of its own; slub deactivates a cpu slab the constructor installed).
+ * The thread's slow-path depth (lock.h) makes such nested slow paths
+ * leave the thread's own caches alone: only the outermost slow path
+ * answers a reclaim epoch, and reclaim before failing runs only there,
+ * for an allocation that may block (__GFP_DIRECT_RECLAIM), not of an
+ * internal cache, with slab_mutex not held.  Everything else that would
+ * call out waits until the thread holds no lock and is in no slow path
+ * (lock.h's idle work): reports reach the program's sink then, the
+ * background purger is started then.  Shrinkers run from reclaim with no
+ * lock held.  Internal allocations (entries, sheaves, descriptors,
+ * bitmaps) come from the metadata allocator (meta.c), which calls nobody.
  */
 #ifndef USLAB_SLAB_H
 #define USLAB_SLAB_H

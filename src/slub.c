@@ -3,8 +3,8 @@
  * freeing into a slab that is not the caller's cpu slab, deactivation, cpu
  * partial lists and node partial lists.
  *
- * The slab states and who may change which field are described at the top
- * of types.h; the lock order at the top of slab.h.  In short:
+ * The slab states, the lock order and what a slow path may call out to
+ * are described at the top of slab.h; the fields in types.h.  In short:
  *  - a frozen slab belongs to one thread; others only push objects onto
  *    slab->freelist (slab_update_freelist), without any list operation;
  *  - an unfrozen slab is on its node's partial list iff it has free

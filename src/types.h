@@ -3,7 +3,7 @@
  *
  * Reading this file and fastpath.h is enough to understand the allocator.
  *
- * Layers (DESIGN.md): the page allocator hands out runs of pages from
+ * Layers (docs/DESIGN.md): the page allocator hands out runs of pages from
  * segments; each page has a descriptor, struct slab, in the header of its
  * segment.  A cache (struct kmem_cache) carves runs into objects; each
  * thread keeps one struct kmem_cache_cpu per cache (its "cpu slab"), and
