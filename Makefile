@@ -4,6 +4,8 @@
 #   make bench    the full benchmark suite: table, CSV and plots in bench/results/
 #   make bench-quick  the quick suite (under a minute), as make run shows it
 #   make fuzz     the libFuzzer harness for FUZZ_TIME seconds (default 600)
+#   make stress   DURATION seconds (default 600) of random multi-threaded
+#                 traffic, a quarter each: malloc and kmem_cache, slub and unified
 #   make install  install libuslab and libuslab-malloc (.so/.a), uslab.h, uslab.pc, slabinfo
 BUILD ?= build
 PREFIX ?= /usr/local
@@ -16,8 +18,9 @@ TEST_DEPS = $(BUILD_DEPS) clang libclang-rt-14-dev libasan8 libtsan2 libubsan1 v
 BENCH_DEPS = $(BUILD_DEPS) libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 gnuplot-nox
 
 FUZZ_TIME ?= 600
+DURATION ?= 600
 
-.PHONY: all run test bench bench-quick fuzz install deps-build deps-test deps-bench configure clean
+.PHONY: all run test bench bench-quick fuzz stress install deps-build deps-test deps-bench configure clean
 
 all: deps-build configure
 	cmake --build $(BUILD) -j$(JOBS)
@@ -52,6 +55,13 @@ fuzz: deps-test configure
 	mkdir -p $(BUILD)/fuzz-corpus $(BUILD)/fuzz-artifacts
 	cd $(BUILD) && ./fuzz_slab -max_total_time=$(FUZZ_TIME) -timeout=10 -print_final_stats=1 \
 		-artifact_prefix=fuzz-artifacts/ -jobs=$(JOBS) -workers=$(JOBS) fuzz-corpus
+
+stress: deps-build configure
+	cmake --build $(BUILD) -j$(JOBS) --target uslab-stress
+	@for alloc in slub unified; do for mode in malloc kmem; do \
+		echo "== $$mode, $$alloc, $$(( $(DURATION) / 4 )) s"; \
+		USLAB_ALLOCATOR=$$alloc ./$(BUILD)/tests/uslab-stress $$mode $$(( $(DURATION) / 4 )) 8 || exit 1; \
+	done; done
 
 install: all
 	cmake --install $(BUILD) --prefix $(PREFIX)
