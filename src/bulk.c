@@ -133,7 +133,7 @@ static void free_detached(struct detached_freelist *df)
 		return;
 	}
 	if (c && !c->cache)
-		c->cache = s;
+		WRITE_ONCE(c->cache, s);
 	__slab_free(s, df->slab, df->head, df->tail, df->cnt, c);
 }
 

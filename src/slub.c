@@ -523,7 +523,7 @@ static void *___slab_alloc(struct kmem_cache *s, gfp_t gfpflags, int node,
 	void *freelist;
 
 	if (unlikely(!c->cache))
-		c->cache = s;
+		WRITE_ONCE(c->cache, s);
 reread_slab:
 	slab = c->slab;
 	if (!slab)
@@ -756,7 +756,7 @@ static void slub_free_slow(struct kmem_cache *s, struct slab *slab, void *object
 		return;
 	}
 	if (c && unlikely(!c->cache))
-		c->cache = s;
+		WRITE_ONCE(c->cache, s);
 	__slab_free(s, slab, object, object, 1, c);
 }
 

@@ -344,7 +344,7 @@ static void *unified_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node,
 			return alloc_single(s, gfpflags, node, NULL);
 	}
 	if (unlikely(!c->cache))
-		c->cache = s;
+		WRITE_ONCE(c->cache, s);
 	if (node != NUMA_NO_NODE) {
 		stat(s, c, ALLOC_NODE_MISMATCH);
 		return alloc_single(s, gfpflags, node, c);
@@ -444,7 +444,7 @@ static void unified_free_slow(struct kmem_cache *s, struct slab *slab, void *obj
 	if (!c)
 		c = this_cpu_slab_slow(s);
 	if (c && unlikely(!c->cache))
-		c->cache = s;
+		WRITE_ONCE(c->cache, s);
 	if (c && c->main != &empty_sheaf && sheaf_recent(c->main, c->main->size, object)) {
 		slab_bug_double_free(s, slab, object);
 		return;

@@ -965,5 +965,50 @@ TEST(interleaved_double_free_hardened)
 	CHECK_STR_CONTAINS(out, "hardened double free caught");
 }
 
+/* ------------------------- reports read other threads' sheaves (6) */
+
+static struct kmem_cache *churn_cache;
+static int churn_stop;
+
+static void *churn(void *arg)
+{
+	void *p[300];
+
+	(void)arg;
+	while (!__atomic_load_n(&churn_stop, __ATOMIC_RELAXED)) {
+		for (int i = 0; i < 300; i++)
+			p[i] = kmem_cache_alloc(churn_cache, GFP_KERNEL);
+		for (int i = 0; i < 300; i++)
+			kmem_cache_free(churn_cache, p[i]);
+		/* Sheaves go back and come anew: flushed and freed. */
+		uslab_thread_flush();
+	}
+	return NULL;
+}
+
+/* cache_info and slabinfo read every thread's sheaves while their owners
+ * swap, flush and free them: memory-safe and race-free (TSan runs it). */
+TEST(reports_while_threads_churn)
+{
+	pthread_t th[2];
+	struct uslab_cache_info ci;
+	char buf[256];
+
+	churn_cache = kmem_cache_create("churn", 48, 0, SLAB_UNIFIED | SLAB_NO_MERGE, NULL);
+	__atomic_store_n(&churn_stop, 0, __ATOMIC_RELAXED);
+	for (int i = 0; i < 2; i++)
+		CHECK_EQ(pthread_create(&th[i], NULL, churn, NULL), 0);
+	for (int i = 0; i < 2000; i++) {
+		CHECK_EQ(uslab_cache_info(churn_cache, &ci), 0);
+		CHECK(ci.queued_objs <= ci.total_objs);
+		if (i % 100 == 0)
+			uslab_cache_attr_read(churn_cache, "objects", buf, sizeof(buf));
+	}
+	__atomic_store_n(&churn_stop, 1, __ATOMIC_RELAXED);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	CHECK_EQ(destroy_counting_reports(churn_cache), 0);
+}
+
 TEST_MAIN()
 
