@@ -44,6 +44,8 @@ struct meta_free {
 };
 
 static struct meta_free *free_lists[NR_CLASSES];
+/* Fault injection (tests): the meta_fail_nth-th allocation from now fails. */
+static unsigned long meta_calls, meta_fail_nth;
 static spinlock_t meta_lock = SPINLOCK_INIT(LOCK_RANK_META);
 static char *chunk_cur, *chunk_end;
 static unsigned long bytes_mapped, bytes_in_use;
@@ -90,6 +92,10 @@ void *meta_alloc(size_t size)
 	bool reused;
 
 	if (!size || size > META_MAX)
+		return NULL;
+	if (unlikely(__atomic_load_n(&meta_fail_nth, __ATOMIC_RELAXED)) &&
+	    __atomic_add_fetch(&meta_calls, 1, __ATOMIC_RELAXED) ==
+	    __atomic_load_n(&meta_fail_nth, __ATOMIC_RELAXED))
 		return NULL;
 	c = size_class(size);
 	bytes = class_size(c);
@@ -149,6 +155,17 @@ void meta_stats(unsigned long *mapped, unsigned long *in_use)
 {
 	*mapped = __atomic_load_n(&bytes_mapped, __ATOMIC_RELAXED);
 	*in_use = __atomic_load_n(&bytes_in_use, __ATOMIC_RELAXED);
+}
+
+void meta_fail(unsigned long nth)
+{
+	__atomic_store_n(&meta_calls, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&meta_fail_nth, nth, __ATOMIC_RELAXED);
+}
+
+unsigned long meta_calls_since_fail(void)
+{
+	return __atomic_load_n(&meta_calls, __ATOMIC_RELAXED);
 }
 
 void meta_init(void)

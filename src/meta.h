@@ -22,6 +22,10 @@ char *meta_strdup(const char *str);
 void meta_strfree(const char *str);
 /* Bytes of metadata mappings, and of blocks handed out. */
 void meta_stats(unsigned long *mapped, unsigned long *in_use);
+/* Tests: the nth metadata allocation from now fails (0: none), and how
+ * many were asked for since. */
+void meta_fail(unsigned long nth);
+unsigned long meta_calls_since_fail(void);
 void meta_fork_lock(void);
 void meta_fork_unlock(bool child);
 

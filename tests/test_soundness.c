@@ -13,6 +13,7 @@
 
 #include "check.h"
 #include "fastpath.h"
+#include "meta.h"
 #include "os.h"
 
 /* ---------------------------------------------------------- tail slots */
@@ -1008,6 +1009,101 @@ TEST(reports_while_threads_churn)
 	for (int i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
 	CHECK_EQ(destroy_counting_reports(churn_cache), 0);
+}
+
+/* ------------------- internal allocations failing, each in turn */
+
+static struct kmem_cache *fault_caches[4];
+
+static void fault_ctor(void *p)
+{
+	memset(p, 0x3c, 40);
+}
+
+static void *fault_worker(void *arg)
+{
+	intptr_t k = (intptr_t)arg;
+	void *p[200];
+
+	for (int round = 0; round < 3; round++) {
+		int n = 0;
+
+		for (int i = 0; i < 200; i++) {
+			struct kmem_cache *s = fault_caches[(i + k) % 4];
+
+			p[i] = s ? kmem_cache_alloc(s, GFP_KERNEL | __GFP_NOWARN) : NULL;
+			n += p[i] != NULL;
+		}
+		for (int i = 0; i < 200; i++)
+			for (int j = i + 1; j < 200; j++)
+				if (p[i] && p[i] == p[j])
+					return NULL;
+		for (int i = 0; i < 200; i++)
+			if (p[i])
+				kmem_cache_free(fault_caches[(i + k) % 4], p[i]);
+		(void)n;
+	}
+	return (void *)1;
+}
+
+/* The workload: caches of each kind, two threads, a destroy. */
+TEST(meta_fault_child)
+{
+	const char *nth = getenv("TEST_META_FAULT");
+	pthread_t th[2];
+	void *ret[2];
+	int dup = 0;
+
+	if (!nth)
+		return;
+	kfree(kmalloc(8, GFP_KERNEL));
+	meta_fail(strtoul(nth, NULL, 0));
+	fault_caches[0] = kmem_cache_create("fault-slub", 40, 0, SLAB_SLUB | SLAB_NO_MERGE, fault_ctor);
+	fault_caches[1] = kmem_cache_create("fault-unified", 24, 0, SLAB_UNIFIED | SLAB_NO_MERGE, NULL);
+	fault_caches[2] = kmem_cache_create("fault-debug", 64, 0, SLAB_CONSISTENCY_CHECKS |
+					    SLAB_RED_ZONE | SLAB_NO_MERGE, NULL);
+	fault_caches[3] = kmem_cache_create("fault-many", 8, 0, SLAB_UNIFIED | SLAB_NO_MERGE, NULL);
+	for (int i = 0; i < 2; i++)
+		if (pthread_create(&th[i], NULL, fault_worker, (void *)(intptr_t)(i + 1)))
+			th[i] = 0;
+	ret[0] = fault_worker(0) ? (void *)1 : NULL;
+	for (int i = 0; i < 2; i++)
+		if (th[i] && (pthread_join(th[i], &ret[1]), !ret[1]))
+			dup = 1;
+	if (!ret[0])
+		dup = 1;
+	if (fault_caches[2])
+		CHECK_EQ(kmem_cache_validate(fault_caches[2]), 0);
+	uslab_reclaim(NULL);
+	for (int i = 0; i < 4; i++)
+		kmem_cache_destroy(fault_caches[i]);
+	CHECK(!dup);
+	printf("meta allocations: %lu\nmeta child ok\n", meta_calls_since_fail());
+}
+
+TEST(internal_allocations_fail_each_in_turn)
+{
+	static char out[65536];
+	unsigned long calls = 0;
+
+	/* First with none failing, to count them; then each one failing. */
+	for (unsigned long nth = 1000000; nth; nth = nth == 1000000 ? 1 : nth + 1) {
+		char env[64];
+		const char *envv[] = { env, NULL };
+		const char *line;
+
+		if (nth != 1000000 && nth > calls)
+			break;
+		snprintf(env, sizeof(env), "TEST_META_FAULT=%lu", nth);
+		CHECK_EQ(run_test_child("meta_fault_child", envv, out, sizeof(out)), 0);
+		CHECK_STR_CONTAINS(out, "meta child ok");
+		CHECK(!strstr(out, "Object already free"));
+		line = strstr(out, "meta allocations: ");
+		CHECK(line);
+		if (nth == 1000000)
+			calls = strtoul(line + 18, NULL, 10);
+	}
+	CHECK(calls > 5);
 }
 
 TEST_MAIN()
