@@ -13,6 +13,47 @@ for f in "$prefix/include/uslab.h" "$libdir/libuslab.so" "$libdir/libuslab.a" \
          "$libdir/libuslab-malloc.a" "$libdir/pkgconfig/uslab-malloc.pc"; do
   [ -e "$f" ] || { echo "missing after install: $f"; exit 1; }
 done
+# Every installed library exports the public API and nothing else: each
+# global symbol it defines is declared in uslab.h (libuslab-malloc adds
+# the malloc family); the static ones export what the shared ones do.
+malloc_family="malloc free calloc realloc reallocarray posix_memalign aligned_alloc memalign
+  valloc pvalloc malloc_usable_size malloc_trim malloc_stats mallinfo mallinfo2 mallopt
+  free_sized free_aligned_sized cfree"
+syms() {
+  case "$1" in
+    *.so) nm -D --defined-only "$1" ;;
+    *) nm -g --defined-only "$1" ;;
+  esac | awk 'NF == 3 && $2 ~ /^[A-Z]$/ { print $3 }' | sort -u
+}
+for lib in libuslab.so libuslab.a libuslab-malloc.so libuslab-malloc.a; do
+  n=0
+  for s in $(syms "$libdir/$lib"); do
+    n=$((n + 1))
+    grep -qw -- "$s" "$prefix/include/uslab.h" && continue
+    case "$lib" in
+      libuslab-malloc*) case " $(echo $malloc_family) " in *" $s "*) continue ;; esac ;;
+    esac
+    echo "$lib exports $s, which is not in uslab.h"; exit 1
+  done
+  [ "$n" -gt 50 ] || { echo "$lib exports only $n symbols"; exit 1; }
+done
+[ "$(syms "$libdir/libuslab.a")" = "$(syms "$libdir/libuslab.so")" ] ||
+  { echo "libuslab.a and libuslab.so export different symbols"; exit 1; }
+# A program with its own report_bug and discard_slab links the static library.
+cat >"$prefix/clash.c" <<'EOF2'
+#include <uslab.h>
+int report_bug(void) { return 1; }
+int discard_slab = 2;
+int main(void)
+{
+	void *p = kmalloc(10, GFP_KERNEL);
+
+	kfree(p);
+	return p && report_bug() + discard_slab == 3 ? 0 : 1;
+}
+EOF2
+cc -I"$prefix/include" -o "$prefix/clash" "$prefix/clash.c" "$libdir/libuslab.a" -lpthread
+"$prefix/clash"
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 # pkg-config's prefix is the configured one; point it at the test prefix.
 pc="pkg-config --define-variable=prefix=$prefix"
