@@ -109,7 +109,7 @@ void os_init(void)
 
 void *os_map_aligned(size_t size, size_t align, bool reserve)
 {
-	size_t span = size + align;
+	size_t span = size + align + PAGE_SIZE;
 	char *p;
 	char *start;
 
@@ -119,12 +119,23 @@ void *os_map_aligned(size_t size, size_t align, bool reserve)
 		 MAP_PRIVATE | MAP_ANONYMOUS | (reserve ? 0 : MAP_NORESERVE), -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
-	start = (char *)ALIGN((uintptr_t)p, align);
-	if (start > p)
-		munmap(p, (size_t)(start - p));
+	/* The page below start stays mapped, PROT_NONE: whatever lies below
+	 * (another segment's last object) cannot run into this one. */
+	start = (char *)ALIGN((uintptr_t)p + PAGE_SIZE, align);
+	if (start - PAGE_SIZE > p)
+		munmap(p, (size_t)(start - PAGE_SIZE - p));
 	if (start + size < p + span)
 		munmap(start + size, (size_t)(p + span - (start + size)));
+	if (mprotect(start - PAGE_SIZE, PAGE_SIZE, PROT_NONE)) {
+		munmap(start - PAGE_SIZE, size + PAGE_SIZE);
+		return NULL;
+	}
 	return start;
+}
+
+bool os_guard_page(void *addr)
+{
+	return mprotect(addr, PAGE_SIZE, PROT_NONE) == 0;
 }
 
 void *os_map_guarded(size_t size)

@@ -1,7 +1,11 @@
 /*
  * segment.c - creating and unmapping segments, and the segment map.
  *
- * A segment is SEGMENT_SIZE-aligned; its first segment_header_pages() pages
+ * A segment is SEGMENT_SIZE-aligned and fenced: the page below it (part
+ * of its mapping) and the page after its descriptor table are PROT_NONE,
+ * so that no linear overflow or underflow out of an object - this
+ * segment's first, or the last of whatever lies below - reaches the
+ * descriptors.  Its first segment_header_pages() pages
  * hold struct segment with one descriptor per page.  Descriptor memory is
  * touched only for pages that get used, so the table costs resident memory
  * in proportion to the pages in use (64 bytes per 4 KiB page).
@@ -54,21 +58,28 @@ bool segment_in_huge_tail(const void *p)
 	return (__atomic_load_n(&segment_tail_map[i / 64], __ATOMIC_ACQUIRE) >> (i % 64)) & 1;
 }
 
+static void segment_unmap(struct segment *seg, size_t size)
+{
+	os_unmap((char *)seg - PAGE_SIZE, size + PAGE_SIZE);
+}
+
 static struct segment *segment_map_new(size_t size, int node, bool reserve)
 {
 	struct segment *seg = os_map_aligned(size, SEGMENT_SIZE, reserve);
 
 	if (!seg)
 		return NULL;
-	if ((uintptr_t)seg >> SEGMENT_SHIFT >= SEGMENT_MAP_BITS) {
-		/* Above 128 TiB (5-level paging hint): not addressable by the map. */
-		os_unmap(seg, size);
+	if ((uintptr_t)seg >> SEGMENT_SHIFT >= SEGMENT_MAP_BITS ||
+	    !os_guard_page((char *)seg + (segment_header_pages() << PAGE_SHIFT))) {
+		/* Above 128 TiB (5-level paging hint): not addressable by the
+		 * map; or the kernel refused the guard (out of mappings). */
+		segment_unmap(seg, size);
 		return NULL;
 	}
 	os_bind_node(seg, size, node);
 	INIT_LIST_HEAD(&seg->seg_list);
 	seg->mapped_size = size;
-	seg->first_page = (uint16_t)segment_header_pages();
+	seg->first_page = (uint16_t)(segment_header_pages() + 1);   /* the guard */
 	seg->node = (uint8_t)(node < 0 ? 0 : node);
 	return seg;
 }
@@ -86,7 +97,7 @@ struct segment *segment_create(int node)
 
 struct segment *segment_create_huge(size_t bytes, size_t align, int node, size_t *data_off)
 {
-	size_t off = segment_header_pages() << PAGE_SHIFT;
+	size_t off = (segment_header_pages() + 1) << PAGE_SHIFT;      /* header, guard */
 	struct segment *seg;
 	struct slab *head;
 
@@ -100,7 +111,7 @@ struct segment *segment_create_huge(size_t bytes, size_t align, int node, size_t
 	if (!seg)
 		return NULL;
 	if (((uintptr_t)seg + seg->mapped_size - 1) >> SEGMENT_SHIFT >= SEGMENT_MAP_BITS) {
-		os_unmap(seg, seg->mapped_size);
+		segment_unmap(seg, seg->mapped_size);
 		return NULL;
 	}
 	seg->kind = SEGMENT_HUGE;
@@ -116,5 +127,5 @@ struct segment *segment_create_huge(size_t bytes, size_t align, int node, size_t
 void segment_destroy(struct segment *seg)
 {
 	segment_map_set(seg, false);
-	os_unmap(seg, seg->mapped_size);
+	segment_unmap(seg, seg->mapped_size);
 }

@@ -114,6 +114,8 @@ void cache_info_locked(struct kmem_cache *s, struct uslab_cache_info *info)
 	/* A racy snapshot can run ahead of the slab counts; keep it sane. */
 	if (info->active_objs > info->total_objs)
 		info->active_objs = info->total_objs;
+	if (info->queued_objs > info->total_objs)
+		info->queued_objs = info->total_objs;
 }
 
 USLAB_API int uslab_cache_info(struct kmem_cache *s, struct uslab_cache_info *info)

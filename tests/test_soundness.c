@@ -7,11 +7,18 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <limits.h>
 #include <pthread.h>
 
 #include "check.h"
+#if defined(USLAB_TEST_SANITIZER)
+#define USLAB_TEST_SANITIZER_SET 1
+#else
+#define USLAB_TEST_SANITIZER_SET 0
+#endif
 #include "fastpath.h"
 #include "meta.h"
 #include "os.h"
@@ -1104,6 +1111,44 @@ TEST(internal_allocations_fail_each_in_turn)
 			calls = strtoul(line + 18, NULL, 10);
 	}
 	CHECK(calls > 5);
+}
+
+/* ------------------------------- descriptors fenced off objects (9) */
+
+/* A linear write out of an object toward the descriptor table faults on a
+ * guard page instead of rewriting descriptors. */
+static int write_faults(volatile char *where)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		*where = 1;
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return 0;
+	/* A sanitizer reports the fault itself and exits or aborts. */
+	if (USLAB_TEST_SANITIZER_SET)
+		return WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status));
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV;
+}
+
+TEST(segment_descriptors_are_fenced)
+{
+	char *p = kmalloc(8, GFP_KERNEL);
+	char *seg = (char *)ptr_segment(p);
+	size_t header = segment_header_pages() << PAGE_SHIFT;
+
+	CHECK(p >= seg + header + PAGE_SIZE);
+	/* Below the first run: the guard after the table. */
+	CHECK(write_faults(seg + header));
+	CHECK(write_faults(seg + header + PAGE_SIZE - 1));
+	/* Below the table: the guard that is part of the mapping. */
+	CHECK(write_faults(seg - 1));
+	/* The descriptors themselves stay writable for uslab. */
+	CHECK(!write_faults(seg + header - 64 + 60));
+	kfree(p);
 }
 
 TEST_MAIN()
