@@ -137,8 +137,12 @@ static void free_detached(struct detached_freelist *df)
 	__slab_free(s, df->slab, df->head, df->tail, df->cnt, c);
 }
 
+/* A slow path as a whole (alloc.c): what it frees may call out (a slab
+ * given back starts the purger, a report goes to the sink) only once the
+ * batch is done. */
 static void free_bulk(struct kmem_cache *s, size_t size, void **p)
 {
+	slow_path_enter();
 	while (size) {
 		struct detached_freelist df;
 
@@ -146,6 +150,7 @@ static void free_bulk(struct kmem_cache *s, size_t size, void **p)
 		if (df.slab)
 			free_detached(&df);
 	}
+	slow_path_exit();
 }
 
 USLAB_API void kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p)

@@ -334,6 +334,14 @@ USLAB_API void kmem_cache_destroy(struct kmem_cache *s)
 			      (void *)s);
 		return;
 	}
+	/* A kmalloc cache lives for the process: a destroy of a cache merged
+	 * into it beyond its aliases is a second destroy of that handle. */
+	if (unlikely((s->flags & SLAB_KMALLOC) && s->refcount <= 1)) {
+		slab_mutex_unlock();
+		uslab_reportf("uslab: kmem_cache_destroy(%s): more destroys than kmem_cache_create()s merged into it (destroyed twice?); ignored\n",
+			      s->name);
+		return;
+	}
 	if (!s->dead) {
 		if (--s->refcount > 0) {
 			struct kmem_cache_alias *alias =

@@ -68,8 +68,8 @@ slab_flags_t debug_flags_for(const char *name);
 bool debug_disable_higher_order(void);
 /* Whether a SLAB_FAILSLAB cache's allocation fails now. */
 /* Fault injection for SLAB_FAILSLAB caches, as the kernel's failslab:
- * never an internal cache, never __GFP_NOFAIL, and (ignore-gfp-wait)
- * only allocations that may not block. */
+ * never __GFP_NOFAIL, and (ignore-gfp-wait) only allocations that may not
+ * block.  uslab's own allocations are metadata, never failed here. */
 bool should_failslab(struct kmem_cache *s, gfp_t gfpflags);
 
 /* ---------------------------------------------------------- debug.c */

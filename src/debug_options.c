@@ -204,7 +204,7 @@ bool should_failslab(struct kmem_cache *s, gfp_t gfpflags)
 	unsigned long interval = __atomic_load_n(&failslab_interval, __ATOMIC_ACQUIRE);
 	long times = __atomic_load_n(&failslab_times, __ATOMIC_RELAXED);
 
-	if (!(s->flags & SLAB_FAILSLAB) || !interval || s->internal)
+	if (!(s->flags & SLAB_FAILSLAB) || !interval)
 		return false;
 	if (gfpflags & __GFP_NOFAIL)
 		return false;

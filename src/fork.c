@@ -72,6 +72,7 @@ static void fork_child(void)
 	spin_lock_init(&watch_lock, LOCK_RANK_WATCH);
 	*lock_context() = saved_ctx;
 	pressure_fork_child();
+	shrinker_fork_child();
 	thread_fork_child();
 	purge_thread_fork_child_done();
 }

@@ -39,5 +39,6 @@ void purge_thread_fork_child_done(void);
 /* In the child, after every lock is free again. */
 void thread_fork_child(void);
 void pressure_fork_child(void);
+void shrinker_fork_child(void);
 
 #endif

@@ -503,13 +503,40 @@ void page_alloc_fork_lock(void)
 		spin_lock(&root.node[i].lock);
 }
 
+/* In the child: runs that a thread (gone now) had detached for a purge go
+ * back on the lists, dirty, as if never purged. */
+static void reclaim_purging_runs(struct page_alloc_node *n)
+{
+	struct segment *seg, *tmp;
+
+	list_for_each_entry_safe(seg, tmp, &n->segments, seg_list) {
+		if (!seg->purging)
+			continue;
+		/* Page by page: merging changes where the runs start. */
+		for (unsigned int idx = seg->first_page; seg->purging && idx < SEGMENT_PAGES; idx++) {
+			struct slab *head = &seg->pages[idx];
+
+			if (head->kind == PAGE_PURGING) {
+				head->kind = PAGE_NONE;
+				insert_free_run(n, seg, idx, head->order, true, os_now_ms());
+				seg->purging--;
+			}
+		}
+		if (!seg->used_pages)
+			segment_make_empty(n, seg, os_now_ms());
+	}
+}
+
 void page_alloc_fork_unlock(bool child)
 {
 	for (int i = 0; i < os_nr_nodes(); i++) {
-		if (child)
+		if (child) {
 			spin_lock_init(&root.node[i].lock, LOCK_RANK_PAGE_ALLOC);
-		else
+			if (root.node[i].initialised)
+				reclaim_purging_runs(&root.node[i]);
+		} else {
 			spin_unlock(&root.node[i].lock);
+		}
 	}
 }
 

@@ -12,10 +12,10 @@
  * Reclaim calls out (shrinkers) and flushes the calling thread's own
  * caches, so an allocation runs it before failing only where both are
  * safe: an allocation that may block (__GFP_DIRECT_RECLAIM, as the
- * kernel's direct reclaim), not of an internal cache, made by the
- * thread's outermost slow path (not from a constructor, a report sink or
- * a shrinker), with no uslab lock held (slab_mutex: a shrinker may create
- * a cache; thread_list_lock).
+ * kernel's direct reclaim), made by the thread's outermost slow path (not
+ * from a constructor or a shrinker), with no uslab lock held (slab_mutex:
+ * a shrinker may create a cache; thread_list_lock).  uslab's own
+ * allocations (metadata) never come here.
  *
  * shrinker_lock guards the shrinker list, kept newest first; it is not
  * held while a shrinker's callbacks run (they may allocate, free, and
@@ -56,8 +56,18 @@ USLAB_API int register_shrinker(struct shrinker *shrinker, const char *fmt, ...)
 	if (!shrinker->name)
 		shrinker->name = fmt ? fmt : unnamed;
 	spin_lock(&shrinker_lock);
+	for (struct shrinker *sh = shrinkers; sh; sh = sh->uslab_next) {
+		if (sh == shrinker) {
+			spin_unlock(&shrinker_lock);
+			uslab_reportf("uslab: register_shrinker(%s): registered already\n",
+				      shrinker->name);
+			return -1;
+		}
+	}
 	shrinker->uslab_seq = ++shrinker_seq;
-	shrinker->uslab_running = 0;
+	/* Its own callback registering it again holds a pin on it. */
+	if (running_shrinker != shrinker)
+		shrinker->uslab_running = 0;
 	shrinker->uslab_next = shrinkers;
 	shrinkers = shrinker;
 	spin_unlock(&shrinker_lock);
@@ -66,16 +76,38 @@ USLAB_API int register_shrinker(struct shrinker *shrinker, const char *fmt, ...)
 
 USLAB_API void unregister_shrinker(struct shrinker *shrinker)
 {
+	bool found = false;
+	int cancel;
+
+	if (!shrinker)
+		return;
 	spin_lock(&shrinker_lock);
 	for (struct shrinker **pp = &shrinkers; *pp; pp = &(*pp)->uslab_next)
 		if (*pp == shrinker) {
 			*pp = shrinker->uslab_next;
+			found = true;
 			break;
 		}
-	/* Its own callback unregistering it: it is running, on this thread. */
-	while (shrinker->uslab_running > (running_shrinker == shrinker ? 1u : 0u))
+	/* Its own callback unregistering it: it is running, on this thread.
+	 * The wait is no cancellation point: the lock must come back. */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+	while (found && shrinker->uslab_running > (running_shrinker == shrinker ? 1u : 0u))
 		spin_cond_wait(&shrinker_done, &shrinker_lock);
+	pthread_setcancelstate(cancel, NULL);
 	spin_unlock(&shrinker_lock);
+	if (!found)
+		uslab_reportf("uslab: unregister_shrinker(%s): not registered\n",
+			      shrinker->name ? shrinker->name : "?");
+}
+
+/* In the child after fork: the callbacks that ran then ran on threads the
+ * child does not have.  shrinker_lock is new already. */
+void shrinker_fork_child(void)
+{
+	pthread_cond_init(&shrinker_done, NULL);
+	for (struct shrinker *sh = shrinkers; sh; sh = sh->uslab_next)
+		sh->uslab_running = 0;
+	running_shrinker = NULL;
 }
 
 /* The registered shrinker registered just before seq (list newest first);
@@ -211,8 +243,8 @@ USLAB_API unsigned long uslab_reclaim(struct uslab_reclaim_result *res)
 	bool flush_own;
 
 	uslab_ensure_init();
-	/* Called back from inside uslab with its registry held (a report
-	 * sink of destroy): nothing can be done safely. */
+	/* Called with the registry or the thread list held (a constructor
+	 * of a cache being created, say): nothing can be done safely. */
 	if (in_reclaim || t->in_slab_mutex || t->in_thread_list_lock) {
 		if (res)
 			*res = r;
@@ -249,8 +281,8 @@ bool reclaim_before_failing(struct kmem_cache *s, gfp_t gfpflags)
 {
 	unsigned long before, after;
 
-	if (!(gfpflags & __GFP_DIRECT_RECLAIM) || (s && s->internal) || in_reclaim ||
-	    !own_flush_safe())
+	(void)s;
+	if (!(gfpflags & __GFP_DIRECT_RECLAIM) || in_reclaim || !own_flush_safe())
 		return false;
 	in_reclaim = 1;
 	__atomic_add_fetch(&reclaims, 1, __ATOMIC_RELAXED);

@@ -72,7 +72,7 @@ struct pending_reports {
 };
 
 static __thread struct pending_reports *pending;
-static __thread bool in_sink;
+static __thread bool in_sink, delivering;
 
 /* Calls the sink with no lock held: its pointer pair is read under
  * sink_lock, so it is never half-installed. */
@@ -118,8 +118,11 @@ static void deliver_pending(void)
 {
 	char text[REPORT_MAX];
 
-	if (in_sink || !pending)
+	/* One delivery loop per thread: deliver() itself unlocks, and the
+	 * unlock runs the idle work. */
+	if (in_sink || delivering || !pending)
 		return;
+	delivering = true;
 	while (pending->len || pending->dropped) {
 		size_t len;
 
@@ -135,6 +138,10 @@ static void deliver_pending(void)
 		}
 		deliver(text);
 	}
+	/* Given back once empty: a thread that exits leaves nothing. */
+	meta_free(pending, PENDING_BYTES);
+	pending = NULL;
+	delivering = false;
 }
 
 void report_emit(struct report_buf *r)
@@ -144,7 +151,7 @@ void report_emit(struct report_buf *r)
 		return;
 	}
 	deliver(r->text);
-	if (pending && pending->len)
+	if (pending && (pending->len || pending->dropped))
 		deliver_pending();
 }
 

@@ -58,8 +58,8 @@
  * The thread's slow-path depth (lock.h) makes such nested slow paths
  * leave the thread's own caches alone: only the outermost slow path
  * answers a reclaim epoch, and reclaim before failing runs only there,
- * for an allocation that may block (__GFP_DIRECT_RECLAIM), not of an
- * internal cache, with slab_mutex not held.  Everything else that would
+ * for an allocation that may block (__GFP_DIRECT_RECLAIM), with no lock
+ * held (slab_mutex: a shrinker may create a cache).  Everything else that would
  * call out waits until the thread holds no lock and is in no slow path
  * (lock.h's idle work): reports reach the program's sink then, the
  * background purger is started then.  Shrinkers run from reclaim with no

@@ -318,9 +318,16 @@ static void put_cpu_partial(struct kmem_cache *s, struct kmem_cache_cpu *c, stru
 
 	if (oldslab) {
 		if (drain && oldslab->slabs >= READ_ONCE(s->cpu_partial_slabs)) {
+			/* Off the entry before anything of it goes back. */
+			c->partial = NULL;
+			WRITE_ONCE(c->nr_partial, 0);
 			unfreeze_partials(s, oldslab, c);
 			stat(s, c, CPU_PARTIAL_DRAIN);
-			oldslab = NULL;
+			/* Read again: nothing should have come, but the
+			 * unfreeze gave pages back. */
+			oldslab = c->partial;
+			if (oldslab)
+				slabs = oldslab->slabs;
 		} else {
 			slabs = oldslab->slabs;
 		}

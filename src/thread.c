@@ -241,7 +241,9 @@ struct kmem_cache_cpu *this_cpu_slab_slow(struct kmem_cache *s)
 	if (t->state == THREAD_DEAD || t->in_thread_list_lock)
 		return NULL;
 	if (t->state == THREAD_NEW && !thread_register(t)) {
-		t->state = THREAD_DEAD;
+		/* No key: for good; no memory: perhaps the next time. */
+		if (!thread_key_ok)
+			t->state = THREAD_DEAD;
 		return NULL;
 	}
 	if (idx >= CPU_FAST_ENTRIES)

@@ -312,10 +312,7 @@ struct kmem_cache {
 	unsigned int batchcount;    /* unified: objects per refill / flush */
 	bool cmpxchg_double;        /* slab_update_freelist: CAS or slab lock */
 	bool dead;                  /* destroyed with objects left; kept alive */
-	bool name_static;           /* name is not ours to kfree */
-	/* uslab's own (kmem_cache, sheaves): never failed on purpose, never
-	 * the cause of reclaim. */
-	bool internal;
+	bool name_static;           /* name is not ours to free */
 
 	/* Registry; all under slab_mutex. */
 	const char *name;

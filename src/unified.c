@@ -220,7 +220,9 @@ static void flush_objects(struct kmem_cache *s, void **objects, unsigned int nr)
 			f.map = slab_bitmap(slab, f.cnt.objects);
 		}
 		/* kmem_cache_free() does not check the pointer on its fast
-		 * path (SLUB's contract); a sheaf holds it until here. */
+		 * path (SLUB's contract): a bad one may have been handed out
+		 * again from the sheaf already, but it never reaches a
+		 * slab's bitmap. */
 		if (unlikely(!object_start(s, slab, objects[i]))) {
 			WRITE_ONCE(slab->counters, f.cnt.counters);
 			slab_bug_bad_pointer(s, objects[i], "kmem_cache_free",
