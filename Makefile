@@ -11,7 +11,7 @@ BUILD ?= build
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-BUILD_DEPS = gcc make cmake pkg-config libc6-dev
+BUILD_DEPS = gcc binutils make cmake pkg-config libc6-dev
 TEST_DEPS = $(BUILD_DEPS) clang libclang-rt-14-dev libasan8 libtsan2 libubsan1 valgrind \
 	git python3 sqlite3 redis-server redis-tools
 
