@@ -181,6 +181,7 @@ enum uslab_option {
 	USLAB_OPT_INIT_ON_FREE,       /* USLAB_INIT_ON_FREE: zero objects on free */
 	USLAB_OPT_ALLOCATOR,          /* USLAB_ALLOCATOR: 0 slub, 1 unified */
 	USLAB_OPT_BACKGROUND_PURGE,   /* USLAB_BACKGROUND_PURGE: 1 = a thread purges after the delay */
+	USLAB_OPT_SEGMENT_GUARDS,     /* USLAB_SEGMENT_GUARDS: 0 = no guard pages around descriptors */
 	USLAB_OPT_COUNT
 };
 USLAB_API long uslab_option_get(enum uslab_option opt);
@@ -342,7 +343,8 @@ struct shrink_control {
 #define SHRINK_STOP  (~0UL)
 #define SHRINK_EMPTY (~0UL - 1)
 
-/* A program's own cache that uslab may ask to shrink (the kernel's). */
+/* A program's own cache that uslab may ask to shrink (the kernel's);
+ * zeroed before its first registration (a static, or an initializer). */
 struct shrinker {
 	/* Objects that could be freed now (0 or SHRINK_EMPTY: none). */
 	unsigned long (*count_objects)(struct shrinker *, struct shrink_control *sc);

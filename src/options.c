@@ -42,6 +42,8 @@ static const struct option_desc option_table[USLAB_OPT_COUNT] = {
 		"personality of caches without SLAB_SLUB/SLAB_UNIFIED: slub (0) or unified (1)" },
 	[USLAB_OPT_BACKGROUND_PURGE] = { "USLAB_BACKGROUND_PURGE", 0, 0, 1,
 		"1: a thread gives free pages back once the purge delay has passed (malloc replacement: on)" },
+	[USLAB_OPT_SEGMENT_GUARDS] = { "USLAB_SEGMENT_GUARDS", 1, 0, 1,
+		"0: no PROT_NONE pages around segment descriptors (a quarter of the mappings: for heaps beyond 64 GiB)" },
 };
 
 long uslab_options[USLAB_OPT_COUNT];

@@ -107,7 +107,7 @@ void os_init(void)
 	}
 }
 
-void *os_map_aligned(size_t size, size_t align, bool reserve)
+void *os_map_aligned(size_t size, size_t align, bool reserve, bool guard)
 {
 	size_t span = size + align + PAGE_SIZE;
 	char *p;
@@ -126,7 +126,7 @@ void *os_map_aligned(size_t size, size_t align, bool reserve)
 		munmap(p, (size_t)(start - PAGE_SIZE - p));
 	if (start + size < p + span)
 		munmap(start + size, (size_t)(p + span - (start + size)));
-	if (mprotect(start - PAGE_SIZE, PAGE_SIZE, PROT_NONE)) {
+	if (guard && mprotect(start - PAGE_SIZE, PAGE_SIZE, PROT_NONE)) {
 		munmap(start - PAGE_SIZE, size + PAGE_SIZE);
 		return NULL;
 	}

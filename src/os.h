@@ -12,12 +12,12 @@
 
 void os_init(void);
 /* A mapping of size bytes aligned to align (a power of two >= page),
- * with a PROT_NONE page just below it (part of the mapping: os_unmap()
- * of the mapping is os_unmap(start - page, size + page)).
+ * with a page just below it, PROT_NONE with guard (part of the mapping:
+ * os_unmap() of the mapping is os_unmap(start - page, size + page)).
  * With reserve, the kernel's overcommit policy judges its size, as for
  * glibc's mappings (a 1 TiB request fails in the default heuristic mode);
  * segments are mapped without, their pages being committed one by one. */
-void *os_map_aligned(size_t size, size_t align, bool reserve);
+void *os_map_aligned(size_t size, size_t align, bool reserve, bool guard);
 /* Makes one page PROT_NONE; false if the kernel refused. */
 bool os_guard_page(void *addr);
 /* size bytes (page multiple) between two PROT_NONE guard pages. */

@@ -64,10 +64,10 @@ USLAB_API int register_shrinker(struct shrinker *shrinker, const char *fmt, ...)
 			return -1;
 		}
 	}
+	/* uslab_running is left alone: a callback of it may still run
+	 * (one that unregistered it, on any thread).  A shrinker starts
+	 * zeroed, as the kernel's does (shrink_control.h). */
 	shrinker->uslab_seq = ++shrinker_seq;
-	/* Its own callback registering it again holds a pin on it. */
-	if (running_shrinker != shrinker)
-		shrinker->uslab_running = 0;
 	shrinker->uslab_next = shrinkers;
 	shrinkers = shrinker;
 	spin_unlock(&shrinker_lock);
@@ -95,9 +95,9 @@ USLAB_API void unregister_shrinker(struct shrinker *shrinker)
 		spin_cond_wait(&shrinker_done, &shrinker_lock);
 	pthread_setcancelstate(cancel, NULL);
 	spin_unlock(&shrinker_lock);
+	/* Not read: it may be freed memory (a second unregister). */
 	if (!found)
-		uslab_reportf("uslab: unregister_shrinker(%s): not registered\n",
-			      shrinker->name ? shrinker->name : "?");
+		uslab_reportf("uslab: unregister_shrinker(%p): not registered\n", (void *)shrinker);
 }
 
 /* In the child after fork: the callbacks that ran then ran on threads the

@@ -138,9 +138,14 @@ static void deliver_pending(void)
 		}
 		deliver(text);
 	}
-	/* Given back once empty: a thread that exits leaves nothing. */
-	meta_free(pending, PENDING_BYTES);
-	pending = NULL;
+	/* Given back once empty: a thread that exits leaves nothing.  Off
+	 * the thread first: the free's unlock may run idle work. */
+	{
+		struct pending_reports *done = pending;
+
+		pending = NULL;
+		meta_free(done, PENDING_BYTES);
+	}
 	delivering = false;
 }
 

@@ -5,7 +5,9 @@
  * of its mapping) and the page after its descriptor table are PROT_NONE,
  * so that no linear overflow or underflow out of an object - this
  * segment's first, or the last of whatever lies below - reaches the
- * descriptors.  Its first segment_header_pages() pages
+ * descriptors.  Each segment is then four mappings (the kernel's
+ * vm.max_map_count, 65530 by default, allows some 16k segments: 64 GiB);
+ * USLAB_SEGMENT_GUARDS=0 leaves the guard pages out (not the layout).  Its first segment_header_pages() pages
  * hold struct segment with one descriptor per page.  Descriptor memory is
  * touched only for pages that get used, so the table costs resident memory
  * in proportion to the pages in use (64 bytes per 4 KiB page).
@@ -15,6 +17,7 @@
  */
 #include <string.h>
 
+#include "options.h"
 #include "os.h"
 #include "segment.h"
 
@@ -65,12 +68,13 @@ static void segment_unmap(struct segment *seg, size_t size)
 
 static struct segment *segment_map_new(size_t size, int node, bool reserve)
 {
-	struct segment *seg = os_map_aligned(size, SEGMENT_SIZE, reserve);
+	bool guards = uslab_opt(USLAB_OPT_SEGMENT_GUARDS);
+	struct segment *seg = os_map_aligned(size, SEGMENT_SIZE, reserve, guards);
 
 	if (!seg)
 		return NULL;
 	if ((uintptr_t)seg >> SEGMENT_SHIFT >= SEGMENT_MAP_BITS ||
-	    !os_guard_page((char *)seg + (segment_header_pages() << PAGE_SHIFT))) {
+	    (guards && !os_guard_page((char *)seg + (segment_header_pages() << PAGE_SHIFT)))) {
 		/* Above 128 TiB (5-level paging hint): not addressable by the
 		 * map; or the kernel refused the guard (out of mappings). */
 		segment_unmap(seg, size);

@@ -50,8 +50,10 @@
  * (READ_ONCE under thread_list_lock; sheaves are type-stable metadata,
  * so a sheaf read while its owner frees it is still a sheaf).
  *
- * CALLING OUT: a slow path calls out of uslab in one place only: the
- * constructors of a new slab (allocate_slab).  A constructor may allocate
+ * CALLING OUT: a slow path calls out of uslab in two places: the
+ * constructors of a new slab (allocate_slab), and the shrinkers that
+ * reclaim before failing runs, between two attempts of the outermost slow
+ * path (holding no state of it, and no lock).  A constructor may allocate
  * and free, from any cache, its own included; every slow path reads its
  * entry's state again after a call out (the unified refill fills a batch
  * of its own; slub deactivates a cpu slab the constructor installed).
@@ -59,12 +61,12 @@
  * leave the thread's own caches alone: only the outermost slow path
  * answers a reclaim epoch, and reclaim before failing runs only there,
  * for an allocation that may block (__GFP_DIRECT_RECLAIM), with no lock
- * held (slab_mutex: a shrinker may create a cache).  Everything else that would
- * call out waits until the thread holds no lock and is in no slow path
- * (lock.h's idle work): reports reach the program's sink then, the
- * background purger is started then.  Shrinkers run from reclaim with no
- * lock held.  Internal allocations (entries, sheaves, descriptors,
- * bitmaps) come from the metadata allocator (meta.c), which calls nobody.
+ * held (slab_mutex: a shrinker may create a cache).  Everything else
+ * that would call out waits until the thread holds no lock and is in no
+ * slow path (lock.h's idle work): reports reach the program's sink then,
+ * the background purger is started then.  Internal allocations (entries,
+ * sheaves, descriptors, bitmaps) come from the metadata allocator
+ * (meta.c), which calls nobody.
  */
 #ifndef USLAB_SLAB_H
 #define USLAB_SLAB_H
