@@ -502,6 +502,11 @@ void *alloc_debug(struct kmem_cache *s, gfp_t gfpflags, int node, size_t orig_si
 
 /* -------------------------------------------------------------- free */
 
+/* The free pointer word of an object whose free was refused (damaged red
+ * zone): it stays allocated, and a second free of it is a double free. An
+ * odd value: never an object's address. */
+#define REFUSED_FREE ((void *)0x5a5a5a5a5a5a5a5bUL)
+
 static bool free_checks(struct kmem_cache *s, struct slab *slab, void *object)
 {
 	struct report_buf r;
@@ -511,6 +516,15 @@ static bool free_checks(struct kmem_cache *s, struct slab *slab, void *object)
 		return false;
 	}
 	open_slot(s, object);
+	if (kasan_load_word((char *)object + s->offset) == REFUSED_FREE) {
+		report_init(&r);
+		slab_bug(&r, s, "Object already free");
+		print_trailer(&r, s, slab, object);
+		slab_fix(&r, s, "Object %p, whose free was refused before, not freed", object);
+		report_emit(&r);
+		seal_slot(s, object, true, get_orig_size(s, object));
+		return false;
+	}
 	if (on_freelist(s, slab, object, NULL) ||
 	    ((s->flags & SLAB_RED_ZONE) && !(s->flags & SLAB_CONSISTENCY_CHECKS) &&
 	     *((uint8_t *)object - 1) == SLUB_RED_INACTIVE)) {
@@ -527,6 +541,8 @@ static bool free_checks(struct kmem_cache *s, struct slab *slab, void *object)
 		report_init(&r);
 		slab_fix(&r, s, "Object at %p not freed", object);
 		report_emit(&r);
+		/* The program has freed it: a second free is reported. */
+		kasan_store_word((char *)object + s->offset, REFUSED_FREE);
 		seal_slot(s, object, true, get_orig_size(s, object));
 		return false;
 	}

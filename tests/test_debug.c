@@ -128,9 +128,41 @@ TEST(redzone_overwrite_found_at_free)
 	/* Not freed, still counted; the red zone is whole again. */
 	CHECK_EQ(live(s), 1);
 	CHECK_EQ(kmem_cache_validate(s), 0);
+	/* The program freed it once: a second free is a double free. */
+	capture_start();
+	kmem_cache_free(s, p);
+	text = capture_stop();
+	CHECK_EQ(capture_count(), 1);
+	CHECK_BUG(text, "TestSlub_RZ_free", "Object already free");
+	CHECK_STR_CONTAINS(text, LINE("FIX TestSlub_RZ_free: Object %p, whose free was refused before, not freed\n",
+				      (void *)p));
+	CHECK_EQ(live(s), 1);
+	CHECK_EQ(kmem_cache_validate(s), 0);
 	capture_start();
 	kmem_cache_destroy(s);
 	CHECK_STR_CONTAINS(capture_stop(), "Objects remaining in TestSlub_RZ_free");
+}
+
+/* The same with red zones alone (no consistency checks), through kfree. */
+TEST(redzone_refused_free_then_kfree_again)
+{
+	struct kmem_cache *s = debug_cache("TestSlub_RZ_twice", 64, SLAB_RED_ZONE);
+	unsigned char *p = kmem_cache_alloc(s, GFP_KERNEL);
+	const char *text;
+
+	poke(p + 64, 0x77);
+	capture_start();
+	kfree(p);
+	kfree(p);
+	text = capture_stop();
+	/* The red zone, the refusal, the second free. */
+	CHECK_EQ(capture_count(), 3);
+	CHECK_BUG(text, "TestSlub_RZ_twice", "Right Redzone overwritten");
+	CHECK_BUG(text, "TestSlub_RZ_twice", "Object already free");
+	CHECK_EQ(live(s), 1);
+	capture_start();
+	kmem_cache_destroy(s);
+	capture_stop();
 }
 
 TEST(redzone_of_a_free_object_overwritten)
