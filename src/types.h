@@ -82,7 +82,7 @@ enum page_kind {
 	PAGE_SLAB,       /* first page of a slab of objects */
 	PAGE_LARGE,      /* first page of a kmalloc object > 8 KiB */
 	PAGE_HUGE,       /* the data page of a mapping of its own */
-	PAGE_INTERNAL,   /* runs a derived page allocator keeps for itself; never freed by kfree */
+	PAGE_INTERNAL,   /* unused since metadata moved to meta.c; kfree reports it */
 	PAGE_PURGING,    /* first page of a free run being given back (no list) */
 };
 
