@@ -31,7 +31,7 @@ static void *alloc_slow_debug(struct kmem_cache *s, gfp_t gfpflags, int node, si
 	object = alloc_debug(s, gfpflags | __GFP_NOWARN, node, orig_size, caller);
 	if (unlikely(!object)) {
 		/* Once more after reclaim, then NULL (and the report). */
-		reclaim_before_failing(s, gfpflags);
+		reclaim_before_failing(gfpflags);
 		object = alloc_debug(s, gfpflags, node, orig_size, caller);
 	}
 	if (object && (gfpflags & __GFP_ZERO))
@@ -55,7 +55,7 @@ void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node, size_t ori
 		reclaim_check_epoch();
 	object = s->ops->alloc_slow(s, gfpflags | __GFP_NOWARN, node, this_cpu_slab(s));
 	if (unlikely(!object)) {
-		reclaim_before_failing(s, gfpflags);
+		reclaim_before_failing(gfpflags);
 		object = s->ops->alloc_slow(s, gfpflags, node, this_cpu_slab(s));
 	}
 	slow_path_exit();

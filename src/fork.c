@@ -67,7 +67,6 @@ static void fork_child(void)
 	spin_lock_init(&thread_list_lock, LOCK_RANK_THREAD_LIST);
 	spin_lock_init(&rules_lock, LOCK_RANK_RULES);
 	spin_lock_init(&tune_lock, LOCK_RANK_TUNE);
-	current_thread()->in_slab_mutex = 0;
 	spin_lock_init(&slab_mutex, LOCK_RANK_SLAB_MUTEX);
 	spin_lock_init(&watch_lock, LOCK_RANK_WATCH);
 	*lock_context() = saved_ctx;

@@ -148,7 +148,7 @@ retry:
 		/* Once more after reclaim, then NULL. */
 		retried = true;
 		slow_path_enter();
-		reclaim_before_failing(NULL, flags);
+		reclaim_before_failing(flags);
 		slow_path_exit();
 		goto retry;
 	}

@@ -186,13 +186,10 @@ static unsigned long flush_own_thread(void)
 
 /* Can the calling thread flush its own caches now?  Not from inside one
  * of its slow paths (a nested one holds that state), nor with a lock held
- * that flushing takes. */
+ * (flushing takes thread_list_lock; a shrinker may create a cache). */
 static bool own_flush_safe(void)
 {
-	struct uslab_thread *t = current_thread();
-
-	return lock_context()->slow_depth <= 1 && !lock_context()->locks_held &&
-	       !t->in_thread_list_lock && !t->in_slab_mutex;
+	return lock_context()->slow_depth <= 1 && !lock_context()->locks_held;
 }
 
 bool reclaim_check_epoch_slow(void)
@@ -245,7 +242,7 @@ USLAB_API unsigned long uslab_reclaim(struct uslab_reclaim_result *res)
 	uslab_ensure_init();
 	/* Called with the registry or the thread list held (a constructor
 	 * of a cache being created, say): nothing can be done safely. */
-	if (in_reclaim || t->in_slab_mutex || t->in_thread_list_lock) {
+	if (in_reclaim || lock_context()->locks_held) {
 		if (res)
 			*res = r;
 		return 0;
@@ -277,11 +274,10 @@ USLAB_API unsigned long uslab_reclaim_count(void)
 	return __atomic_load_n(&reclaims, __ATOMIC_RELAXED);
 }
 
-bool reclaim_before_failing(struct kmem_cache *s, gfp_t gfpflags)
+bool reclaim_before_failing(gfp_t gfpflags)
 {
 	unsigned long before, after;
 
-	(void)s;
 	if (!(gfpflags & __GFP_DIRECT_RECLAIM) || in_reclaim || !own_flush_safe())
 		return false;
 	in_reclaim = 1;

@@ -250,21 +250,19 @@ static inline bool reclaim_check_epoch(void)
 		return false;
 	return reclaim_check_epoch_slow();
 }
-/* Before an allocation of s (NULL: a large kmalloc) gives up: reclaim,
- * where it is safe (reclaim.c says when); true if anything was released. */
-bool reclaim_before_failing(struct kmem_cache *s, gfp_t gfpflags);
+/* Before an allocation gives up: reclaim, where it is safe (reclaim.c
+ * says when); true if anything was released. */
+bool reclaim_before_failing(gfp_t gfpflags);
 
-/* slab_mutex, marking the caller: while it holds it, it runs no reclaim
- * (a shrinker may create a cache). */
+/* While a thread holds slab_mutex (or any lock: lock.h counts them), it
+ * runs no reclaim: a shrinker may create a cache. */
 static inline void slab_mutex_lock(void)
 {
 	spin_lock(&slab_mutex);
-	current_thread()->in_slab_mutex = 1;
 }
 
 static inline void slab_mutex_unlock(void)
 {
-	current_thread()->in_slab_mutex = 0;
 	spin_unlock(&slab_mutex);
 }
 

@@ -136,12 +136,12 @@ static void thread_exit(void *arg)
  * thread whose first uslab call came in the last round was never called
  * back.  Its registration (metadata, not its TLS) is flushed here, on the
  * paths that walk every thread anyway (destroy, reclaim): the thread is
- * gone, so its entries are nobody's.  thread_list_lock held; returns the
- * registrations to free once it is dropped.
+ * gone, so its entries are nobody's.  thread_list_lock held; the
+ * registrations move to dead, to be freed once it is dropped.
  */
-static struct thread_reg *reap_dead_threads(void)
+static void reap_dead_threads(struct list_head *dead)
 {
-	struct thread_reg *r, *tmp, *dead = NULL;
+	struct thread_reg *r, *tmp;
 	pid_t pid = getpid();
 
 	list_for_each_entry_safe(r, tmp, &thread_list, list) {
@@ -149,31 +149,26 @@ static struct thread_reg *reap_dead_threads(void)
 		    errno != ESRCH)
 			continue;
 		thread_flush_and_forget(r);
-		/* The list node is free now: it links the dead. */
-		r->list.next = (struct list_head *)dead;
-		dead = r;
+		list_add(&r->list, dead);
 	}
-	return dead;
 }
 
-static void free_reaped(struct thread_reg *dead)
+static void free_reaped(struct list_head *dead)
 {
-	while (dead) {
-		struct thread_reg *next = (struct thread_reg *)dead->list.next;
+	struct thread_reg *r, *tmp;
 
-		free_thread_reg(dead);
-		dead = next;
-	}
+	list_for_each_entry_safe(r, tmp, dead, list)
+		free_thread_reg(r);
 }
 
 void thread_reap(void)
 {
-	struct thread_reg *dead;
+	struct list_head dead = LIST_HEAD_INIT(dead);
 
 	thread_list_lock_acquire();
-	dead = reap_dead_threads();
+	reap_dead_threads(&dead);
 	thread_list_lock_release();
-	free_reaped(dead);
+	free_reaped(&dead);
 }
 
 /* Registers the calling thread at its first entry; false leaves it
@@ -261,10 +256,11 @@ struct kmem_cache_cpu *this_cpu_slab_slow(struct kmem_cache *s)
 
 void flush_all_threads(struct kmem_cache *s)
 {
-	struct thread_reg *r, *dead;
+	struct list_head dead = LIST_HEAD_INIT(dead);
+	struct thread_reg *r;
 
 	thread_list_lock_acquire();
-	dead = reap_dead_threads();
+	reap_dead_threads(&dead);
 	list_for_each_entry(r, &thread_list, list) {
 		struct kmem_cache_cpu *c = thread_cpu_entry(r, s->cpu_index);
 
@@ -277,7 +273,7 @@ void flush_all_threads(struct kmem_cache *s)
 		cpu_entry_reset(c);
 	}
 	thread_list_lock_release();
-	free_reaped(dead);
+	free_reaped(&dead);
 }
 
 USLAB_API void uslab_thread_flush(void)

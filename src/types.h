@@ -389,7 +389,6 @@ struct uslab_thread {
 	uint8_t state;                    /* enum thread_state */
 	uint8_t in_thread_list_lock;      /* holding it: no new entries */
 	uint8_t in_init;                  /* running the library's init */
-	uint8_t in_slab_mutex;            /* holding slab_mutex: no reclaim */
 	struct thread_reg *reg;           /* NULL until registered, and after exit */
 	unsigned long reclaim_epoch;      /* last reclaim this thread drained for */
 };
