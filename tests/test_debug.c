@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "debug.h"
-#include "segment.h"
+#include "debug/debug.h"
+#include "page/segment.h"
 
 static struct kmem_cache *debug_cache(const char *name, unsigned int size, slab_flags_t flags)
 {

@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "page_alloc.h"
-#include "segment.h"
+#include "page/page_alloc.h"
+#include "page/segment.h"
 
 static struct uslab_page_allocator *pa;
 

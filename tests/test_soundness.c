@@ -19,9 +19,9 @@
 #else
 #define USLAB_TEST_SANITIZER_SET 0
 #endif
-#include "fastpath.h"
-#include "meta.h"
-#include "os.h"
+#include "cache/fastpath.h"
+#include "base/meta.h"
+#include "base/os.h"
 
 /* ---------------------------------------------------------- tail slots */
 

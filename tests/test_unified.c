@@ -8,7 +8,7 @@
 #include <dirent.h>
 
 #include "check.h"
-#include "types.h"
+#include "base/types.h"
 
 #define ST(s, x) uslab_cache_stat(s, USLAB_STAT_##x)
 

@@ -1,0 +1,201 @@
+/*
+ * lock.h - the locks uslab takes, their one order, and what a thread is
+ * in the middle of (locks held, slow paths entered).
+ *
+ * spinlock_t is the kernel's name; in user space a holder can be
+ * preempted, so it is a pthread mutex of the adaptive kind (spins
+ * briefly, then sleeps), tagged with its rank.  Every lock of the library
+ * is one, and the lock order (the theory of operation in slab.h explains
+ * each) is the order of the ranks: a thread may take a lock only of a
+ * higher rank than every lock it holds.  With USLAB_LOCKDEP=1 (the test
+ * suite runs so) each acquisition checks that, a lockdep in miniature:
+ * a wrong order is reported on stderr and the process aborts.
+ *
+ * The context counts the locks a thread holds and the slow paths it is
+ * inside.  Work that must not run there (delivering a report to the
+ * program's sink, which may allocate; starting the background purger,
+ * which allocates) is deferred until both are zero: the last unlock, or
+ * the end of the outermost slow path, runs the idle hooks that the upper
+ * layers hand in.
+ *
+ * No allocation fast path takes any lock.
+ */
+#ifndef USLAB_LOCK_H
+#define USLAB_LOCK_H
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/compiler.h"
+
+/* The lock order, outermost first. */
+enum lock_rank {
+	LOCK_RANK_NONE = 0,
+	LOCK_RANK_WATCH,        /* pressure watcher start and stop */
+	LOCK_RANK_SLAB_MUTEX,   /* the cache registry */
+	LOCK_RANK_TUNE,         /* tunable rules */
+	LOCK_RANK_RULES,        /* USLAB_DEBUG rules */
+	LOCK_RANK_THREAD_LIST,  /* registered threads and their entries */
+	LOCK_RANK_LIST,         /* node->list_lock */
+	LOCK_RANK_SLAB,         /* the slab lock (bit), only without cmpxchg16b */
+	LOCK_RANK_BARN,         /* a node's barn of sheaves */
+	LOCK_RANK_PAGE_ALLOC,   /* the page allocator's node lock */
+	LOCK_RANK_SHEAF_POOL,   /* free sheaves */
+	LOCK_RANK_META,         /* metadata blocks */
+	LOCK_RANK_PURGE,        /* the background purger's wake-ups */
+	LOCK_RANK_SHRINKER,     /* the shrinker list */
+	LOCK_RANK_SINK,         /* the report sink */
+	LOCK_RANK_TEST,         /* for the tests of the checker */
+	NR_LOCK_RANKS
+};
+
+typedef struct {
+	pthread_mutex_t m;
+	uint8_t rank;
+} spinlock_t;
+
+#if defined(PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP)
+#define SPINLOCK_INIT(r) { PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP, (r) }
+#else
+#define SPINLOCK_INIT(r) { PTHREAD_MUTEX_INITIALIZER, (r) }
+#endif
+
+#define LOCKDEP_DEPTH 24
+
+/* Work deferred until the thread is idle (one bit, one hook each). */
+enum idle_work {
+	IDLE_REPORTS = 1u << 0,    /* queued reports to deliver (report.c) */
+	IDLE_PURGER = 1u << 1,     /* the background purger to start */
+	NR_IDLE_WORK = 2
+};
+
+/* What the calling thread is in the middle of. */
+struct lock_context {
+	unsigned int locks_held;
+	unsigned int slow_depth;   /* slow paths entered (alloc.c says why) */
+	uint8_t deferred;          /* enum idle_work bits waiting */
+	bool in_idle_hook;
+	uint8_t lockdep_off;       /* fork holds every lock at once */
+	uint8_t nr_ranks;
+	uint8_t ranks[LOCKDEP_DEPTH];
+};
+
+extern __thread struct lock_context lock_ctx __attribute__((tls_model("initial-exec")));
+extern int lockdep_enabled;
+
+/* The hook run for one kind of idle work, when a thread that deferred it
+ * holds no lock and is in no slow path. */
+void lock_set_idle_hook(enum idle_work work, void (*hook)(void));
+void lock_run_idle_work(void);
+
+/* Asks for work to be run when the thread is idle (at once if it is). */
+static inline void lock_defer(enum idle_work work)
+{
+	lock_ctx.deferred |= (uint8_t)work;
+}
+
+void spin_lock_init(spinlock_t *l, enum lock_rank rank);
+void lockdep_acquire(uint8_t rank);
+void lockdep_release(uint8_t rank);
+const char *lock_rank_name(enum lock_rank rank);
+
+static inline struct lock_context *lock_context(void)
+{
+	return &lock_ctx;
+}
+
+static inline void lock_acquired(uint8_t rank)
+{
+	lock_ctx.locks_held++;
+	if (unlikely(lockdep_enabled))
+		lockdep_acquire(rank);
+}
+
+static inline void lock_released(uint8_t rank)
+{
+	if (unlikely(lockdep_enabled))
+		lockdep_release(rank);
+	lock_ctx.locks_held--;
+}
+
+/* After an unlock: the thread may have become idle with work waiting. */
+static inline void lock_idle_check(void)
+{
+	if (unlikely(lock_ctx.deferred) && !lock_ctx.locks_held && !lock_ctx.slow_depth)
+		lock_run_idle_work();
+}
+
+static inline void spin_lock(spinlock_t *l)
+{
+	pthread_mutex_lock(&l->m);
+	lock_acquired(l->rank);
+}
+
+static inline bool spin_trylock(spinlock_t *l)
+{
+	if (pthread_mutex_trylock(&l->m))
+		return false;
+	lock_acquired(l->rank);
+	return true;
+}
+
+static inline void spin_unlock(spinlock_t *l)
+{
+	lock_released(l->rank);
+	pthread_mutex_unlock(&l->m);
+	lock_idle_check();
+}
+
+/* Waits on cond, giving l up meanwhile: to the context the lock stays
+ * held (the thread runs nothing else while it waits). */
+static inline void spin_cond_wait(pthread_cond_t *cond, spinlock_t *l)
+{
+	pthread_cond_wait(cond, &l->m);
+}
+
+/* A one-byte test-and-set lock with yield; used where a mutex per object
+ * would cost too much memory (the slab lock in a page descriptor). */
+static inline void bit_spin_lock(uint8_t *b)
+{
+	unsigned int spins = 0;
+
+	while (__atomic_exchange_n(b, 1, __ATOMIC_ACQUIRE)) {
+		do {
+			if (++spins > 64)
+				sched_yield();
+			else
+				cpu_relax();
+		} while (__atomic_load_n(b, __ATOMIC_RELAXED));
+	}
+	lock_acquired(LOCK_RANK_SLAB);
+}
+
+static inline void bit_spin_unlock(uint8_t *b)
+{
+	lock_released(LOCK_RANK_SLAB);
+	__atomic_store_n(b, 0, __ATOMIC_RELEASE);
+	lock_idle_check();
+}
+
+/* A slow path begins and ends: nested ones (called out of another) may
+ * not flush the thread's own caches nor reclaim.  Returns the depth. */
+static inline unsigned int slow_path_enter(void)
+{
+	return ++lock_ctx.slow_depth;
+}
+
+static inline void slow_path_exit(void)
+{
+	lock_ctx.slow_depth--;
+	lock_idle_check();
+}
+
+/* Inside a slow path, or holding a lock: no call out to the program. */
+static inline bool in_allocator(void)
+{
+	return lock_ctx.locks_held || lock_ctx.slow_depth;
+}
+
+#endif

@@ -1,0 +1,436 @@
+/*
+ * types.h - every data structure of uslab, with a comment on each field.
+ *
+ * Reading this file, core/slab.h and the two personalities' fast paths
+ * (slub/slub_fastpath.h, unified/unified_fastpath.h) is enough to
+ * understand the allocator.
+ *
+ * Layers (docs/DESIGN.md): the page allocator hands out runs of pages from
+ * segments; each page has a descriptor, struct slab, in the header of its
+ * segment.  A cache (struct kmem_cache) carves runs into objects; each
+ * thread keeps one struct kmem_cache_cpu per cache (its "cpu slab"), and
+ * each NUMA node one struct kmem_cache_node (the partial list).
+ *
+ * States of a slab of objects (the SLUB states):
+ *   cpu slab     frozen; its objects are on the owner thread's private
+ *                c->freelist, so slab->freelist only holds objects freed
+ *                since by other threads.  Only the owner takes
+ *                slab->freelist.
+ *   cpu partial  frozen; on some thread's c->partial list, free objects on
+ *                slab->freelist.  Only that thread unfreezes it.
+ *   partial      not frozen; on its node's partial list (on_partial = 1).
+ *   full         not frozen; on no list (debug caches: on node->full);
+ *                freelist empty.
+ * Who may change what:
+ *   slab->freelist and slab->counters change together, only through
+ *   slab_update_freelist() (double-word cmpxchg, or the slab lock where
+ *   the CPU lacks it), by any thread;
+ *   slab_list and on_partial only under node->list_lock;
+ *   next / slabs (cpu partial list) only by the thread that froze it;
+ *   kind / order / head_offset only under the page allocator's node lock,
+ *   while the run is not in use as a slab.
+ */
+#ifndef USLAB_TYPES_H
+#define USLAB_TYPES_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "uslab.h"
+#include "base/compiler.h"
+#include "base/list.h"
+#include "base/lock.h"
+
+struct personality;
+
+/* ---------------------------------------------------------------- sizes */
+
+#define PAGE_SHIFT      12
+#define PAGE_SIZE       (1UL << PAGE_SHIFT)
+#define SEGMENT_SHIFT   22                    /* 4 MiB segments */
+#define SEGMENT_SIZE    (1UL << SEGMENT_SHIFT)
+#define SEGMENT_MASK    (SEGMENT_SIZE - 1)
+#define SEGMENT_PAGES   (SEGMENT_SIZE >> PAGE_SHIFT)
+/* Largest run inside a segment: the header occupies the first pages, so
+ * the biggest naturally aligned free block is the upper half. */
+#define PAGE_ALLOC_MAX_ORDER 9
+#define NR_PAGE_ORDERS  (PAGE_ALLOC_MAX_ORDER + 1)
+#define MAX_NUMNODES    64
+#define MAX_OBJS_PER_SLAB 32767               /* objects:15 */
+#define MAX_CACHES      32768                 /* live caches at once */
+#define CACHE_LINE_SIZE 64
+/* obj index = (offset * reciprocal_size) >> RECIPROCAL_SHIFT, exact for
+ * offsets and sizes up to 2^21 (the largest slab). */
+#define RECIPROCAL_SHIFT 42
+
+/* --------------------------------------------------- page descriptors */
+
+/* The counters word of a slab, as a value to compute with. */
+union slab_counters {
+	unsigned long counters;
+	struct {
+		unsigned inuse : 16;   /* objects not on slab->freelist */
+		unsigned objects : 15; /* objects in this slab */
+		unsigned frozen : 1;   /* owned by a thread (cpu or cpu partial) */
+	};
+};
+
+enum page_kind {
+	PAGE_NONE = 0,   /* segment header, or inside a free run */
+	PAGE_FREE,       /* first page of a free run */
+	PAGE_TAIL,       /* a later page of a run in use; see head_offset */
+	PAGE_SLAB,       /* first page of a slab of objects */
+	PAGE_LARGE,      /* first page of a kmalloc object > 8 KiB */
+	PAGE_HUGE,       /* the data page of a mapping of its own */
+	PAGE_INTERNAL,   /* unused since metadata moved to meta.c; kfree reports it */
+	PAGE_PURGING,    /* first page of a free run being given back (no list) */
+};
+
+/*
+ * struct slab - one per 4 KiB page, in the header of the page's segment
+ * (the kernel's struct page / struct slab).  Only the first page of a run
+ * (head) carries the run's state; later pages point back with head_offset.
+ */
+struct slab {
+	union {
+		struct {
+			union {
+				/* slub: first free object not on any cpu freelist. */
+				void *freelist;
+				/* unified, up to 64 objects: bit i set = object i free. */
+				uint64_t bitmap;
+			};
+			union {
+				unsigned long counters;
+				struct {
+					unsigned inuse : 16;   /* objects not on slab->freelist */
+					unsigned objects : 15; /* objects in this slab */
+					unsigned frozen : 1;   /* owned by a thread (cpu or cpu partial) */
+				};
+				/* PAGE_FREE: when the run was freed (ms). */
+				uint64_t freed_at;
+			};
+		};
+		/* The double word that cmpxchg16b updates. */
+		unsigned __int128 freelist_counters;
+	};
+	/* PAGE_SLAB: the cache; NULL for every other kind. */
+	struct kmem_cache *slab_cache;
+	union {
+		/* node->partial (under list_lock), or a page allocator free list. */
+		struct list_head slab_list;
+		struct {
+			/* Next slab on the owner thread's cpu partial list. */
+			struct slab *next;
+			/* Length of the list from here (valid in the first). */
+			unsigned int slabs;
+		};
+	};
+	uint16_t head_offset; /* bytes from the run's head descriptor to this one */
+	uint8_t order;        /* run length is 2^order pages (heads) */
+	uint8_t lock;         /* the slab lock, only without cmpxchg_double */
+	uint8_t on_partial;   /* on node->partial; under node->list_lock */
+	uint8_t on_full;      /* debug caches: on node->full; under list_lock */
+	uint8_t node;         /* NUMA node of the memory */
+	/* enum page_kind, the top byte of its word: a word of small fields
+	 * with a kind set is never a canonical address, so a conservative
+	 * scan (memcheck's leak check) never takes it for a pointer. */
+	uint8_t kind;
+	uint8_t dirty;        /* PAGE_FREE: pages may be resident */
+} __attribute__((aligned(CACHE_LINE_SIZE)));
+
+/* One descriptor per cache line: virt_to_slab is shifts only, and the
+ * cmpxchg of one slab never bounces the line of its neighbour. */
+_Static_assert(sizeof(struct slab) == 64, "page descriptor grew");
+/* head_offset holds up to (2^PAGE_ALLOC_MAX_ORDER - 1) descriptors. */
+_Static_assert(((1u << PAGE_ALLOC_MAX_ORDER) - 1) * 64 <= 0xffff, "head_offset too narrow");
+
+enum segment_kind {
+	SEGMENT_NORMAL,  /* a buddy-managed 4 MiB segment */
+	SEGMENT_HUGE,    /* one object larger than any run */
+};
+
+/*
+ * struct segment - the start of every mapping uslab makes, aligned to
+ * SEGMENT_SIZE so that virt_to_slab() is a mask, a shift and an index.
+ * The segment's own fields overlay the descriptor of its first page, a
+ * header page that is never a run, so pages[] starts at the segment's
+ * first byte.  The fields are guarded by the page allocator node lock.
+ */
+struct segment {
+	union {
+		struct {
+			struct list_head seg_list; /* the node's segments, or its empty list */
+			size_t mapped_size;        /* bytes mapped (SEGMENT_SIZE unless huge) */
+			uint64_t freed_at;         /* when its last page was freed (ms) */
+			unsigned int used_pages;   /* pages in runs in use */
+			uint16_t first_page;       /* first page after the header */
+			uint8_t kind;              /* enum segment_kind */
+			uint8_t node;
+			bool empty;                /* on the empty list, runs off the free lists */
+			uint16_t purging;          /* runs detached for a purge */
+		};
+		struct slab pages[SEGMENT_PAGES];
+	};
+};
+
+/* --------------------------------------------------- page allocators */
+
+struct uslab_page_allocator;
+
+/* The methods of a page allocator; a derived one wraps a base's. */
+struct page_allocator_ops {
+	/* A naturally aligned run of 2^order pages, head descriptor
+	 * returned with kind set to 'kind'; NULL when out of memory. */
+	struct slab *(*alloc_pages)(struct uslab_page_allocator *pa, unsigned int order,
+				    int node, gfp_t gfp, enum page_kind kind);
+	/* A mapping of its own for 'bytes' (> the largest run), data start
+	 * aligned to 'align'; its descriptor has kind PAGE_HUGE. */
+	struct slab *(*alloc_huge)(struct uslab_page_allocator *pa, size_t bytes,
+				   size_t align, int node, gfp_t gfp);
+	/* Gives back a run or huge mapping (any kind). */
+	void (*free_pages)(struct uslab_page_allocator *pa, struct slab *head);
+	void (*destroy)(struct uslab_page_allocator *pa);
+};
+
+struct uslab_page_allocator {
+	const struct page_allocator_ops *ops;
+	struct uslab_page_allocator *base;  /* what a derived allocator wraps */
+	const char *name;
+};
+
+/* ------------------------------------------------------------- caches */
+
+/* Every object placement of a cache follows from these (cache_layout.c). */
+struct kmem_cache_order_objects {
+	unsigned int order;
+	unsigned int objects;
+};
+
+/*
+ * struct sheaf - an array of free objects (the unified personality's
+ * queue, the kernel's sheaf): alloc pops objects[--size], free pushes
+ * objects[size++].  A thread owns its main and spare sheaves; others sit
+ * in a node's barn, under the barn lock.
+ */
+struct sheaf {
+	unsigned int size;            /* objects held */
+	unsigned int capacity;        /* room for; 0 only in empty_sheaf */
+	/* In a barn (under barn.lock), or a pool's free list.  It sits
+	 * just below objects[]: objects[-1] and objects[-2] are readable,
+	 * never objects, and never written by the fast paths (a load of a
+	 * word just partly stored would stall). */
+	struct list_head barn_list;
+	void *objects[];
+};
+
+/* A node's store of whole sheaves, exchanged under one lock. */
+struct barn {
+	spinlock_t lock;
+	struct list_head full;      /* sheaves at capacity */
+	struct list_head empty;     /* sheaves with no object */
+	unsigned int nr_full, nr_empty;
+};
+
+#define MAX_BARN_SHEAVES 10
+
+/*
+ * struct kmem_cache_node - per NUMA node state of a cache.
+ */
+struct kmem_cache_node {
+	spinlock_t list_lock;       /* guards partial, nr_partial, on_partial */
+	unsigned long nr_partial;   /* slabs on partial (READ_ONCE outside) */
+	struct list_head partial;   /* slabs with free objects, not frozen */
+	unsigned long nr_slabs;     /* all slabs of the node (atomic) */
+	unsigned long total_objects;/* objects in those slabs (atomic) */
+	unsigned long nr_pages;     /* pages of those slabs (atomic) */
+	struct list_head full;      /* debug caches: full slabs, for validation */
+	struct barn barn;           /* unified caches */
+} __attribute__((aligned(CACHE_LINE_SIZE)));
+
+/*
+ * struct kmem_cache_cpu - a thread's state for one cache (the kernel's
+ * per-cpu struct).  Only the owner thread touches it, except that a cache
+ * being destroyed flushes it and reports read it, both under
+ * thread_list_lock, while the owner cannot be using that cache.
+ */
+struct kmem_cache_cpu {
+	void *freelist;        /* slub: next object to hand out; owner only */
+	struct slab *slab;     /* slub: the cpu slab, frozen; written WRITE_ONCE */
+	union {
+		struct sheaf *main;  /* unified: the sheaf alloc and free use */
+		/* slub: the head of freelist before the last free pushed one
+		 * on it, or not an object (NULL, empty_sheaf); allocated
+		 * since, perhaps (slub/slub_fastpath.h: cpu_freelist_recent). */
+		void *second;
+	};
+	/* ~(bytes of the cpu slab - 1): a hardened freelist's next pointer
+	 * must share these bits with the object it was read from. */
+	uintptr_t slab_mask;
+	/* ALLOC_FASTPATH and FREE_FASTPATH come first: same line as above. */
+	uint64_t stat[USLAB_NR_STATS];
+	struct slab *partial;  /* slub: cpu partial list of frozen slabs */
+	struct sheaf *spare;   /* unified: the second sheaf */
+	struct kmem_cache *cache;   /* set once the entry is used */
+	unsigned long nr_partial;   /* length of partial, for reports */
+	unsigned long refills;      /* unified: refills from slabs; the batch grows with them */
+	unsigned long pad[64 - 9 - USLAB_NR_STATS];   /* 512 bytes: a shift */
+};
+
+_Static_assert(sizeof(struct kmem_cache_cpu) == 512, "kmem_cache_cpu must stay 512 bytes");
+_Static_assert(__builtin_offsetof(struct kmem_cache_cpu, stat) + 2 * 8 <= CACHE_LINE_SIZE,
+	       "fast path fields must share the first line");
+
+/*
+ * struct kmem_cache - one object cache.  The first line is read by the
+ * fast paths; nothing in it changes after creation.
+ */
+struct kmem_cache {
+	unsigned int cpu_index;     /* index into each thread's cpu array */
+	unsigned int size;          /* stride: object + metadata, aligned */
+	unsigned int offset;        /* free pointer offset in an object slot */
+	slab_flags_t flags;
+	unsigned int object_size;   /* the size asked for (grows with aliases) */
+	unsigned int inuse;         /* end of the object and an outside free pointer */
+	unsigned int align;
+	void (*ctor)(void *);
+	uint64_t reciprocal_size;   /* ceil(2^42 / size): offset -> index, exact */
+	uintptr_t slot_mask;        /* size - 1 when slots are size-aligned, else 0 */
+	struct kmem_cache_order_objects oo;  /* preferred slab order */
+	struct kmem_cache_order_objects min; /* fallback: the smallest order */
+	unsigned long min_partial;  /* empty slabs kept per node */
+	unsigned int cpu_partial;   /* objects a thread may hold in cpu partials */
+	unsigned int cpu_partial_slabs; /* the same in slabs */
+	unsigned int nr_nodes;      /* entries in node[] */
+	unsigned int red_left_pad;  /* debug: bytes of red zone before an object */
+	uintptr_t fp_key;           /* hardened freelist: per-cache random key */
+	uintptr_t fp_mix;           /* hardened freelist: ~0 mixes in the address */
+	unsigned int *random_seq;   /* SLAB_RANDOM_FREELIST: shuffled indexes */
+	unsigned int random_seq_len;   /* entries of random_seq */
+	const struct personality *ops; /* how objects move: slub or unified */
+	unsigned int queue_limit;   /* unified: capacity of new sheaves */
+	unsigned int batchcount;    /* unified: objects per refill / flush */
+	bool cmpxchg_double;        /* slab_update_freelist: CAS or slab lock */
+	bool dead;                  /* destroyed with objects left; kept alive */
+	bool name_static;           /* name is not ours to free */
+
+	/* Registry; all under slab_mutex. */
+	const char *name;
+	int refcount;               /* 1 + aliases merged into it */
+	struct list_head list;      /* slab_caches */
+	struct list_head aliases;   /* struct kmem_cache_alias */
+
+	/* Where new slabs come from (NULL: the global one). */
+	struct uslab_page_allocator *page_alloc;
+
+	/* Counters of exited threads and threadless paths (atomic adds). */
+	uint64_t stat_total[USLAB_NR_STATS];
+	/* Sums at the last uslab_cache_stat_clear(): reported = sum - base. */
+	uint64_t stat_base[USLAB_NR_STATS];
+
+	struct kmem_cache_node node[] __attribute__((aligned(CACHE_LINE_SIZE)));
+};
+
+/* A name under which kmem_cache_create() returned an existing cache. */
+struct kmem_cache_alias {
+	struct list_head list;
+	const char *name;
+};
+
+/* ------------------------------------------------------------ threads */
+
+enum thread_state {
+	THREAD_NEW = 0,  /* no cpu array yet */
+	THREAD_LIVE,     /* registered: flushed by its exit destructor */
+	THREAD_DEAD,     /* after the destructor: threadless paths only */
+};
+
+/*
+ * A thread's entries never move once handed out: a slow path may keep its
+ * entry across a call out (a constructor, reclaim) that makes the thread
+ * use other caches.  The first CPU_FAST_ENTRIES cache indexes have their
+ * entries in one block per thread, reserved whole at registration and
+ * made valid a page (CPU_ENTRIES_STEP entries) at a time, so the fast
+ * paths index it as an array; the indexes beyond (programs with more than
+ * a thousand caches) have pages of entries through a directory, reached
+ * by the slow paths only.
+ */
+#define CPU_ENTRIES_STEP (PAGE_SIZE / sizeof(struct kmem_cache_cpu))
+#define CPU_FAST_ENTRIES 1024U
+#define CPU_DIR_SLOTS    ((MAX_CACHES - CPU_FAST_ENTRIES) / CPU_ENTRIES_STEP)
+
+/*
+ * struct thread_reg - a registered thread, as other threads see it: in
+ * metadata, not in TLS, so that a thread that dies without its exit
+ * destructor (registered in the last round of key destructors) leaves a
+ * record that can still be flushed, never a pointer into reused TLS.
+ * Written by the owner only, under thread_list_lock; read by others under
+ * it, by the owner without it.
+ */
+struct thread_reg {
+	struct list_head list;            /* thread_list */
+	struct kmem_cache_cpu *cpu_slab;  /* the block: CPU_FAST_ENTRIES entries */
+	unsigned int nr_cpu_slab;         /* entries of the block made valid */
+	unsigned int nr_dir_pages;        /* slots of cpu_dir below this may be set */
+	/* Pages of entries for indexes CPU_FAST_ENTRIES + k * CPU_ENTRIES_STEP
+	 * and up, or NULL; the directory itself only once one is needed. */
+	struct kmem_cache_cpu **cpu_dir;
+	pid_t tid;                        /* to tell a thread that is gone */
+};
+
+/*
+ * struct uslab_thread - per-thread state, in TLS: what the fast paths
+ * read (a copy of the registration's block and count), and the state of
+ * the thread's slow paths.  Only the owner touches it.
+ */
+struct uslab_thread {
+	struct kmem_cache_cpu *cpu_slab;  /* = reg->cpu_slab */
+	unsigned int nr_cpu_slab;         /* = reg->nr_cpu_slab; 0: no fast path */
+	uint8_t state;                    /* enum thread_state */
+	uint8_t in_thread_list_lock;      /* holding it: no new entries */
+	uint8_t in_init;                  /* running the library's init */
+	struct thread_reg *reg;           /* NULL until registered, and after exit */
+	unsigned long reclaim_epoch;      /* last reclaim this thread drained for */
+};
+
+/* Entry idx of a registration, or NULL (thread_list_lock held, or the
+ * owner's own). */
+static inline struct kmem_cache_cpu *thread_cpu_entry(const struct thread_reg *r, unsigned int idx)
+{
+	struct kmem_cache_cpu *page;
+
+	if (idx < CPU_FAST_ENTRIES)
+		return idx < r->nr_cpu_slab ? &r->cpu_slab[idx] : NULL;
+	idx -= CPU_FAST_ENTRIES;
+	if (!r->cpu_dir || idx / CPU_ENTRIES_STEP >= r->nr_dir_pages)
+		return NULL;
+	page = r->cpu_dir[idx / CPU_ENTRIES_STEP];
+	return page ? page + idx % CPU_ENTRIES_STEP : NULL;
+}
+
+/* The first entry of r at index *i or above (*i moved to it), or NULL. */
+static inline struct kmem_cache_cpu *thread_next_entry(const struct thread_reg *r, unsigned int *i)
+{
+	for (;; (*i)++) {
+		struct kmem_cache_cpu *c;
+
+		if (*i < CPU_FAST_ENTRIES) {
+			if (*i < r->nr_cpu_slab)
+				return &r->cpu_slab[*i];
+			*i = CPU_FAST_ENTRIES;
+		}
+		if (*i >= CPU_FAST_ENTRIES + r->nr_dir_pages * CPU_ENTRIES_STEP)
+			return NULL;
+		c = thread_cpu_entry(r, *i);
+		if (c)
+			return c;
+	}
+}
+
+/* Every entry of a registration (i: an unsigned int to count with). */
+#define for_each_thread_entry(r, c, i) \
+	for ((i) = 0; ((c) = thread_next_entry((r), &(i))); (i)++)
+
+#endif

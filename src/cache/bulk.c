@@ -1,0 +1,170 @@
+/*
+ * bulk.c - kmem_cache_alloc_bulk, kmem_cache_free_bulk and kfree_bulk.
+ *
+ * Allocation runs the allocation fast path in a loop; it is all or
+ * nothing.  Freeing groups the objects of
+ * one slab into a detached freelist (looking a few entries back for more
+ * of the same slab, as SLUB does) and frees each group at once: onto the
+ * cpu freelist when the slab is the cpu slab, else with one cmpxchg.
+ * Objects of debug caches, of unified caches (which keep no freelists),
+ * and of caches with a hardened or zeroing freelist go one by one through
+ * the free path.
+ */
+#include <string.h>
+
+#include "base/start.h"
+#include "cache/cache.h"
+#include "cache/fastpath.h"
+#include "debug/debug.h"
+#include "slub/slub.h"
+
+USLAB_API int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void **p)
+{
+	size_t i;
+
+	for (i = 0; i < size; i++) {
+		p[i] = slab_alloc_node(s, flags, NUMA_NO_NODE, 0);
+		if (unlikely(!p[i]))
+			goto error;
+	}
+	return (int)size;
+error:
+	kmem_cache_free_bulk(s, i, p);
+	return 0;
+}
+
+struct detached_freelist {
+	struct kmem_cache *s;
+	struct slab *slab;
+	void *head, *tail;
+	unsigned int cnt;
+};
+
+/* Checks one pointer handed to a bulk free; NULL when it must be skipped
+ * (reported) or was freed another way (large kmalloc objects). */
+static struct slab *bulk_object_slab(struct kmem_cache *s, void *object, struct kmem_cache **cs)
+{
+	struct slab *slab = virt_to_slab_checked(object);
+
+	if (unlikely(!slab)) {
+		bug_unmapped_pointer(object, s ? "kmem_cache_free_bulk" : "kfree_bulk");
+		return NULL;
+	}
+	if (!slab->slab_cache) {
+		if (s)
+			slab_bug_wrong_cache(s, slab, object);
+		else
+			free_without_cache(object);
+		return NULL;
+	}
+	if (s && unlikely(slab->slab_cache != s)) {
+		slab_bug_wrong_cache(s, slab, object);
+		return NULL;
+	}
+	*cs = slab->slab_cache;
+	if (kmem_cache_debug(*cs) || ((*cs)->flags & (__SLAB_CHECKED | SLAB_UNIFIED))) {
+		slab_free(*cs, slab, object, true);
+		return NULL;
+	}
+	if (!check_object_pointer(*cs, slab, object, s ? "kmem_cache_free_bulk" : "kfree_bulk"))
+		return NULL;
+	return slab;
+}
+
+/* Builds a freelist of the objects of one slab from the end of p[],
+ * clearing the entries it takes; returns how many entries remain. */
+static size_t build_detached_freelist(struct kmem_cache *s, size_t size, void **p,
+				      struct detached_freelist *df)
+{
+	unsigned int lookahead = 3;
+	size_t first_skipped = 0;
+	void *object;
+
+	df->slab = NULL;
+	do {
+		object = p[--size];
+		p[size] = NULL;
+	} while (!object && size);
+	if (!object)
+		return 0;
+	df->slab = bulk_object_slab(s, object, &df->s);
+	if (!df->slab)
+		return size;
+	kasan_slab_free(df->s, object);
+	set_freepointer(df->s, object, NULL);
+	df->head = df->tail = object;
+	df->cnt = 1;
+
+	while (size) {
+		object = p[--size];
+		if (!object)
+			continue;
+		if (segment_is_mapped(object) && virt_to_slab(object) == df->slab &&
+		    object != df->head) {
+			if (!check_object_pointer(df->s, df->slab, object,
+						  s ? "kmem_cache_free_bulk" : "kfree_bulk")) {
+				p[size] = NULL;
+				continue;
+			}
+			kasan_slab_free(df->s, object);
+			set_freepointer(df->s, object, df->head);
+			df->head = object;
+			df->cnt++;
+			p[size] = NULL;
+			continue;
+		}
+		if (!--lookahead)
+			break;
+		if (!first_skipped)
+			first_skipped = size + 1;
+	}
+	return first_skipped;
+}
+
+static void free_detached(struct detached_freelist *df)
+{
+	struct kmem_cache *s = df->s;
+	struct kmem_cache_cpu *c = this_cpu_slab(s);
+
+	if (!c)
+		c = this_cpu_slab_slow(s);
+	if (c && df->slab == c->slab) {
+		set_freepointer(s, df->tail, c->freelist);
+		c->freelist = df->head;
+		c->second = NULL;
+		COUNTER_ADD(c->stat[FREE_FASTPATH], df->cnt);
+		return;
+	}
+	if (c && !c->cache)
+		WRITE_ONCE(c->cache, s);
+	__slab_free(s, df->slab, df->head, df->tail, df->cnt, c);
+}
+
+/* A slow path as a whole (alloc.c): what it frees may call out (a slab
+ * given back starts the purger, a report goes to the sink) only once the
+ * batch is done. */
+static void free_bulk(struct kmem_cache *s, size_t size, void **p)
+{
+	slow_path_enter();
+	while (size) {
+		struct detached_freelist df;
+
+		size = build_detached_freelist(s, size, p, &df);
+		if (df.slab)
+			free_detached(&df);
+	}
+	slow_path_exit();
+}
+
+USLAB_API void kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p)
+{
+	free_bulk(s, size, p);
+}
+
+USLAB_API void kfree_bulk(size_t size, void **p)
+{
+	for (size_t i = 0; i < size; i++)
+		if (p[i] == ZERO_SIZE_PTR)
+			p[i] = NULL;
+	free_bulk(NULL, size, p);
+}

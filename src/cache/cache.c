@@ -1,0 +1,504 @@
+/*
+ * cache.c - the life of a cache: create (or merge into an existing one),
+ * shrink, destroy; the registry of caches and their cpu indexes.
+ *
+ * slab_mutex guards slab_caches, every cache's name/refcount/aliases/dead,
+ * and the cpu index bitmap.  It is taken only here and by reports, never
+ * on an allocation path.  A cache's descriptor (its node locks and lists,
+ * its method table pointer), its name, its aliases and its shuffled index
+ * table are uslab metadata (meta.c): apart from every object, behind
+ * guard pages.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/meta.h"
+#include "base/options.h"
+#include "base/os.h"
+#include "base/random.h"
+#include "base/report.h"
+#include "base/start.h"
+#include "cache/cache.h"
+#include "cache/fastpath.h"
+#include "core/personality.h"
+#include "debug/debug.h"
+#include "page/page_alloc.h"
+
+void (*free_without_cache)(const void *object);
+
+
+static uint64_t cpu_index_map[MAX_CACHES / 64];
+
+static int alloc_cpu_index(void)
+{
+	for (unsigned int w = 0; w < ARRAY_SIZE(cpu_index_map); w++) {
+		if (~cpu_index_map[w]) {
+			unsigned int bit = (unsigned int)__builtin_ctzll(~cpu_index_map[w]);
+
+			cpu_index_map[w] |= 1ULL << bit;
+			return (int)(w * 64 + bit);
+		}
+	}
+	return -1;
+}
+
+static void free_cpu_index(unsigned int idx)
+{
+	cpu_index_map[idx / 64] &= ~(1ULL << (idx % 64));
+}
+
+static size_t kmem_cache_struct_size(void)
+{
+	return sizeof(struct kmem_cache) + (size_t)os_nr_nodes() * sizeof(struct kmem_cache_node);
+}
+
+/* The flags a cache gets: the caller's, USLAB_DEBUG's for its name. */
+static slab_flags_t kmem_cache_flags(const char *name, slab_flags_t flags)
+{
+	return flags | debug_flags_for(name);
+}
+
+/* A shuffled sequence of object indexes for random freelists (metadata). */
+static bool init_random_seq(struct kmem_cache *s)
+{
+	unsigned int n = s->oo.objects;
+	unsigned int *seq = meta_alloc(n * sizeof(unsigned int));
+
+	if (!seq)
+		return false;
+	for (unsigned int i = 0; i < n; i++)
+		seq[i] = i;
+	for (unsigned int i = n - 1; i > 0; i--) {
+		unsigned int j = (unsigned int)(uslab_random64() % (i + 1)), t = seq[i];
+
+		seq[i] = seq[j];
+		seq[j] = t;
+	}
+	s->random_seq = seq;
+	s->random_seq_len = n;
+	return true;
+}
+
+static void free_random_seq(struct kmem_cache *s)
+{
+	meta_free(s->random_seq, s->random_seq_len * sizeof(unsigned int));
+	s->random_seq = NULL;
+	s->random_seq_len = 0;
+}
+
+/* Hardening and zeroing options: which fast path the cache takes. */
+static void init_hardening(struct kmem_cache *s)
+{
+	s->flags &= ~(__SLAB_CHECKED | __SLAB_INIT_ON_ALLOC | __SLAB_INIT_ON_FREE);
+	s->fp_key = 0;
+	s->fp_mix = 0;
+	if (uslab_opt(USLAB_OPT_FREELIST_HARDENED)) {
+		s->fp_key = (uintptr_t)uslab_random64();
+		s->fp_mix = ~(uintptr_t)0;
+		s->flags |= __SLAB_CHECKED;
+	}
+	if (!s->ctor && !(s->flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON))) {
+		if (uslab_opt(USLAB_OPT_INIT_ON_ALLOC))
+			s->flags |= __SLAB_INIT_ON_ALLOC | __SLAB_CHECKED;
+		if (uslab_opt(USLAB_OPT_INIT_ON_FREE))
+			s->flags |= __SLAB_INIT_ON_FREE | __SLAB_CHECKED;
+	}
+}
+
+/* slub or unified: the flag asked for, else USLAB_ALLOCATOR.  Debug caches
+ * keep slub's freelists, which the debug path walks. */
+static void choose_personality(struct kmem_cache *s)
+{
+	bool unified = s->flags & SLAB_UNIFIED;
+
+	if (!(s->flags & (SLAB_SLUB | SLAB_UNIFIED)))
+		unified = uslab_opt(USLAB_OPT_ALLOCATOR) == 1;
+	s->flags &= ~(SLAB_SLUB | SLAB_UNIFIED);
+	if (unified && !kmem_cache_debug(s)) {
+		s->flags |= SLAB_UNIFIED;
+		s->ops = &unified_personality;
+	} else {
+		s->flags |= SLAB_SLUB;
+		s->ops = &slub_personality;
+	}
+}
+
+/* Fills in s from the arguments; the registry fields are the caller's. */
+static bool init_cache(struct kmem_cache *s, const char *name, unsigned int size,
+		       unsigned int align, slab_flags_t flags, void (*ctor)(void *))
+{
+	s->name = name;
+	s->object_size = size;
+	s->flags = flags;
+	s->ctor = ctor;
+	s->align = calculate_alignment(flags, align, size);
+	s->nr_nodes = (unsigned int)os_nr_nodes();
+	s->cmpxchg_double = cmpxchg_double_available() &&
+			    !uslab_opt(USLAB_OPT_NO_CMPXCHG_DOUBLE);
+	s->refcount = 1;
+	choose_personality(s);
+	INIT_LIST_HEAD(&s->aliases);
+	for (unsigned int i = 0; i < s->nr_nodes; i++) {
+		struct kmem_cache_node *n = &s->node[i];
+
+		spin_lock_init(&n->list_lock, LOCK_RANK_LIST);
+		INIT_LIST_HEAD(&n->partial);
+		INIT_LIST_HEAD(&n->full);
+		n->nr_partial = 0;
+		n->nr_slabs = 0;
+		n->total_objects = 0;
+		n->nr_pages = 0;
+		spin_lock_init(&n->barn.lock, LOCK_RANK_BARN);
+		INIT_LIST_HEAD(&n->barn.full);
+		INIT_LIST_HEAD(&n->barn.empty);
+		n->barn.nr_full = n->barn.nr_empty = 0;
+	}
+	init_hardening(s);
+	if (!calculate_sizes(s))
+		return false;
+	if (uslab_opt(USLAB_OPT_RANDOM_FREELIST))
+		s->flags |= SLAB_RANDOM_FREELIST;
+	if ((s->flags & SLAB_RANDOM_FREELIST) && !init_random_seq(s))
+		return false;
+	return true;
+}
+
+/* Called with slab_mutex held.  name must stay valid: it is kept. */
+struct kmem_cache *create_cache(const char *name, unsigned int size, unsigned int align,
+				slab_flags_t flags, void (*ctor)(void *))
+{
+	struct kmem_cache *s;
+	int idx = alloc_cpu_index();
+
+	if (idx < 0) {
+		uslab_reportf("uslab: kmem_cache_create(%s): more than %d caches\n", name,
+			      MAX_CACHES);
+		return NULL;
+	}
+	s = meta_alloc(kmem_cache_struct_size());
+	if (!s) {
+		free_cpu_index((unsigned int)idx);
+		return NULL;
+	}
+	s->cpu_index = (unsigned int)idx;
+	if (!init_cache(s, name, size, align, flags, ctor)) {
+		uslab_reportf("uslab: kmem_cache_create(%s): no slab can hold a %u-byte object\n",
+			      name, size);
+		free_cpu_index((unsigned int)idx);
+		meta_free(s, kmem_cache_struct_size());
+		return NULL;
+	}
+	list_add_tail(&s->list, &slab_caches);
+	return s;
+}
+
+static const char *create_error(const char *name, unsigned int size, unsigned int align,
+				slab_flags_t flags)
+{
+	if (!name || !*name)
+		return "a cache needs a name";
+	if (!size)
+		return "object size is 0";
+	if (size > (PAGE_SIZE << PAGE_ALLOC_MAX_ORDER))
+		return "object size is larger than the largest slab (2 MiB)";
+	if (align && !is_power_of_2(align))
+		return "alignment is not a power of two";
+	if (align > (PAGE_SIZE << PAGE_ALLOC_MAX_ORDER))
+		return "alignment is larger than the largest slab (2 MiB)";
+	if (flags & ~SLAB_FLAGS_PERMITTED)
+		return "unknown flags";
+	if ((flags & SLAB_SLUB) && (flags & SLAB_UNIFIED))
+		return "SLAB_SLUB and SLAB_UNIFIED together";
+	return NULL;
+}
+
+static void __cold creation_failed(const char *name, slab_flags_t flags)
+{
+	if (flags & SLAB_PANIC) {
+		uslab_reportf("uslab: kmem_cache_create(%s) failed and SLAB_PANIC is set\n",
+			      name ? name : "(null)");
+		abort();
+	}
+}
+
+USLAB_API struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,
+					       unsigned int align, slab_flags_t flags,
+					       void (*ctor)(void *))
+{
+	struct kmem_cache *s;
+	const char *err;
+	char *copy;
+
+	uslab_ensure_init();
+	err = create_error(name, size, align, flags);
+	if (err) {
+		uslab_reportf("uslab: kmem_cache_create(%s, size=%u, align=%u, flags=%#x): %s\n",
+			      name ? name : "(null)", size, align, flags, err);
+		creation_failed(name, flags);
+		return NULL;
+	}
+	flags = kmem_cache_flags(name, flags & ~SLAB_KMALLOC);
+	if (uslab_opt(USLAB_OPT_RANDOM_FREELIST))
+		flags |= SLAB_RANDOM_FREELIST;
+	/* The personality is settled before merging: only like merges. */
+	if (!(flags & (SLAB_SLUB | SLAB_UNIFIED)))
+		flags |= uslab_opt(USLAB_OPT_ALLOCATOR) == 1 ? SLAB_UNIFIED : SLAB_SLUB;
+	copy = meta_strdup(name);
+	if (!copy) {
+		creation_failed(name, flags);
+		return NULL;
+	}
+
+	slab_mutex_lock();
+	s = find_mergeable(size, align, flags, name, ctor);
+	if (s) {
+		struct kmem_cache_alias *alias = meta_alloc(sizeof(*alias));
+
+		if (alias) {
+			alias->name = copy;
+			list_add_tail(&alias->list, &s->aliases);
+			s->refcount++;
+			if (size > s->object_size)
+				s->object_size = size;
+			if (ALIGN(size, (unsigned int)sizeof(void *)) > s->inuse)
+				s->inuse = ALIGN(size, (unsigned int)sizeof(void *));
+			slab_mutex_unlock();
+			tune_apply(s, name);
+			return s;
+		}
+		s = NULL;
+	} else {
+		s = create_cache(copy, size, align, flags, ctor);
+	}
+	slab_mutex_unlock();
+	if (!s) {
+		meta_strfree(copy);
+		creation_failed(name, flags);
+		return NULL;
+	}
+	tune_apply(s, name);
+	return s;
+}
+
+static void free_cache(struct kmem_cache *s)
+{
+	free_random_seq(s);
+	list_del(&s->list);
+	free_cpu_index(s->cpu_index);
+	if (!s->name_static)
+		meta_strfree(s->name);
+	meta_free(s, kmem_cache_struct_size());
+}
+
+static void __cold report_leak(struct kmem_cache *s, unsigned long slabs, void *caller)
+{
+	uint64_t st[USLAB_NR_STATS];
+	struct report_buf r;
+	long objects;
+
+	cache_stats_sum(s, st);
+	objects = (long)(st[ALLOC_FASTPATH] + st[ALLOC_SLOWPATH]) -
+		  (long)(st[FREE_FASTPATH] + st[FREE_SLOWPATH]);
+	report_init(&r);
+	report_bug(&r, s->name, "Objects remaining in %s on __kmem_cache_shutdown()", s->name);
+	report_add(&r, "INFO: %ld objects remaining in %lu slabs\n", objects, slabs);
+	if (kmem_cache_debug(s))
+		list_remaining_objects(s, &r);
+	report_add(&r, "kmem_cache_destroy %s: Slab cache still has objects when called from %p\n",
+		   s->name, caller);
+	report_add(&r, "\n");
+	report_fix(&r, s->name, "Cache kept (not freed); its remaining objects stay valid");
+	report_emit(&r);
+}
+
+/* Is s a cache of the registry?  Looked up, not read: a destroyed
+ * cache's descriptor is freed memory.  slab_mutex held. */
+static bool cache_is_live(const struct kmem_cache *s)
+{
+	struct kmem_cache *t;
+
+	list_for_each_entry(t, &slab_caches, list)
+		if (t == s)
+			return true;
+	return false;
+}
+
+USLAB_API void kmem_cache_destroy(struct kmem_cache *s)
+{
+	unsigned long remaining;
+
+	if (!s)
+		return;
+	slab_mutex_lock();
+	if (unlikely(!cache_is_live(s))) {
+		slab_mutex_unlock();
+		uslab_reportf("uslab: kmem_cache_destroy(%p): not a live cache (destroyed twice?); ignored\n",
+			      (void *)s);
+		return;
+	}
+	/* A kmalloc cache lives for the process: a destroy of a cache merged
+	 * into it beyond its aliases is a second destroy of that handle. */
+	if (unlikely((s->flags & SLAB_KMALLOC) && s->refcount <= 1)) {
+		slab_mutex_unlock();
+		uslab_reportf("uslab: kmem_cache_destroy(%s): more destroys than kmem_cache_create()s merged into it (destroyed twice?); ignored\n",
+			      s->name);
+		return;
+	}
+	if (!s->dead) {
+		if (--s->refcount > 0) {
+			struct kmem_cache_alias *alias =
+				list_last_entry(&s->aliases, struct kmem_cache_alias, list);
+
+			list_del(&alias->list);
+			meta_strfree(alias->name);
+			meta_free(alias, sizeof(*alias));
+			slab_mutex_unlock();
+			return;
+		}
+	}
+	flush_all_threads(s);
+	remaining = s->ops->shrink(s, true);
+	if (remaining) {
+		s->dead = true;
+		report_leak(s, remaining, __builtin_return_address(0));
+	} else {
+		free_cache(s);
+	}
+	slab_mutex_unlock();
+}
+
+USLAB_API int kmem_cache_shrink(struct kmem_cache *s)
+{
+	struct kmem_cache_cpu *c;
+
+	if (!s)
+		return 0;
+	c = this_cpu_slab(s);
+	if (c && c->cache == s) {
+		thread_list_lock_acquire();
+		s->ops->flush_cpu(s, c);
+		thread_list_lock_release();
+	}
+	s->ops->shrink(s, false);
+	page_alloc_purge(true);
+	return 0;
+}
+
+USLAB_API unsigned int kmem_cache_size(struct kmem_cache *s)
+{
+	return s ? s->object_size : 0;
+}
+
+USLAB_API const char *kmem_cache_name(struct kmem_cache *s)
+{
+	return s ? s->name : NULL;
+}
+
+static void caches_forget_page_allocator(struct uslab_page_allocator *pa)
+{
+	struct kmem_cache *s;
+
+	slab_mutex_lock();
+	list_for_each_entry(s, &slab_caches, list)
+		if (s->page_alloc == pa)
+			WRITE_ONCE(s->page_alloc, NULL);
+	slab_mutex_unlock();
+}
+
+/* The page allocator goes: no cache may name it afterwards. */
+USLAB_API void uslab_page_allocator_destroy(struct uslab_page_allocator *pa)
+{
+	if (!pa || !pa->ops->destroy)
+		return;
+	if (__atomic_load_n(&current_page_allocator, __ATOMIC_ACQUIRE) == pa)
+		uslab_set_page_allocator(NULL);
+	caches_forget_page_allocator(pa);
+	pa->ops->destroy(pa);
+}
+
+USLAB_API int uslab_cache_set_page_allocator(struct kmem_cache *s,
+					     struct uslab_page_allocator *pa)
+{
+	if (!s)
+		return -1;
+	WRITE_ONCE(s->page_alloc, pa);
+	return 0;
+}
+
+USLAB_API int uslab_cache_set_debug(struct kmem_cache *s, slab_flags_t debug_flags)
+{
+	const slab_flags_t settable = SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE | SLAB_POISON |
+				      SLAB_STORE_USER | SLAB_TRACE | SLAB_FAILSLAB;
+	slab_flags_t old_flags;
+	const char *why = NULL;
+
+	if (!s)
+		return -1;
+	if (debug_flags & ~settable) {
+		uslab_reportf("uslab: uslab_cache_set_debug(%s, %#x): not debug flags\n", s->name,
+			      debug_flags);
+		return -1;
+	}
+	slab_mutex_lock();
+	if (s->refcount > 1 || s->dead) {
+		why = s->dead ? "the cache is destroyed" : "other caches are merged into it";
+	} else {
+		flush_all_threads(s);
+		if (s->ops->shrink(s, true))
+			why = "it still has objects";
+	}
+	if (why) {
+		slab_mutex_unlock();
+		uslab_reportf("uslab: uslab_cache_set_debug(%s): %s\n", s->name, why);
+		return -1;
+	}
+	old_flags = s->flags;
+	s->flags = (s->flags & ~(settable | __OBJECT_POISON)) | debug_flags;
+	if (old_flags & SLAB_UNIFIED)
+		s->flags = (s->flags & ~SLAB_SLUB) | SLAB_UNIFIED;
+	choose_personality(s);
+	free_random_seq(s);
+	init_hardening(s);
+	if (!calculate_sizes(s) || ((s->flags & SLAB_RANDOM_FREELIST) && !init_random_seq(s))) {
+		s->flags = old_flags;
+		choose_personality(s);
+		init_hardening(s);
+		calculate_sizes(s);
+		if (s->flags & SLAB_RANDOM_FREELIST)
+			init_random_seq(s);
+		slab_mutex_unlock();
+		uslab_reportf("uslab: uslab_cache_set_debug(%s): no slab can hold the new layout\n",
+			      s->name);
+		return -1;
+	}
+	slab_mutex_unlock();
+	return 0;
+}
+
+/* fork: every real cache's node locks (aliases share them); slab_mutex held. */
+void caches_fork_lock(void)
+{
+	struct kmem_cache *s;
+
+	list_for_each_entry(s, &slab_caches, list)
+		for (unsigned int i = 0; i < s->nr_nodes; i++) {
+			spin_lock(&s->node[i].list_lock);
+			spin_lock(&s->node[i].barn.lock);
+		}
+}
+
+void caches_fork_unlock(bool child)
+{
+	struct kmem_cache *s;
+
+	list_for_each_entry(s, &slab_caches, list)
+		for (unsigned int i = 0; i < s->nr_nodes; i++) {
+			if (child) {
+				spin_lock_init(&s->node[i].barn.lock, LOCK_RANK_BARN);
+				spin_lock_init(&s->node[i].list_lock, LOCK_RANK_LIST);
+			} else {
+				spin_unlock(&s->node[i].barn.lock);
+				spin_unlock(&s->node[i].list_lock);
+			}
+		}
+}

@@ -1,0 +1,167 @@
+/*
+ * object.h - what the fast paths of both personalities and their slow
+ * paths share about objects and per-thread state: this_cpu_slab(), free
+ * pointers, the index and start of an object in its slab, the sanitizer
+ * hooks of an allocation and a free.
+ *
+ * this_cpu_slab() (an entry for one cache) and this_thread() (the rest of
+ * the thread's state) are the only accessors of per-thread state: a
+ * per-CPU mode (rseq) would change them and nothing else.
+ */
+#ifndef USLAB_OBJECT_H
+#define USLAB_OBJECT_H
+
+#include <string.h>
+
+#include "base/sanitizer.h"
+#include "core/slab.h"
+#include "page/segment.h"
+
+/* The calling thread's entry for s; NULL sends the caller to a slow path,
+ * which registers the thread or makes more entries valid
+ * (this_cpu_slab_slow).  The block never moves (types.h), so an entry
+ * stays valid across anything a slow path calls. */
+static __always_inline struct kmem_cache_cpu *this_cpu_slab(const struct kmem_cache *s)
+{
+	struct uslab_thread *t = current_thread();
+
+	if (likely(s->cpu_index < t->nr_cpu_slab)) {
+		struct kmem_cache_cpu *c = &t->cpu_slab[s->cpu_index];
+
+		/* Tells the compiler so: the callers' NULL test folds away. */
+		if (!c)
+			__builtin_unreachable();
+		return c;
+	}
+	return NULL;
+}
+
+/* A stored free pointer: XOR the cache's key and the byte-swapped address
+ * it is stored at (CONFIG_SLAB_FREELIST_HARDENED); key and mix are 0 for a
+ * cache without hardening, and then it is the pointer itself. */
+static __always_inline uintptr_t freelist_ptr_mangle(const struct kmem_cache *s, uintptr_t ptr,
+						     uintptr_t slot)
+{
+	return ptr ^ s->fp_key ^ (__builtin_bswap64(slot) & s->fp_mix);
+}
+
+static __always_inline void *get_freepointer(const struct kmem_cache *s, void *object)
+{
+	uintptr_t slot = (uintptr_t)object + s->offset;
+
+	return (void *)freelist_ptr_mangle(s, (uintptr_t)kasan_load_word((void *)slot), slot);
+}
+
+static __always_inline void set_freepointer(const struct kmem_cache *s, void *object, void *fp)
+{
+	uintptr_t slot = (uintptr_t)object + s->offset;
+
+	kasan_store_word((void *)slot, (void *)freelist_ptr_mangle(s, (uintptr_t)fp, slot));
+}
+
+static __always_inline void set_cpu_slab(struct kmem_cache_cpu *c, struct slab *slab)
+{
+	c->second = NULL;
+	WRITE_ONCE(c->slab, slab);
+	c->slab_mask = slab ? ~((PAGE_SIZE << slab->order) - 1) : 0;
+}
+
+/* The object at index idx of a slab starting at start. */
+static __always_inline char *slab_object(const struct kmem_cache *s, char *start, unsigned int idx)
+{
+	return start + s->red_left_pad + (size_t)idx * s->size;
+}
+
+static __always_inline bool node_match(const struct slab *slab, int node)
+{
+	return node == NUMA_NO_NODE || slab_nid(slab) == node;
+}
+
+/* Offset of p from the first slot of its slab: slabs are naturally aligned
+ * runs, objects sit red_left_pad into their slot. */
+static __always_inline uint64_t slab_offset(const struct kmem_cache *s, const struct slab *slab,
+					    const void *p)
+{
+	return ((uintptr_t)p & ((PAGE_SIZE << slab->order) - 1)) - s->red_left_pad;
+}
+
+/* Objects in a slab: fixed while it is a slab, read atomically because
+ * the other fields of the word change under cmpxchg. */
+static __always_inline unsigned int slab_objects(const struct slab *slab)
+{
+	union slab_counters cnt = { .counters = READ_ONCE(slab->counters) };
+
+	return cnt.objects;
+}
+
+/* Index of the object at obj in its slab: a shift for power-of-two slots. */
+static __always_inline unsigned int obj_to_index(const struct kmem_cache *s,
+						 const struct slab *slab, const void *obj)
+{
+	uintptr_t mask = READ_ONCE(s->slot_mask);
+
+	if (mask)
+		return (unsigned int)(((uintptr_t)obj & ((PAGE_SIZE << slab->order) - 1)) >>
+				      __builtin_ctzl(mask + 1));
+	return (unsigned int)((slab_offset(s, slab, obj) * s->reciprocal_size) >> RECIPROCAL_SHIFT);
+}
+
+/* Is p the start of one of the slab's objects?  A mask for power-of-two
+ * slots that fill their slabs (slot_mask is 0 otherwise); else exact for
+ * any offset below 2 MiB: one multiply-high replaces a division, and the
+ * slot must lie whole in the slab (a slab has objects_per_slab() =
+ * min(bytes / size, MAX_OBJS_PER_SLAB) of them): the tail of a slab has
+ * slot boundaries too.  An offset below red_left_pad wraps to a huge one,
+ * which no slot start equals. */
+static __always_inline bool object_start(const struct kmem_cache *s, const struct slab *slab,
+					 const void *p)
+{
+	uintptr_t mask = READ_ONCE(s->slot_mask);
+	uint64_t off, idx;
+
+	if (likely(mask))
+		return !((uintptr_t)p & mask);
+	off = slab_offset(s, slab, p);
+	idx = (off * s->reciprocal_size) >> RECIPROCAL_SHIFT;
+	return idx * s->size == off && off + s->size <= (PAGE_SIZE << slab->order) &&
+	       idx < MAX_OBJS_PER_SLAB;
+}
+
+/* orig_size 0 stands for the whole object: kmem_cache_alloc() passes 0 so
+ * that the fast path loads nothing it does not use. */
+static __always_inline size_t alloc_size(const struct kmem_cache *s, size_t orig_size)
+{
+	return orig_size ? orig_size : s->object_size;
+}
+
+/* ASan: an object handed out is addressable up to the size asked for. */
+static __always_inline void kasan_slab_alloc(const struct kmem_cache *s, void *object,
+					     size_t orig_size)
+{
+	if (kasan_enabled()) {
+		orig_size = alloc_size(s, orig_size);
+		kasan_unpoison(object, orig_size);
+		if (orig_size < s->object_size)
+			kasan_poison((char *)object + orig_size, s->object_size - orig_size);
+	}
+}
+
+static __always_inline void kasan_slab_free(const struct kmem_cache *s, void *object)
+{
+	if (kasan_enabled() && !(s->flags & SLAB_TYPESAFE_BY_RCU))
+		kasan_poison(object, s->object_size);
+}
+
+static __always_inline bool want_zero(const struct kmem_cache *s, gfp_t gfpflags)
+{
+	return (gfpflags & __GFP_ZERO) || (s->flags & __SLAB_INIT_ON_ALLOC);
+}
+
+
+/* Zeroes (and unpoisons) an object being handed out: out of line, a tail
+ * call of the fast paths; never NULL, so that a caller testing its result
+ * loses nothing. */
+void *slab_alloc_zero(struct kmem_cache *s, void *object, size_t orig_size)
+	__attribute__((returns_nonnull));
+
+#endif

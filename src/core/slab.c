@@ -1,0 +1,126 @@
+/*
+ * slab.c - the registry of caches; and slabs in and out of the page
+ * allocator, for both personalities and the debug caches alike.
+ *
+ * A new slab is counted in its node, its objects prepared by debug
+ * (through the hooks debug/ hands over) and constructed, then recorded as
+ * free by the personality (init_slab: a freelist or a bitmap).  A
+ * discarded slab gives back what the personality took for it, then its
+ * pages.  Neither runs with a lock held: new_slab calls the constructors
+ * (CALLING OUT in slab.h), and the page allocator's node lock is the
+ * innermost one.
+ */
+#include <string.h>
+
+#include "core/object.h"
+#include "core/personality.h"
+#include "page/page_alloc.h"
+
+/* The registry: every cache, created and destroyed by cache/cache.c,
+ * walked by whoever reports or reclaims, under slab_mutex. */
+spinlock_t slab_mutex = SPINLOCK_INIT(LOCK_RANK_SLAB_MUTEX);
+struct list_head slab_caches = LIST_HEAD_INIT(slab_caches);
+
+/* Until debug/ starts (debug_options_init), no cache is a debug cache. */
+static void no_setup_slab(struct kmem_cache *s, struct slab *slab, void *start)
+{
+	(void)s, (void)slab, (void)start;
+}
+
+static void no_setup_object(struct kmem_cache *s, void *object)
+{
+	(void)s, (void)object;
+}
+
+static const struct slab_debug_hooks no_debug_hooks = {
+	.setup_slab = no_setup_slab,
+	.setup_object = no_setup_object,
+};
+static const struct slab_debug_hooks *debug_hooks = &no_debug_hooks;
+
+void slab_set_debug_hooks(const struct slab_debug_hooks *hooks)
+{
+	debug_hooks = hooks ? hooks : &no_debug_hooks;
+}
+
+static struct slab *allocate_slab(struct kmem_cache *s, gfp_t flags, int node,
+				  struct kmem_cache_cpu *c)
+{
+	struct uslab_page_allocator *pa = cache_page_allocator(s);
+	struct kmem_cache_order_objects oo = { READ_ONCE(s->oo.order), 0 };
+	struct kmem_cache_node *n;
+	struct slab *slab;
+	unsigned int objects;
+	char *start;
+
+	slab = pa_alloc_pages(pa, oo.order, node, flags, PAGE_SLAB);
+	if (unlikely(!slab) && oo.order != s->min.order) {
+		oo = s->min;
+		slab = pa_alloc_pages(pa, oo.order, node, flags, PAGE_SLAB);
+		if (slab)
+			stat(s, c, ORDER_FALLBACK);
+	}
+	if (unlikely(!slab))
+		return NULL;
+
+	objects = s->ops->objects_per_slab(s, oo.order);
+	slab->slab_cache = s;
+	slab->objects = objects;
+	slab->inuse = 0;
+	slab->frozen = 0;
+	start = slab_address(slab);
+	if (kmem_cache_debug(s))
+		debug_hooks->setup_slab(s, slab, start);
+	for (unsigned int i = 0; i < objects; i++) {
+		char *p = slab_object(s, start, i);
+
+		if (kmem_cache_debug(s))
+			debug_hooks->setup_object(s, p);
+		if (s->ctor)
+			s->ctor(p);
+	}
+	if (unlikely(!s->ops->init_slab(s, slab, start, objects))) {
+		pa_free_pages(pa, slab);
+		return NULL;
+	}
+	/* Nothing of a new slab is an object yet. */
+	if (!(s->flags & SLAB_TYPESAFE_BY_RCU))
+		kasan_poison(start, (size_t)objects * s->size);
+	tool_noaccess(start, slab_bytes(slab));
+
+	n = get_node(s, slab_nid(slab));
+	__atomic_add_fetch(&n->nr_slabs, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&n->total_objects, objects, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&n->nr_pages, 1UL << slab->order, __ATOMIC_RELAXED);
+	return slab;
+}
+
+struct slab *new_slab(struct kmem_cache *s, gfp_t flags, int node, struct kmem_cache_cpu *c)
+{
+	struct slab *slab = allocate_slab(s, flags & ~__GFP_ZERO, node, c);
+
+	if (slab)
+		stat(s, c, ALLOC_SLAB);
+	return slab;
+}
+
+void discard_slab(struct kmem_cache *s, struct slab *slab)
+{
+	struct kmem_cache_node *n = get_node(s, slab_nid(slab));
+	union slab_counters cnt = { .counters = READ_ONCE(slab->counters) };
+
+	__atomic_sub_fetch(&n->nr_slabs, 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&n->total_objects, cnt.objects, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&n->nr_pages, 1UL << slab->order, __ATOMIC_RELAXED);
+	if (s->ops->release_slab)
+		s->ops->release_slab(s, slab);
+	kasan_unpoison(slab_address(slab), slab_bytes(slab));
+	tool_access(slab_address(slab), slab_bytes(slab));
+	pa_free_pages(cache_page_allocator(s), slab);
+}
+
+void *slab_alloc_zero(struct kmem_cache *s, void *object, size_t orig_size)
+{
+	kasan_slab_alloc(s, object, orig_size);
+	return memset(object, 0, alloc_size(s, orig_size));
+}

@@ -1,0 +1,76 @@
+/*
+ * slab_update.c - the one way slab->freelist and slab->counters change:
+ * together, atomically, only if both still hold the values the caller
+ * read.
+ *
+ * With cmpxchg16b it is one double-word compare-and-swap, lock-free.
+ * Without it (other CPUs, or USLAB_NO_CMPXCHG_DOUBLE=1 for tests) the same
+ * compare-and-set runs under the slab lock, a bit in the descriptor; the
+ * slab lock nests outside node->list_lock.  Readers never lock: they read
+ * the two words with READ_ONCE and let the update detect a torn view.
+ */
+#include "core/object.h"
+
+#if defined(__x86_64__) && !defined(USLAB_NO_CX16)
+#define HAVE_CMPXCHG_DOUBLE 1
+#else
+#define HAVE_CMPXCHG_DOUBLE 0
+#endif
+
+static inline bool cmpxchg_double_slab(struct slab *slab, void *fo, unsigned long co,
+				       void *fn, unsigned long cn)
+{
+#if HAVE_CMPXCHG_DOUBLE
+	union {
+		unsigned __int128 full;
+		struct {
+			void *freelist;
+			unsigned long counters;
+		};
+	} old = { .freelist = fo, .counters = co }, new = { .freelist = fn, .counters = cn };
+
+	return __sync_bool_compare_and_swap(&slab->freelist_counters, old.full, new.full);
+#else
+	(void)slab; (void)fo; (void)co; (void)fn; (void)cn;
+	return false;
+#endif
+}
+
+static inline bool locked_update_slab(struct slab *slab, void *fo, unsigned long co, void *fn,
+				      unsigned long cn)
+{
+	bool ok = false;
+
+	bit_spin_lock(&slab->lock);
+	if (READ_ONCE(slab->freelist) == fo && READ_ONCE(slab->counters) == co) {
+		WRITE_ONCE(slab->freelist, fn);
+		WRITE_ONCE(slab->counters, cn);
+		ok = true;
+	}
+	bit_spin_unlock(&slab->lock);
+	return ok;
+}
+
+bool slab_update_freelist(struct kmem_cache *s, struct slab *slab, void *freelist_old,
+			  unsigned long counters_old, void *freelist_new,
+			  unsigned long counters_new)
+{
+	bool ok;
+
+	if (HAVE_CMPXCHG_DOUBLE && s->cmpxchg_double)
+		ok = cmpxchg_double_slab(slab, freelist_old, counters_old, freelist_new,
+					 counters_new);
+	else
+		ok = locked_update_slab(slab, freelist_old, counters_old, freelist_new,
+					counters_new);
+	if (!ok) {
+		stat(s, this_cpu_slab(s), CMPXCHG_DOUBLE_FAIL);
+		cpu_relax();
+	}
+	return ok;
+}
+
+bool cmpxchg_double_available(void)
+{
+	return HAVE_CMPXCHG_DOUBLE;
+}

@@ -1,0 +1,214 @@
+/*
+ * slabinfo.c - reports of every cache: /proc/slabinfo version 2.1, the
+ * SLUB announcement's slubinfo 1.0, and a raw key=value form that the
+ * slabinfo tool reads; each followed (except raw) by the memory summary
+ * that answers "why is my RSS high?": live objects, memory cached in
+ * slabs, free pages still resident, pages given back.
+ *
+ * Takes slab_mutex, then thread_list_lock inside cache_info_locked().
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/os.h"
+#include "base/start.h"
+#include "core/slab.h"
+#include "kmalloc/kmalloc.h"
+#include "page/page_alloc.h"
+
+/* Flags in the letters of the SLUB announcement's slubinfo. */
+static void slubinfo_flags(const struct uslab_cache_info *ci, char *buf)
+{
+	char *d = buf;
+
+	if (ci->has_ctor)
+		*d++ = 'C';
+	if (ci->flags & SLAB_TYPESAFE_BY_RCU)
+		*d++ = 'R';
+	if (ci->flags & SLAB_MEM_SPREAD)
+		*d++ = 'S';
+	if (ci->flags & SLAB_CACHE_DMA)
+		*d++ = 'd';
+	if (ci->flags & SLAB_RECLAIM_ACCOUNT)
+		*d++ = 'r';
+	if (ci->flags & SLAB_PANIC)
+		*d++ = 'P';
+	if (ci->flags & SLAB_HWCACHE_ALIGN)
+		*d++ = 'a';
+	*d = 0;
+}
+
+/* Flags in the letters of today's tools/mm/slabinfo (Flg column). */
+static void tool_flags(const struct uslab_cache_info *ci, char *buf)
+{
+	char *d = buf;
+
+	if (ci->refcount > 1)
+		*d++ = '*';
+	if (ci->flags & SLAB_CACHE_DMA)
+		*d++ = 'd';
+	if (ci->flags & SLAB_HWCACHE_ALIGN)
+		*d++ = 'A';
+	if (ci->flags & SLAB_POISON)
+		*d++ = 'P';
+	if (ci->flags & SLAB_RECLAIM_ACCOUNT)
+		*d++ = 'a';
+	if (ci->flags & SLAB_RED_ZONE)
+		*d++ = 'Z';
+	if (ci->flags & SLAB_CONSISTENCY_CHECKS)
+		*d++ = 'F';
+	if (ci->flags & SLAB_STORE_USER)
+		*d++ = 'U';
+	if (ci->flags & SLAB_TRACE)
+		*d++ = 'T';
+	*d = 0;
+}
+
+/* Cache names in the raw form: no blanks or '=' (percent-encoded). */
+static void raw_name(FILE *out, const char *name)
+{
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		if (*p <= ' ' || *p == '=' || *p == '%' || *p >= 0x7f)
+			fprintf(out, "%%%02X", *p);
+		else
+			fputc(*p, out);
+	}
+}
+
+struct memory_totals {
+	unsigned long live_bytes;    /* objects in use, bytes asked for */
+	unsigned long slab_bytes;    /* pages held by slabs */
+	unsigned long caches;
+};
+
+static void report_cache(FILE *out, enum uslab_report_format format, struct kmem_cache *s,
+			 struct memory_totals *tot)
+{
+	struct uslab_cache_info ci;
+	char flags[16];
+
+	cache_info_locked(s, &ci);
+	tot->live_bytes += ci.active_objs * ci.object_size;
+	tot->slab_bytes += ci.pages * PAGE_SIZE;
+	tot->caches++;
+
+	switch (format) {
+	case USLAB_REPORT_SLABINFO:
+		fprintf(out, "%-17s %6lu %6lu %6u %4u %4d : tunables %4u %4u %4u : slabdata %6lu %6lu %6lu\n",
+			ci.name, ci.active_objs, ci.total_objs, ci.size, ci.objs_per_slab,
+			1 << ci.order, 0u, 0u, 0u, ci.nr_slabs, ci.nr_slabs, 0UL);
+		break;
+	case USLAB_REPORT_SLUBINFO: {
+		char slabs[48];
+
+		slubinfo_flags(&ci, flags);
+		snprintf(slabs, sizeof(slabs), "%lu/%lu/%lu", ci.nr_slabs, ci.nr_partial, ci.cpu_slabs);
+		fprintf(out, "%-20s%8lu %u%8u%13s", ci.name, ci.active_objs, ci.order, ci.size,
+			slabs);
+		if (*flags)
+			fprintf(out, " %5s", flags);
+		fputc('\n', out);
+		break;
+	}
+	case USLAB_REPORT_RAW: {
+		uint64_t st[USLAB_NR_STATS];
+		struct kmem_cache_alias *alias;
+
+		tool_flags(&ci, flags);
+		fputs("cache name=", out);
+		raw_name(out, ci.name);
+		fprintf(out, " object_size=%u size=%u align=%u order=%u objs_per_slab=%u"
+			" active_objs=%lu total_objs=%lu slabs=%lu partial=%lu cpu_slabs=%lu"
+			" cpu_partial=%lu pages=%lu aliases=%u min_partial=%lu"
+			" cpu_partial_slabs=%u ctor=%d destroyed=%d flags=%s allocator=%s"
+			" queued_objs=%lu barn_sheaves=%lu queue_limit=%u batchcount=%u",
+			ci.object_size, ci.size, ci.align, ci.order, ci.objs_per_slab,
+			ci.active_objs, ci.total_objs, ci.nr_slabs, ci.nr_partial, ci.cpu_slabs,
+			ci.cpu_partial, ci.pages, ci.refcount ? ci.refcount - 1 : 0, ci.min_partial,
+			ci.cpu_partial_slabs, ci.has_ctor, ci.destroyed, *flags ? flags : "-",
+			ci.allocator, ci.queued_objs, ci.barn_sheaves, ci.queue_limit,
+			ci.batchcount);
+		cache_stats_sum(s, st);
+		for (int i = 0; i < USLAB_NR_STATS; i++)
+			fprintf(out, " %s=%llu", uslab_stat_name((enum uslab_stat_item)i),
+				(unsigned long long)(st[i] -
+						     __atomic_load_n(&s->stat_base[i], __ATOMIC_RELAXED)));
+		fputc('\n', out);
+		list_for_each_entry(alias, &s->aliases, list) {
+			fputs("alias name=", out);
+			raw_name(out, alias->name);
+			fputs(" cache=", out);
+			raw_name(out, ci.name);
+			fputc('\n', out);
+		}
+		break;
+	}
+	}
+}
+
+static void report_memory(FILE *out, enum uslab_report_format format,
+			  const struct memory_totals *tot)
+{
+	struct uslab_page_stats ps;
+	unsigned long large_allocs, large_frees, large_bytes;
+	long rss = os_rss_bytes();
+
+	page_alloc_stats(&ps);
+	kmalloc_large_counts(&large_allocs, &large_frees, &large_bytes);
+	if (format == USLAB_REPORT_RAW) {
+		fprintf(out, "memory live_bytes=%lu slab_bytes=%lu caches=%lu segments=%lu"
+			" huge_mappings=%lu bytes_mapped=%lu pages_in_use=%lu"
+			" pages_free_cached=%lu pages_free_clean=%lu large_objects=%lu rss=%ld"
+			" cpu_mode=%s\n",
+			tot->live_bytes, tot->slab_bytes, tot->caches, ps.segments, ps.huge_mappings,
+			ps.bytes_mapped, ps.pages_in_use, ps.pages_free_cached, ps.pages_free_clean,
+			large_allocs - large_frees, rss, uslab_cpu_mode());
+		return;
+	}
+	fprintf(out, "\n# uslab memory (bytes)\n");
+	fprintf(out, "#   live objects in caches  %14lu  (allocated, not freed: sizes asked for)\n",
+		tot->live_bytes);
+	fprintf(out, "#   held by slabs           %14lu  (%lu caches; the rest is free objects and padding)\n",
+		tot->slab_bytes, tot->caches);
+	fprintf(out, "#   large kmalloc objects   %14lu  (%lu objects above 8 KiB, each its own pages)\n",
+		large_bytes, large_allocs - large_frees);
+	fprintf(out, "#   pages in use            %14lu  (slabs, large objects, per-thread arrays)\n",
+		ps.pages_in_use * PAGE_SIZE);
+	fprintf(out, "#   free pages, cached      %14lu  (resident until %ld ms free)\n",
+		ps.pages_free_cached * PAGE_SIZE, uslab_option_get(USLAB_OPT_PURGE_DELAY_MS));
+	fprintf(out, "#   free pages, returned    %14lu  (given back with madvise or never touched)\n",
+		ps.pages_free_clean * PAGE_SIZE);
+	fprintf(out, "#   mapped                  %14lu  (%lu segments of 4 MiB, %lu own mappings)\n",
+		ps.bytes_mapped, ps.segments, ps.huge_mappings);
+	fprintf(out, "#   process RSS             %14ld\n", rss);
+	fprintf(out, "#   cpu mode                %14s\n", uslab_cpu_mode());
+}
+
+USLAB_API int uslab_report(FILE *out, enum uslab_report_format format)
+{
+	struct memory_totals tot = { 0, 0, 0 };
+	struct kmem_cache *s;
+
+	if (!out)
+		return -1;
+	if (format != USLAB_REPORT_SLABINFO && format != USLAB_REPORT_SLUBINFO &&
+	    format != USLAB_REPORT_RAW)
+		return -1;
+	uslab_ensure_init();
+	if (format == USLAB_REPORT_SLABINFO) {
+		fprintf(out, "slabinfo - version: 2.1\n");
+		fprintf(out, "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>\n");
+	} else if (format == USLAB_REPORT_SLUBINFO) {
+		fprintf(out, "slubinfo - version: 1.0\n");
+		fprintf(out, "# name            <objects> <order> <objsize> <slabs>/<partial>/<cpu> <flags>\n");
+	} else {
+		fprintf(out, "uslab-raw - version: 1\n");
+	}
+	slab_mutex_lock();
+	list_for_each_entry(s, &slab_caches, list)
+		report_cache(out, format, s, &tot);
+	slab_mutex_unlock();
+	report_memory(out, format, &tot);
+	fflush(out);
+	return 0;
+}

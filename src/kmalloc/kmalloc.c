@@ -1,0 +1,440 @@
+/*
+ * kmalloc.c - the kmalloc family on the general caches, and objects
+ * larger than 8 KiB straight from the page allocator: runs of 2^order
+ * pages up to 2 MiB, a mapping of their own above.
+ *
+ * kfree() and ksize() find everything through the page descriptor: a slab
+ * object's cache, or the size of a large object.  A pointer outside every
+ * segment is reported and ignored.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/options.h"
+#include "base/os.h"
+#include "base/report.h"
+#include "base/start.h"
+#include "cache/cache.h"
+#include "cache/fastpath.h"
+#include "debug/debug.h"
+#include "kmalloc/kmalloc.h"
+#include "page/page_alloc.h"
+
+struct kmem_cache *kmalloc_caches[NR_KMALLOC_CACHES];
+
+const uint8_t kmalloc_size_index[25] = {
+	0,                      /* 0: not a cache */
+	3,                      /* 1..8 */
+	4,                      /* 9..16 */
+	5, 5,                   /* 17..32 */
+	6, 6, 6, 6,             /* 33..64 */
+	1, 1, 1, 1,             /* 65..96 */
+	7, 7, 7, 7,             /* 97..128 */
+	2, 2, 2, 2, 2, 2, 2, 2, /* 129..192 */
+};
+
+static const char *const kmalloc_names[NR_KMALLOC_CACHES] = {
+	[1] = "kmalloc-96", [2] = "kmalloc-192", [3] = "kmalloc-8", [4] = "kmalloc-16",
+	[5] = "kmalloc-32", [6] = "kmalloc-64", [7] = "kmalloc-128", [8] = "kmalloc-256",
+	[9] = "kmalloc-512", [10] = "kmalloc-1024", [11] = "kmalloc-2048", [12] = "kmalloc-4096",
+	[13] = "kmalloc-8192",
+};
+
+static unsigned int kmalloc_cache_size(unsigned int i)
+{
+	return i == 1 ? 96 : i == 2 ? 192 : 1u << i;
+}
+
+/* Called with slab_mutex held; name must stay valid. */
+static struct kmem_cache *create_kmalloc_cache(const char *name, unsigned int size)
+{
+	struct kmem_cache *s;
+
+	s = create_cache(name, size, 0,
+			 SLAB_KMALLOC | debug_flags_for(name) |
+			 (uslab_opt(USLAB_OPT_RANDOM_FREELIST) ? SLAB_RANDOM_FREELIST : 0), NULL);
+	if (!s) {
+		uslab_reportf("uslab: out of memory creating %s\n", name);
+		abort();
+	}
+	s->name_static = true;
+	return s;
+}
+
+/*
+ * The malloc replacement's size classes: the kmalloc caches and, between
+ * them, four classes per doubling from 64 bytes (as jemalloc spaces its
+ * classes), so that a malloc of 513 bytes does not take 1024.  Every
+ * class above 8 is a multiple of 16: malloc's alignment.
+ */
+struct kmem_cache *malloc_class_small[MALLOC_SMALL_SLOTS];
+struct kmem_cache *malloc_class_large[MALLOC_LARGE_SLOTS];
+
+static const unsigned int fine_sizes[] = {
+	48, 80, 112, 160, 224, 320, 384, 448, 640, 768, 896,
+	1280, 1536, 1792, 2560, 3072, 3584, 5120, 6144, 7168,
+};
+#define NR_FINE (sizeof(fine_sizes) / sizeof(fine_sizes[0]))
+static struct kmem_cache *fine_caches[NR_FINE];
+static char fine_names[NR_FINE][16];
+
+/* The smallest class of at least size bytes (size <= 8192). */
+static struct kmem_cache *smallest_class(size_t size)
+{
+	struct kmem_cache *best = kmalloc_caches[kmalloc_index(size)];
+
+	for (unsigned int i = 0; i < NR_FINE; i++)
+		if (fine_sizes[i] >= size && fine_sizes[i] < best->object_size)
+			best = fine_caches[i];
+	return best;
+}
+
+/* Called with slab_mutex held, after the kmalloc caches exist. */
+static void create_fine_classes(void)
+{
+	for (unsigned int i = 0; i < NR_FINE; i++) {
+		snprintf(fine_names[i], sizeof(fine_names[i]), "kmalloc-%u", fine_sizes[i]);
+		fine_caches[i] = create_kmalloc_cache(fine_names[i], fine_sizes[i]);
+	}
+	for (size_t slot = 1; slot < MALLOC_SMALL_SLOTS; slot++)
+		malloc_class_small[slot] = smallest_class(slot << 3);
+	for (size_t slot = 4; slot < MALLOC_LARGE_SLOTS; slot++)
+		malloc_class_large[slot] = smallest_class((slot + 1) << 8);
+}
+
+void kmalloc_init(void)
+{
+	free_without_cache = kfree;
+	slab_mutex_lock();
+	for (unsigned int i = 1; i < NR_KMALLOC_CACHES; i++)
+		kmalloc_caches[i] = create_kmalloc_cache(kmalloc_names[i], kmalloc_cache_size(i));
+	if (malloc_replacement)
+		create_fine_classes();
+	slab_mutex_unlock();
+}
+
+/* ----------------------------------------------------- large objects */
+
+static unsigned long large_allocs, large_frees, large_bytes;
+
+static size_t large_object_bytes(const struct slab *head)
+{
+	return head->kind == PAGE_HUGE ? huge_usable_size(head) : PAGE_SIZE << head->order;
+}
+
+/* align: a power of two; runs of 2^order pages are aligned to their size. */
+void *kmalloc_large_aligned(size_t size, size_t align, gfp_t flags, int node)
+{
+	struct uslab_page_allocator *pa = __atomic_load_n(&current_page_allocator, __ATOMIC_ACQUIRE);
+	size_t need = size > align ? size : align;
+	unsigned int order = 0;
+	bool retried = false;
+	struct slab *head;
+	void *p;
+
+	while ((PAGE_SIZE << order) < need && order <= PAGE_ALLOC_MAX_ORDER)
+		order++;
+retry:
+	if (order <= PAGE_ALLOC_MAX_ORDER) {
+		head = pa_alloc_pages(pa, order, node, flags, PAGE_LARGE);
+		p = head ? slab_address(head) : NULL;
+		if (p && (flags & __GFP_ZERO))
+			memset(p, 0, PAGE_SIZE << order);
+	} else {
+		/* A fresh mapping: already zero. */
+		head = pa_alloc_huge(pa, size, align > PAGE_SIZE ? align : PAGE_SIZE, node, flags);
+		p = head ? slab_address(head) : NULL;
+	}
+	if (!p && !retried) {
+		/* Once more after reclaim, then NULL. */
+		retried = true;
+		slow_path_enter();
+		reclaim_before_failing(flags);
+		slow_path_exit();
+		goto retry;
+	}
+	if (!p) {
+		static struct ratelimit rl;
+
+		errno = ENOMEM;
+		if (!(flags & __GFP_NOWARN) && report_ratelimit(&rl, 10))
+			uslab_reportf("uslab: kmalloc(%zu): unable to allocate memory on node %d, gfp=%#x\n",
+				      size, node, flags);
+		return NULL;
+	}
+	__atomic_add_fetch(&large_allocs, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&large_bytes, large_object_bytes(head), __ATOMIC_RELAXED);
+	return p;
+}
+
+void kfree_large(struct slab *head, const void *object, const char *caller)
+{
+	if (head->kind != PAGE_LARGE && head->kind != PAGE_HUGE) {
+		bug_foreign_pointer(object, caller, head->kind == PAGE_INTERNAL ?
+				    "uslab's own metadata" : "not an allocated object");
+		return;
+	}
+	if (object != slab_address(head)) {
+		bug_foreign_pointer(object, caller, "pointer inside a large object, not its start");
+		return;
+	}
+	__atomic_add_fetch(&large_frees, 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&large_bytes, large_object_bytes(head), __ATOMIC_RELAXED);
+	pa_free_pages(__atomic_load_n(&current_page_allocator, __ATOMIC_ACQUIRE), head);
+}
+
+/* ------------------------------------------------------------- kmalloc */
+
+static __noinline void *kmalloc_slow(size_t size, gfp_t flags, int node)
+{
+	if (!size)
+		return ZERO_SIZE_PTR;
+	uslab_ensure_init();
+	if (size <= KMALLOC_MAX_CACHE_SIZE)
+		return slab_alloc_node(kmalloc_caches[kmalloc_index(size)], flags, node, size);
+	if (size > (size_t)PTRDIFF_MAX)
+		return NULL;
+	return kmalloc_large_aligned(size, PAGE_SIZE, flags, node);
+}
+
+static __always_inline void *__kmalloc(size_t size, gfp_t flags, int node)
+{
+	if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE)) {
+		struct kmem_cache *s = kmalloc_caches[kmalloc_index(size)];
+
+		if (likely(s))
+			return slab_alloc_node(s, flags, node, size);
+	}
+	return kmalloc_slow(size, flags, node);
+}
+
+USLAB_API void *kmalloc(size_t size, gfp_t flags)
+{
+	return __kmalloc(size, flags, NUMA_NO_NODE);
+}
+
+USLAB_API void *kmalloc_node(size_t size, gfp_t flags, int node)
+{
+	if (node < 0 || (unsigned int)node >= (unsigned int)os_nr_nodes())
+		node = NUMA_NO_NODE;
+	return __kmalloc(size, flags, node);
+}
+
+USLAB_API void *kzalloc(size_t size, gfp_t flags)
+{
+	return __kmalloc(size, flags | __GFP_ZERO, NUMA_NO_NODE);
+}
+
+USLAB_API void *kzalloc_node(size_t size, gfp_t flags, int node)
+{
+	return kmalloc_node(size, flags | __GFP_ZERO, node);
+}
+
+USLAB_API void *kmalloc_array(size_t n, size_t size, gfp_t flags)
+{
+	size_t bytes;
+
+	if (__builtin_mul_overflow(n, size, &bytes))
+		return NULL;
+	return __kmalloc(bytes, flags, NUMA_NO_NODE);
+}
+
+USLAB_API void *kmalloc_array_node(size_t n, size_t size, gfp_t flags, int node)
+{
+	size_t bytes;
+
+	if (__builtin_mul_overflow(n, size, &bytes))
+		return NULL;
+	return kmalloc_node(bytes, flags, node);
+}
+
+USLAB_API void *kcalloc(size_t n, size_t size, gfp_t flags)
+{
+	return kmalloc_array(n, size, flags | __GFP_ZERO);
+}
+
+USLAB_API void *kcalloc_node(size_t n, size_t size, gfp_t flags, int node)
+{
+	return kmalloc_array_node(n, size, flags | __GFP_ZERO, node);
+}
+
+USLAB_API void kfree(const void *x)
+{
+	struct slab *slab;
+	struct kmem_cache *s;
+
+	if (unlikely(ZERO_OR_NULL_PTR(x)))
+		return;
+	slab = virt_to_slab_checked(x);
+	if (unlikely(!slab)) {
+		bug_unmapped_pointer(x, "kfree");
+		return;
+	}
+	s = slab->slab_cache;
+	if (likely(s)) {
+		slab_free(s, slab, (void *)x, true);
+		return;
+	}
+	kfree_large(slab, x, "kfree");
+}
+
+static size_t ksize_for(const void *x, const char *caller)
+{
+	struct slab *slab;
+
+	if (ZERO_OR_NULL_PTR(x))
+		return 0;
+	slab = virt_to_slab_checked(x);
+	if (!slab) {
+		bug_unmapped_pointer(x, caller);
+		return 0;
+	}
+	if (slab->slab_cache) {
+		size_t n = slab_ksize(slab->slab_cache);
+
+		/* The caller may now use all of it. */
+		if (!kmem_cache_debug(slab->slab_cache))
+			kasan_unpoison(x, n);
+		return n;
+	}
+	if (slab->kind == PAGE_LARGE && x == slab_address(slab))
+		return PAGE_SIZE << slab->order;
+	if (slab->kind == PAGE_HUGE && x == slab_address(slab))
+		return huge_usable_size(slab);
+	bug_foreign_pointer(x, caller, "not the start of an allocated object");
+	return 0;
+}
+
+USLAB_API size_t ksize(const void *x)
+{
+	return ksize_for(x, "ksize");
+}
+
+USLAB_API size_t kmalloc_size_roundup(size_t size)
+{
+	if (!size)
+		return 0;
+	if (size <= KMALLOC_MAX_CACHE_SIZE) {
+		uslab_ensure_init();
+		return slab_ksize(kmalloc_caches[kmalloc_index(size)]);
+	}
+	/* Sizes no allocation can satisfy round to themselves, not past 0. */
+	if (size > SIZE_MAX - PAGE_SIZE + 1)
+		return size;
+	if (size > (PAGE_SIZE << PAGE_ALLOC_MAX_ORDER))
+		return ALIGN(size, PAGE_SIZE);
+	return PAGE_SIZE << fls_long((size - 1) >> PAGE_SHIFT);
+}
+
+USLAB_API void *krealloc(const void *p, size_t new_size, gfp_t flags)
+{
+	size_t ks;
+	void *ret;
+
+	if (ZERO_OR_NULL_PTR(p))
+		return kmalloc(new_size, flags);
+	if (!new_size) {
+		kfree(p);
+		return ZERO_SIZE_PTR;
+	}
+	ks = ksize_for(p, "krealloc");
+	if (!ks)
+		return NULL;
+	if (new_size <= ks) {
+		struct slab *slab = virt_to_slab((void *)p);
+		struct kmem_cache *s = slab->slab_cache;
+
+		/* In place; with __GFP_ZERO the tail is zeroed, so growing
+		 * back later reads zeros, as the kernel does.  A debug kmalloc
+		 * cache moves its red zone instead. */
+		if (s && kmem_cache_debug(s)) {
+			debug_resize_object(s, (void *)p, new_size, flags & __GFP_ZERO);
+			return (void *)p;
+		}
+		if (s)
+			kasan_unpoison(p, ks);
+		if (flags & __GFP_ZERO)
+			memset((char *)p + new_size, 0, ks - new_size);
+		if (s)
+			kasan_slab_alloc(s, (void *)p, new_size);
+		return (void *)p;
+	}
+	ret = kmalloc(new_size, flags);
+	if (!ret)
+		return NULL;
+	memcpy(ret, p, ks);
+	kfree(p);
+	return ret;
+}
+
+USLAB_API void *krealloc_array(void *p, size_t new_n, size_t new_size, gfp_t flags)
+{
+	size_t bytes;
+
+	if (__builtin_mul_overflow(new_n, new_size, &bytes))
+		return NULL;
+	return krealloc(p, bytes, flags);
+}
+
+USLAB_API void *kmemdup(const void *src, size_t len, gfp_t gfp)
+{
+	void *p = kmalloc(len, gfp & ~__GFP_ZERO);
+
+	if (p && len)
+		memcpy(p, src, len);
+	return p;
+}
+
+USLAB_API char *kstrdup(const char *s, gfp_t gfp)
+{
+	return s ? kmemdup(s, strlen(s) + 1, gfp) : NULL;
+}
+
+USLAB_API char *kstrndup(const char *s, size_t max, gfp_t gfp)
+{
+	size_t len;
+	char *p;
+
+	if (!s)
+		return NULL;
+	len = strnlen(s, max);
+	p = kmalloc(len + 1, gfp & ~__GFP_ZERO);
+	if (p) {
+		memcpy(p, s, len);
+		p[len] = 0;
+	}
+	return p;
+}
+
+USLAB_API void *kvmalloc(size_t size, gfp_t flags)
+{
+	return kmalloc(size, flags);
+}
+
+USLAB_API void *kvzalloc(size_t size, gfp_t flags)
+{
+	return kzalloc(size, flags);
+}
+
+USLAB_API void kvfree(const void *p)
+{
+	kfree(p);
+}
+
+USLAB_API struct kmem_cache *uslab_kmalloc_cache(size_t size)
+{
+	if (!size || size > KMALLOC_MAX_CACHE_SIZE)
+		return NULL;
+	uslab_ensure_init();
+	return kmalloc_caches[kmalloc_index(size)];
+}
+
+void kmalloc_large_counts(unsigned long *allocs, unsigned long *frees, unsigned long *bytes)
+{
+	if (bytes)
+		*bytes = __atomic_load_n(&large_bytes, __ATOMIC_RELAXED);
+	*allocs = __atomic_load_n(&large_allocs, __ATOMIC_RELAXED);
+	*frees = __atomic_load_n(&large_frees, __ATOMIC_RELAXED);
+}

@@ -1,0 +1,40 @@
+/*
+ * kmalloc.h - layer 5: the general caches kmalloc-8 ... kmalloc-8192 (and
+ * kmalloc-96, kmalloc-192) and the size-to-cache map.
+ */
+#ifndef USLAB_KMALLOC_H
+#define USLAB_KMALLOC_H
+
+#include "base/types.h"
+
+#define KMALLOC_SHIFT_LOW 3
+#define NR_KMALLOC_CACHES (KMALLOC_SHIFT_HIGH + 1)
+
+extern struct kmem_cache *kmalloc_caches[NR_KMALLOC_CACHES];
+extern const uint8_t kmalloc_size_index[25];
+
+/* Index into kmalloc_caches for 1 <= size <= KMALLOC_MAX_CACHE_SIZE:
+ * up to 192 bytes by table (65-96 -> 1, 129-192 -> 2), above by fls. */
+static inline unsigned int kmalloc_index(size_t size)
+{
+	if (size <= 192)
+		return kmalloc_size_index[(size + 7) >> 3];
+	return fls_long(size - 1);
+}
+
+void kmalloc_init(void);
+
+/* The malloc replacement's finer classes (kmalloc.c, built when
+ * malloc_replacement is set): the cache for a size, by (size + 7) >> 3 up
+ * to 1024 bytes and by (size - 1) >> 8 above. */
+#define MALLOC_SMALL_SLOTS 129
+#define MALLOC_LARGE_SLOTS 32
+extern struct kmem_cache *malloc_class_small[MALLOC_SMALL_SLOTS];
+extern struct kmem_cache *malloc_class_large[MALLOC_LARGE_SLOTS];
+void kmalloc_large_counts(unsigned long *allocs, unsigned long *frees, unsigned long *bytes);
+/* Above the caches: a run of pages aligned to align (a power of two), or
+ * a mapping of its own above 2 MiB.  kfree_large() takes its start. */
+void *kmalloc_large_aligned(size_t size, size_t align, gfp_t flags, int node);
+void kfree_large(struct slab *head, const void *object, const char *caller);
+
+#endif

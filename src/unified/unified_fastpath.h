@@ -1,0 +1,70 @@
+/*
+ * unified_fastpath.h - the allocation and free fast paths of the unified
+ * personality, inlined into the exported calls by cache/fastpath.h.
+ *
+ * A thread's entry holds a main sheaf, an array of objects: allocating
+ * pops it, freeing pushes onto it.  Nothing is written into the object,
+ * no atomic instruction, no lock.  Each returns false when it cannot
+ * serve the call (empty or full sheaf, a node request, an object of
+ * another cache, a double free, init_on_free): the caller goes to the
+ * slow path (unified.c).
+ */
+#ifndef USLAB_UNIFIED_FASTPATH_H
+#define USLAB_UNIFIED_FASTPATH_H
+
+#include "core/object.h"
+
+
+static __always_inline bool unified_alloc_fast(struct kmem_cache *s, struct kmem_cache_cpu *c,
+					       gfp_t gfpflags, int node, size_t orig_size,
+					       void **ret)
+{
+	struct sheaf *main = c->main;
+	unsigned int size = READ_ONCE(main->size);
+	void *object;
+
+	if (unlikely(!size || node != NUMA_NO_NODE))
+		return false;
+	object = main->objects[size - 1];
+	WRITE_ONCE(main->size, size - 1);
+	COUNTER_INC(c->stat[ALLOC_FASTPATH]);
+	if (unlikely(want_zero(s, gfpflags))) {
+		*ret = slab_alloc_zero(s, object, orig_size);
+		return true;
+	}
+	kasan_slab_alloc(s, object, orig_size);
+	*ret = object;
+	return true;
+}
+
+/* One of the top two objects of a sheaf of size objects: the cheap half
+ * of double-free detection.  objects[-1] and objects[-2] are the sheaf's
+ * list pointers (types.h): never objects, so a sheaf of 0 or 1 objects
+ * needs no test. */
+static __always_inline bool sheaf_recent(const struct sheaf *sh, unsigned int size,
+					 const void *object)
+{
+	return sh->objects[(int)size - 1] == object || sh->objects[(int)size - 2] == object;
+}
+
+/* check_start as for slub (slub_fastpath.h): kfree() takes pointers of
+ * any origin. */
+static __always_inline bool unified_free_fast(struct kmem_cache *s, struct slab *slab,
+					      struct kmem_cache_cpu *c, void *object,
+					      bool check_start)
+{
+	struct sheaf *main = c->main;
+	unsigned int size = READ_ONCE(main->size);
+
+	if (unlikely(size >= main->capacity || slab->slab_cache != s ||
+		     sheaf_recent(main, size, object) || (s->flags & __SLAB_INIT_ON_FREE) ||
+		     (check_start && !object_start(s, slab, object))))
+		return false;
+	kasan_slab_free(s, object);
+	main->objects[size] = object;
+	WRITE_ONCE(main->size, size + 1);
+	COUNTER_INC(c->stat[FREE_FASTPATH]);
+	return true;
+}
+
+#endif
