@@ -284,31 +284,30 @@ _Static_assert(__builtin_offsetof(struct kmem_cache_cpu, stat) + 2 * 8 <= CACHE_
 	       "fast path fields must share the first line");
 
 /*
- * struct kmem_cache - one object cache.  The first line is read by the
- * fast paths; nothing in it changes after creation.
+ * struct kmem_cache - one object cache.  Nothing in the line the fast
+ * paths read changes after creation.
+ *
+ * That line is the last one before node[], not the first: descriptors
+ * and sheaves are both 1 KiB blocks of metadata, so a line at offset 0
+ * would share its address bits 0-11 with the size field of some sheaf,
+ * which every unified fast path stores to, and the CPU would hold the
+ * next load of the descriptor behind that store (4K aliasing: 20% on a
+ * malloc/free pair).  At 0x2c0 it meets only a sheaf's slots 85-92 and
+ * no field of a thread's entry that the fast paths write (the first
+ * 0x30 bytes of 512).
  */
 struct kmem_cache {
-	unsigned int cpu_index;     /* index into each thread's cpu array */
-	unsigned int size;          /* stride: object + metadata, aligned */
-	unsigned int offset;        /* free pointer offset in an object slot */
-	slab_flags_t flags;
-	unsigned int object_size;   /* the size asked for (grows with aliases) */
 	unsigned int inuse;         /* end of the object and an outside free pointer */
 	unsigned int align;
 	void (*ctor)(void *);
-	uint64_t reciprocal_size;   /* ceil(2^42 / size): offset -> index, exact */
-	uintptr_t slot_mask;        /* size - 1 when slots are size-aligned, else 0 */
 	struct kmem_cache_order_objects oo;  /* preferred slab order */
 	struct kmem_cache_order_objects min; /* fallback: the smallest order */
 	unsigned long min_partial;  /* empty slabs kept per node */
 	unsigned int cpu_partial;   /* objects a thread may hold in cpu partials */
 	unsigned int cpu_partial_slabs; /* the same in slabs */
 	unsigned int nr_nodes;      /* entries in node[] */
-	unsigned int red_left_pad;  /* debug: bytes of red zone before an object */
-	uintptr_t fp_key;           /* hardened freelist: per-cache random key */
-	uintptr_t fp_mix;           /* hardened freelist: ~0 mixes in the address */
-	unsigned int *random_seq;   /* SLAB_RANDOM_FREELIST: shuffled indexes */
 	unsigned int random_seq_len;   /* entries of random_seq */
+	unsigned int *random_seq;   /* SLAB_RANDOM_FREELIST: shuffled indexes */
 	const struct personality *ops; /* how objects move: slub or unified */
 	unsigned int queue_limit;   /* unified: capacity of new sheaves */
 	unsigned int batchcount;    /* unified: objects per refill / flush */
@@ -330,8 +329,25 @@ struct kmem_cache {
 	/* Sums at the last uslab_cache_stat_clear(): reported = sum - base. */
 	uint64_t stat_base[USLAB_NR_STATS];
 
+	/* The fast paths' line. */
+	unsigned int cpu_index __attribute__((aligned(CACHE_LINE_SIZE)));
+				    /* index into each thread's cpu array */
+	unsigned int size;          /* stride: object + metadata, aligned */
+	unsigned int offset;        /* free pointer offset in an object slot */
+	slab_flags_t flags;
+	unsigned int object_size;   /* the size asked for (grows with aliases) */
+	unsigned int red_left_pad;  /* debug: bytes of red zone before an object */
+	uint64_t reciprocal_size;   /* ceil(2^42 / size): offset -> index, exact */
+	uintptr_t slot_mask;        /* size - 1 when slots are size-aligned, else 0 */
+	uintptr_t fp_key;           /* hardened freelist: per-cache random key */
+	uintptr_t fp_mix;           /* hardened freelist: ~0 mixes in the address */
+
 	struct kmem_cache_node node[] __attribute__((aligned(CACHE_LINE_SIZE)));
 };
+
+_Static_assert(__builtin_offsetof(struct kmem_cache, node) -
+	       __builtin_offsetof(struct kmem_cache, cpu_index) == CACHE_LINE_SIZE,
+	       "the fast paths' line is the last before node[]");
 
 /* A name under which kmem_cache_create() returned an existing cache. */
 struct kmem_cache_alias {
