@@ -9,45 +9,61 @@
 #   make install  install libuslab and libuslab-malloc (.so/.a), uslab.h, uslab.pc, slabinfo
 BUILD ?= build
 PREFIX ?= /usr/local
+# Output of apt, CMake and the compiler goes to logs here; the screen gets
+# it only when a step fails.
+LOGS = $(BUILD)/logs
+QUIET = sh scripts/quiet.sh
+MAKEFLAGS += --no-print-directory
+.NOTPARALLEL:
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 BUILD_DEPS = gcc binutils make cmake pkg-config libc6-dev
 TEST_DEPS = $(BUILD_DEPS) clang libclang-rt-14-dev libasan8 libtsan2 libubsan1 valgrind \
-	git python3 sqlite3 redis-server redis-tools
+	git python3 sqlite3 redis-tools
 
-BENCH_DEPS = $(BUILD_DEPS) libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 gnuplot-nox
+# The peers of the benchmark table (make run shows the quick one); the
+# plots of make bench need gnuplot as well.
+RUN_DEPS = $(BUILD_DEPS) libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4
+BENCH_DEPS = $(RUN_DEPS) gnuplot-nox
 
 FUZZ_TIME ?= 600
 DURATION ?= 600
 
-.PHONY: all run test bench bench-quick fuzz stress install deps-build deps-test deps-bench configure clean
+.PHONY: all run test bench bench-quick fuzz stress install deps-build deps-run deps-test \
+	deps-bench configure build clean
 
-all: deps-build configure
-	cmake --build $(BUILD) -j$(JOBS)
+all: deps-build configure build
+
+build:
+	@echo "building in $(BUILD)/ (log: $(LOGS)/build.log)"
+	@$(QUIET) $(LOGS)/build.log "the build" cmake --build $(BUILD) -j$(JOBS)
 
 deps-build:
-	@sh scripts/ensure-deps.sh $(BUILD_DEPS)
+	@DEPS_LOG=$(LOGS)/deps.log sh scripts/ensure-deps.sh $(BUILD_DEPS)
+
+deps-run:
+	@DEPS_LOG=$(LOGS)/deps.log sh scripts/ensure-deps.sh $(RUN_DEPS)
 
 deps-test:
-	@sh scripts/ensure-deps.sh $(TEST_DEPS)
+	@DEPS_LOG=$(LOGS)/deps.log sh scripts/ensure-deps.sh $(TEST_DEPS)
 
 deps-bench:
-	@sh scripts/ensure-deps.sh $(BENCH_DEPS)
+	@DEPS_LOG=$(LOGS)/deps.log sh scripts/ensure-deps.sh $(BENCH_DEPS)
 
 configure:
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@$(QUIET) $(LOGS)/configure.log "cmake's configuration" \
+		cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX)
 
-run: deps-bench all
-	./$(BUILD)/uslab-demo
+run: deps-run all
+	@./$(BUILD)/uslab-demo
 
-test: deps-test configure
-	cmake --build $(BUILD) -j$(JOBS)
-	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure
+test: deps-test configure build
+	@cd $(BUILD) && ctest -j$(JOBS) --output-on-failure
 
 bench: deps-bench all
 	./$(BUILD)/uslab-bench --out bench/results
 
-bench-quick: deps-bench all
+bench-quick: deps-run all
 	./$(BUILD)/uslab-bench --quick
 
 fuzz: deps-test configure

@@ -1,7 +1,10 @@
 #!/bin/sh
 # Installs the Debian packages named on the command line that are not
 # installed yet (checked with dpkg -s); does nothing when all are there.
-# Runs apt-get as root, or through sudo when not root.
+# Runs apt-get as root, or through sudo when not root.  apt's output goes
+# to $DEPS_LOG (default /tmp/uslab-deps.log); the screen gets one line, or
+# the log's last lines when apt fails.  Services a package would start are
+# not started (policy-rc.d for the time of the install).
 set -eu
 missing=""
 if ! command -v dpkg >/dev/null 2>&1; then
@@ -12,13 +15,32 @@ for pkg in "$@"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
 done
 [ -z "$missing" ] && exit 0
-echo "ensure-deps: installing$missing"
+log=${DEPS_LOG:-/tmp/uslab-deps.log}
+mkdir -p "$(dirname "$log")"
+echo "ensure-deps: installing$missing (apt's output: $log)"
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
-# shellcheck disable=SC2086
-if ! $sudo apt-get install -y -q --no-install-recommends $missing; then
-  $sudo apt-get update -q
-  # shellcheck disable=SC2086
-  $sudo apt-get install -y -q --no-install-recommends $missing
+# No package starts a daemon during the install (invoke-rc.d and
+# deb-systemd-invoke ask policy-rc.d; 101: action forbidden).  Only where
+# no policy exists already, and removed again whatever happens.
+policy=/usr/sbin/policy-rc.d
+own_policy=""
+if [ ! -e "$policy" ]; then
+	if printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod 755 "$policy"; then
+		own_policy=1
+	fi
+fi
+cleanup() { [ -z "$own_policy" ] || $sudo rm -f "$policy"; }
+trap cleanup EXIT
+install() {
+	# shellcheck disable=SC2086
+	$sudo apt-get install -y -q --no-install-recommends $missing
+}
+if ! install >"$log" 2>&1; then
+	if ! { $sudo apt-get update -q && install; } >>"$log" 2>&1; then
+		echo "ensure-deps: apt-get failed; the last lines of $log:" >&2
+		tail -n 20 "$log" >&2
+		exit 1
+	fi
 fi

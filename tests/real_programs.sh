@@ -79,13 +79,23 @@ gcc_session() {
 	cksum <"$WORK/unified-$1.o"
 }
 
-# A free loopback port, from a range unlikely to be in use.
+# A free loopback port: the kernel's choice for a socket bound to port 0
+# (the shell may be dash, which has no /dev/tcp to probe with).
 free_port() {
-	port=$((20000 + $$ % 20000))
-	while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
-		port=$((port + 1))
-	done
-	echo "$port"
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Debian's redis-tools has the server too, as redis-check-rdb: the binary
+# acts as the server under the name redis-server.  The redis-server
+# package is not needed, and with it no system service is installed.
+redis_server_binary() {
+	if command -v redis-server >/dev/null 2>&1; then
+		return 0
+	fi
+	rdb=$(command -v redis-check-rdb) || return 1
+	mkdir -p "$WORK/bin"
+	ln -sf "$rdb" "$WORK/bin/redis-server"
+	PATH=$WORK/bin:$PATH
 }
 
 redis_session() {
@@ -133,7 +143,7 @@ for prog in "$@"; do
 			need git && session git || failed=1
 		fi ;;
 	gcc) need gcc && session gcc || failed=1 ;;
-	redis) need redis-server redis-cli redis-benchmark && session redis || failed=1 ;;
+	redis) redis_server_binary; need redis-server redis-cli redis-benchmark && session redis || failed=1 ;;
 	*) echo "FAIL: unknown program $prog"; failed=1 ;;
 	esac
 done

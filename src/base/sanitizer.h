@@ -75,11 +75,9 @@ static inline void kasan_store_word(void *addr, void *value)
 }
 #endif
 
-#if defined(__has_include)
-#if __has_include(<valgrind/memcheck.h>)
+/* USLAB_VALGRIND: CMake found valgrind/memcheck.h (CMakeLists.txt). */
+#ifdef USLAB_VALGRIND
 #include <valgrind/memcheck.h>
-#define USLAB_VALGRIND 1
-#endif
 #endif
 
 extern bool uslab_on_valgrind;
