@@ -6,7 +6,10 @@
 #   make fuzz     the libFuzzer harness for FUZZ_TIME seconds (default 600)
 #   make stress   DURATION seconds (default 600) of random multi-threaded
 #                 traffic, a quarter each: malloc and kmem_cache, slub and unified
-#   make install  install libuslab and libuslab-malloc (.so/.a), uslab.h, uslab.pc, slabinfo
+#   make install  install libuslab and libuslab-malloc (.so/.a), uslab.h, the
+#                 pkg-config and CMake package files, the man pages, slabinfo
+#   make uninstall  remove what the last make install installed
+#   make help     this list
 BUILD ?= build
 PREFIX ?= /usr/local
 # Output of apt, CMake and the compiler goes to logs here; the screen gets
@@ -19,7 +22,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 BUILD_DEPS = gcc binutils make cmake pkg-config libc6-dev
 TEST_DEPS = $(BUILD_DEPS) clang libclang-rt-14-dev libasan8 libtsan2 libubsan1 valgrind \
-	git python3 sqlite3 redis-tools
+	git python3 sqlite3 redis-tools mandoc
 
 # The peers of the benchmark table (make run shows the quick one); the
 # plots of make bench need gnuplot as well.
@@ -29,7 +32,7 @@ BENCH_DEPS = $(RUN_DEPS) gnuplot-nox
 FUZZ_TIME ?= 600
 DURATION ?= 600
 
-.PHONY: all run test bench bench-quick fuzz stress install deps-build deps-run deps-test \
+.PHONY: all run test bench bench-quick fuzz stress install uninstall help deps-build deps-run deps-test \
 	deps-bench configure build clean
 
 all: deps-build configure build
@@ -79,8 +82,24 @@ stress: deps-build configure
 		USLAB_ALLOCATOR=$$alloc ./$(BUILD)/tests/uslab-stress $$mode $$(( $(DURATION) / 4 )) 8 || exit 1; \
 	done; done
 
-install: all
-	cmake --install $(BUILD) --prefix $(PREFIX)
+# What a user gets, and nothing else is built for it: the libraries, the
+# header, the pkg-config and CMake package files, the man pages, slabinfo.
+INSTALL_TARGETS = uslab uslab_malloc uslab_static_build uslab_malloc_static_build slabinfo
+
+install: deps-build configure
+	@echo "building the libraries and slabinfo (log: $(LOGS)/build.log)"
+	@$(QUIET) $(LOGS)/build.log "the build" cmake --build $(BUILD) -j$(JOBS) --target $(INSTALL_TARGETS)
+	@$(QUIET) $(LOGS)/install.log "the install" cmake --install $(BUILD) --prefix $(PREFIX)
+	@{ cat $(BUILD)/install_manifest.txt; echo; } | sed '/^$$/d' > $(BUILD)/installed.txt
+	@sed 's/^/installed /' $(BUILD)/installed.txt
+	@sh scripts/ldconfig.sh $(BUILD)/installed.txt
+
+# Removes what the last make install put there (its list: build/installed.txt).
+uninstall:
+	@sh scripts/uninstall.sh $(BUILD)/installed.txt
 
 clean:
 	rm -rf $(BUILD)
+
+help:
+	@sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' Makefile

@@ -21,6 +21,24 @@
 #include <stdio.h>
 #include <stdbool.h>
 
+/*
+ * The version of this header (CMake reads it from here: the pkg-config
+ * files and the CMake package say the same).  uslab_version() returns the
+ * library's own.  The shared libraries are libuslab.so.MAJOR and
+ * libuslab-malloc.so.MAJOR: MAJOR changes, and with it the soname, only
+ * when a program built against the old one could break (a call removed or
+ * changed, a structure of this header changed); MINOR adds calls; PATCH
+ * changes neither.  While MAJOR is 0, MINOR may break: the soname is
+ * libuslab.so.0 throughout.
+ */
+#define USLAB_VERSION_MAJOR 0
+#define USLAB_VERSION_MINOR 1
+#define USLAB_VERSION_PATCH 0
+#define USLAB_VERSION_STRING "0.1.0"
+/* MAJOR * 10000 + MINOR * 100 + PATCH, for #if. */
+#define USLAB_VERSION_NUMBER (USLAB_VERSION_MAJOR * 10000 + USLAB_VERSION_MINOR * 100 + \
+			      USLAB_VERSION_PATCH)
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -450,6 +468,7 @@ USLAB_API void uslab_page_allocator_destroy(struct uslab_page_allocator *pa);
 
 /* Explicit initialisation (optional: every entry point initialises). */
 USLAB_API void uslab_init(void);
+/* "MAJOR.MINOR.PATCH" of the library in use: USLAB_VERSION_STRING of its build. */
 USLAB_API const char *uslab_version(void);
 /* "thread" today: per-thread cpu slabs (see DESIGN.md, Threads). */
 USLAB_API const char *uslab_cpu_mode(void);

@@ -5,12 +5,21 @@ set -eu
 build=$1
 prog=$2
 prefix=$(mktemp -d)
-trap 'rm -rf "$prefix"' EXIT
+trap 'rm -rf "$prefix" "$prefix.list" "$prefix.keep"' EXIT
+# Its own manifest: make install's list in the build tree stays as it is.
+cp "$build/install_manifest.txt" "$prefix.keep" 2>/dev/null || true
 cmake --install "$build" --prefix "$prefix" >/dev/null
+cp "$build/install_manifest.txt" "$prefix.list"
+if [ -f "$prefix.keep" ]; then mv "$prefix.keep" "$build/install_manifest.txt"; else rm -f "$build/install_manifest.txt"; fi
 libdir=$(ls -d "$prefix"/lib* | head -n 1)
 for f in "$prefix/include/uslab.h" "$libdir/libuslab.so" "$libdir/libuslab.a" \
          "$libdir/pkgconfig/uslab.pc" "$prefix/bin/slabinfo" "$libdir/libuslab-malloc.so" \
-         "$libdir/libuslab-malloc.a" "$libdir/pkgconfig/uslab-malloc.pc"; do
+         "$libdir/libuslab-malloc.a" "$libdir/pkgconfig/uslab-malloc.pc" \
+         "$libdir/cmake/uslab/uslabConfig.cmake" "$libdir/cmake/uslab/uslabConfigVersion.cmake" \
+         "$prefix/share/man/man7/uslab.7" "$prefix/share/man/man7/libuslab-malloc.7" \
+         "$prefix/share/man/man1/slabinfo.1" "$prefix/share/man/man3/kmem_cache_create.3" \
+         "$prefix/share/man/man3/kmalloc.3" "$prefix/share/man/man3/kfree.3" \
+         "$prefix/share/man/man3/kmem_cache_alloc.3"; do
   [ -e "$f" ] || { echo "missing after install: $f"; exit 1; }
 done
 # Every installed library exports the public API and nothing else: each
@@ -87,4 +96,70 @@ LD_PRELOAD="$libdir/libuslab-malloc.so" "$prefix/m-plain"
 if "$prefix/m-plain" >/dev/null; then
   echo "glibc's malloc_usable_size(malloc(100)) should not be 112"; exit 1
 fi
+# One version everywhere: the header's macros, the library, pkg-config,
+# the CMake package.
+header_version=$(sed -n 's/^#define USLAB_VERSION_STRING "\(.*\)"$/\1/p' "$prefix/include/uslab.h")
+for pcname in uslab uslab-malloc; do
+  v=$($pc --modversion $pcname)
+  [ "$v" = "$header_version" ] || { echo "$pcname.pc says $v, uslab.h $header_version"; exit 1; }
+done
+cat >"$prefix/v.c" <<'EOF2'
+#include <stdio.h>
+#include <string.h>
+#include <uslab.h>
+int main(void)
+{
+	printf("%s\n", uslab_version());
+	return strcmp(uslab_version(), USLAB_VERSION_STRING) ||
+	       USLAB_VERSION_NUMBER != USLAB_VERSION_MAJOR * 10000 + USLAB_VERSION_MINOR * 100 +
+					       USLAB_VERSION_PATCH;
+}
+EOF2
+# CMake users: find_package(uslab CONFIG) and its imported targets.
+mkdir -p "$prefix/cmake-user"
+cp "$prog" "$prefix/cmake-user/prog.c"
+cp "$prefix/v.c" "$prefix/m.c" "$prefix/cmake-user/"
+cat >"$prefix/cmake-user/CMakeLists.txt" <<EOF2
+cmake_minimum_required(VERSION 3.16)
+project(uslab_user C)
+find_package(uslab $header_version CONFIG REQUIRED)
+if(NOT uslab_VERSION STREQUAL "$header_version")
+  message(FATAL_ERROR "uslab_VERSION is \${uslab_VERSION}")
+endif()
+add_executable(prog-shared prog.c)
+target_link_libraries(prog-shared uslab::uslab)
+add_executable(prog-static prog.c)
+target_link_libraries(prog-static uslab::uslab_static)
+add_executable(version v.c)
+target_link_libraries(version uslab::uslab)
+add_executable(m-linked m.c)
+target_compile_options(m-linked PRIVATE -fno-builtin)
+target_link_libraries(m-linked uslab::malloc)
+add_executable(m-static m.c)
+target_compile_options(m-static PRIVATE -fno-builtin)
+target_link_libraries(m-static uslab::malloc_static)
+EOF2
+cmake -S "$prefix/cmake-user" -B "$prefix/cmake-user/build" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake --build "$prefix/cmake-user/build" >/dev/null
+for p in prog-shared version m-linked; do
+  LD_LIBRARY_PATH="$libdir" "$prefix/cmake-user/build/$p" >/dev/null || { echo "cmake-built $p failed"; exit 1; }
+done
+for p in prog-static m-static; do
+  "$prefix/cmake-user/build/$p" >/dev/null || { echo "cmake-built $p failed"; exit 1; }
+  if ldd "$prefix/cmake-user/build/$p" | grep -q libuslab; then
+    echo "cmake-built $p links a shared uslab"; exit 1
+  fi
+done
+# A major version that does not exist is refused.
+sed -i "s/find_package(uslab [^ ]* CONFIG REQUIRED)/find_package(uslab 99 CONFIG REQUIRED)/" \
+  "$prefix/cmake-user/CMakeLists.txt"
+if cmake -S "$prefix/cmake-user" -B "$prefix/cmake-user/build99" -DCMAKE_PREFIX_PATH="$prefix" \
+     >/dev/null 2>&1; then
+  echo "find_package(uslab 99) succeeded"; exit 1
+fi
+# make uninstall's script removes every installed file and nothing else.
+rm -rf "$prefix/cmake-user" "$prefix"/*.c "$prefix"/prog-* "$prefix"/m-* "$prefix"/clash
+sh "$(dirname "$0")/../scripts/uninstall.sh" "$prefix.list" >/dev/null
+left=$(find "$prefix" -type f)
+[ -z "$left" ] || { echo "left after uninstall: $left"; exit 1; }
 echo "install test passed"

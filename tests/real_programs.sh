@@ -74,7 +74,7 @@ git_session() {
 }
 
 gcc_session() {
-	$RUN gcc -std=gnu11 -O2 -Wall -Wextra -D_GNU_SOURCE -DUSLAB_VERSION_STRING='"t"' \
+	$RUN gcc -std=gnu11 -O2 -Wall -Wextra -D_GNU_SOURCE \
 		-I"$SRC/include" -I"$SRC/src" -c "$SRC/src/unified/unified.c" -o "$WORK/unified-$1.o" &&
 	cksum <"$WORK/unified-$1.o"
 }
