@@ -405,6 +405,7 @@ static void usage(void)
 	       "-e  only empty caches         -h  this help\n"
 	       "-i  inverted sort order       -l  the listing (default)\n"
 	       "-L  sort by loss              -N n  show the first n caches\n"
+	       "-o f  write the listing to f (with --: stderr by default)\n"
 	       "-P  sort by partial slabs     -r  report per cache\n"
 	       "-S  sort by size              -T  totals\n"
 	       "-z  include empty caches\n");
@@ -412,7 +413,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	const char *file = NULL;
+	const char *file = NULL, *output = NULL;
 	char **prog = NULL;
 	int opt, ret;
 
@@ -422,7 +423,7 @@ int main(int argc, char **argv)
 			argc = i;
 			break;
 		}
-	while ((opt = getopt(argc, argv, "aABDef:hilLN:PrSTz")) != -1) {
+	while ((opt = getopt(argc, argv, "aABDef:hilLN:o:PrSTz")) != -1) {
 		switch (opt) {
 		case 'a': show_aliases = 1; break;
 		case 'A': sort_active = 1; show_activity = 1; break;
@@ -435,6 +436,7 @@ int main(int argc, char **argv)
 		case 'l': break;
 		case 'L': sort_loss = 1; break;
 		case 'N': max_lines = atoi(optarg); break;
+		case 'o': output = optarg; break;
 		case 'P': sort_partial = 1; break;
 		case 'r': show_report = 1; break;
 		case 'S': sort_size = 1; break;
@@ -442,6 +444,11 @@ int main(int argc, char **argv)
 		case 'z': show_empty = 1; break;
 		default: usage(); return 2;
 		}
+	}
+	/* Nothing to read but a terminal: the user wants to know how. */
+	if (!prog && !file && isatty(STDIN_FILENO)) {
+		usage();
+		return 2;
 	}
 	if (prog) {
 		if (!*prog) {
@@ -463,6 +470,17 @@ int main(int argc, char **argv)
 	}
 	if (ret)
 		return 1;
+	/* The listing goes to -o FILE; after running a program, to stderr
+	 * (the program's own output had stdout), unless -o says otherwise. */
+	if (output) {
+		if (!freopen(output, "w", stdout)) {
+			fprintf(stderr, "slabinfo: %s: %s\n", output, strerror(errno));
+			return 1;
+		}
+	} else if (prog) {
+		fflush(stdout);
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+	}
 	qsort(caches, (size_t)nr_caches, sizeof(caches[0]), compare);
 	if (show_aliases)
 		print_aliases();

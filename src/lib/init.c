@@ -22,31 +22,12 @@
 #include "debug/debug.h"
 #include "kmalloc/kmalloc.h"
 #include "lib/fork.h"
+#include "introspect/exit_report.h"
 #include "page/page_alloc.h"
 #include "unified/sheaf.h"
 
 int uslab_initialised;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-
-static void report_at_exit(void)
-{
-	long format = uslab_opt(USLAB_OPT_STATS);
-	const char *path = getenv("USLAB_STATS_FILE");
-	FILE *out = stderr;
-
-	if (!format)
-		return;
-	if (path && *path) {
-		out = fopen(path, "w");
-		if (!out) {
-			uslab_reportf("uslab: USLAB_STATS_FILE=%s cannot be written; using stderr\n", path);
-			out = stderr;
-		}
-	}
-	uslab_report(out, (enum uslab_report_format)format);
-	if (out != stderr)
-		fclose(out);
-}
 
 /* The malloc replacement's defaults (background purge, personality),
  * applied between reading the options and building the caches; it also
@@ -75,8 +56,7 @@ static void do_init(void)
 	tunables_init();
 	pressure_init();
 	fork_init();
-	if (uslab_opt(USLAB_OPT_STATS))
-		atexit(report_at_exit);
+	exit_report_init();
 	__atomic_store_n(&uslab_initialised, 1, __ATOMIC_RELEASE);
 	current_thread()->in_init = 0;
 }
