@@ -16,6 +16,7 @@
 #include "base/options.h"
 #include "base/os.h"
 #include "base/random.h"
+#include "base/symbolize.h"
 #include "base/report.h"
 #include "base/start.h"
 #include "cache/cache.h"
@@ -294,6 +295,7 @@ static void __cold report_leak(struct kmem_cache *s, unsigned long slabs, void *
 {
 	uint64_t st[USLAB_NR_STATS];
 	struct report_buf r;
+	char where[128];
 	long objects;
 
 	cache_stats_sum(s, st);
@@ -304,8 +306,9 @@ static void __cold report_leak(struct kmem_cache *s, unsigned long slabs, void *
 	report_add(&r, "INFO: %ld objects remaining in %lu slabs\n", objects, slabs);
 	if (kmem_cache_debug(s))
 		list_remaining_objects(s, &r);
-	report_add(&r, "kmem_cache_destroy %s: Slab cache still has objects when called from %p\n",
-		   s->name, caller);
+	format_address(where, sizeof(where), (uintptr_t)caller);
+	report_add(&r, "kmem_cache_destroy %s: Slab cache still has objects when called from %s\n",
+		   s->name, where);
 	report_add(&r, "\n");
 	report_fix(&r, s->name, "Cache kept (not freed); its remaining objects stay valid");
 	report_emit(&r);

@@ -24,6 +24,7 @@
 #define USLAB_DEBUG_H
 
 #include "base/report.h"
+#include "base/symbolize.h"
 #include "core/slab.h"
 
 #define POISON_INUSE      0x5a   /* padding and slab tail */
@@ -84,8 +85,6 @@ static inline unsigned int get_info_end(const struct kmem_cache *s)
 /* ---------------------------------------------------- debug_report.c */
 void print_trailer(struct report_buf *r, struct kmem_cache *s, struct slab *slab, uint8_t *p);
 void print_tracking(struct report_buf *r, struct kmem_cache *s, void *object);
-/* "func+0x1c" (or "object-file+0x1234") for a code address. */
-void format_address(char *buf, size_t len, uintptr_t addr);
 /* The tracks of an object. */
 struct track *get_track(struct kmem_cache *s, void *object, enum track_item alloc);
 void set_track(struct kmem_cache *s, void *object, enum track_item alloc, uintptr_t addr);

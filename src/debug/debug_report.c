@@ -33,26 +33,8 @@
 #include "debug/debug.h"
 #include "core/object.h"
 #include "base/os.h"
+#include "base/symbolize.h"
 #include "base/sanitizer.h"
-
-void format_address(char *buf, size_t len, uintptr_t addr)
-{
-	Dl_info info;
-
-	if (dladdr((void *)addr, &info) && info.dli_fname) {
-		if (info.dli_sname && info.dli_saddr) {
-			snprintf(buf, len, "%s+0x%lx", info.dli_sname,
-				 (unsigned long)(addr - (uintptr_t)info.dli_saddr));
-			return;
-		}
-		const char *file = strrchr(info.dli_fname, '/');
-
-		snprintf(buf, len, "%s+0x%lx", file ? file + 1 : info.dli_fname,
-			 (unsigned long)(addr - (uintptr_t)info.dli_fbase));
-		return;
-	}
-	snprintf(buf, len, "0x%lx", (unsigned long)addr);
-}
 
 /* ------------------------------------------------------------- tracks */
 
