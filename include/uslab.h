@@ -466,6 +466,11 @@ USLAB_API unsigned long uslab_fault_inject_failures(struct uslab_page_allocator 
 USLAB_API unsigned long uslab_fault_inject_requests(struct uslab_page_allocator *pa);
 USLAB_API void uslab_page_allocator_destroy(struct uslab_page_allocator *pa);
 
+/* What slabinfo -p PID reads to find uslab's caches in this process from
+ * outside (process_vm_readv); its layout is the tool's business. */
+struct uslab_remote_anchor;
+extern USLAB_API const struct uslab_remote_anchor uslab_remote_anchor;
+
 /* Explicit initialisation (optional: every entry point initialises). */
 USLAB_API void uslab_init(void);
 /* "MAJOR.MINOR.PATCH" of the library in use: USLAB_VERSION_STRING of its build. */

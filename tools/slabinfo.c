@@ -1,23 +1,30 @@
 /*
  * slabinfo.c - the slabinfo tool, as tools/mm/slabinfo is for the kernel.
  *
- * It reads the raw report of a program that uses uslab: from a file
+ * It reads the raw report of a program that uses uslab: from a running
+ * process (-p PID, read from outside: slabinfo_remote.c), from a file
  * written with USLAB_STATS=raw USLAB_STATS_FILE=<file>, from standard
  * input, or by running the program itself (slabinfo [options] -- prog
  * args...), and shows the caches the way the kernel's tool does.
  *
  * A stand-alone program: it does not link uslab, it parses text (the
- * public header gives it the counter names).
+ * public header gives it the counter names); only the remote reader
+ * knows the library's structures.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "uslab.h"
+#include "slabinfo_remote.h"
 
 #define MAX_CACHES 4096
 #define MAX_ALIASES 4096
@@ -57,7 +64,7 @@ static char memory_line[1024];
 
 /* Options, named as the kernel tool's. */
 static int show_aliases, show_activity, show_report, show_totals, show_empty, only_empty;
-static int sort_size, sort_loss, sort_active, sort_partial, invert, show_bytes;
+static int sort_size, sort_loss, sort_active, sort_partial, sort_objects, invert, show_bytes;
 static int max_lines = -1;
 
 static void decode(char *dst, const char *src, size_t len)
@@ -244,6 +251,8 @@ static int compare(const void *a, const void *b)
 		d = (long long)(activity(y) - activity(x));
 	else if (sort_partial)
 		d = (long long)y->partial - (long long)x->partial;
+	else if (sort_objects)
+		d = (long long)y->objects - (long long)x->objects;
 	else
 		d = strcmp(x->name, y->name);
 	if (invert)
@@ -394,9 +403,12 @@ static void print_totals(void)
 static void usage(void)
 {
 	printf("slabinfo - show the slab caches of a program that uses uslab\n\n"
-	       "usage: slabinfo [options] -f <raw report file>\n"
+	       "usage: slabinfo [options] -p <pid> [--watch[=seconds]]\n"
+	       "       slabinfo [options] -f <raw report file>\n"
 	       "       slabinfo [options] < <raw report>\n"
 	       "       slabinfo [options] -- <program> [args...]\n\n"
+	       "-p reads a running process from outside (its own user or root):\n"
+	       "nothing needs to be set in it beforehand and it is never stopped.\n"
 	       "A raw report is what a program writes at exit with\n"
 	       "USLAB_STATS=raw USLAB_STATS_FILE=<file>; with '--' slabinfo runs the\n"
 	       "program that way itself.\n\n"
@@ -406,16 +418,131 @@ static void usage(void)
 	       "-i  inverted sort order       -l  the listing (default)\n"
 	       "-L  sort by loss              -N n  show the first n caches\n"
 	       "-o f  write the listing to f (with --: stderr by default)\n"
+	       "-O  sort by objects           -p pid  read a running process\n"
 	       "-P  sort by partial slabs     -r  report per cache\n"
-	       "-S  sort by size              -T  totals\n"
-	       "-z  include empty caches\n");
+	       "-R  print the raw report      -S  sort by size (memory)\n"
+	       "-T  totals                    -z  include empty caches\n"
+	       "--watch[=s]  with -p: refresh every s seconds (default 2); with -D\n"
+	       "             the activity columns count what happened since the last\n");
+}
+
+/* Reads the report into the tables; raw: print it as it is instead. */
+static int load(const char *file, char **prog, pid_t pid, bool raw)
+{
+	FILE *f;
+	int ret;
+
+	nr_caches = nr_aliases = 0;
+	memory_line[0] = 0;
+	if (pid > 0) {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *mem = open_memstream(&text, &len);
+
+		if (!mem)
+			return -1;
+		ret = remote_report(pid, mem);
+		fclose(mem);
+		if (!ret && raw)
+			fwrite(text, 1, len, stdout);
+		else if (!ret && (f = fmemopen(text, len, "r"))) {
+			ret = read_report(f);
+			fclose(f);
+		}
+		free(text);
+		return ret;
+	}
+	if (prog)
+		return run_program(prog);
+	if (file) {
+		f = fopen(file, "r");
+		if (!f) {
+			fprintf(stderr, "slabinfo: %s: %s\n", file, strerror(errno));
+			return -1;
+		}
+		ret = read_report(f);
+		fclose(f);
+		return ret;
+	}
+	return read_report(stdin);
+}
+
+static void show(void)
+{
+	qsort(caches, (size_t)nr_caches, sizeof(caches[0]), compare);
+	if (show_aliases)
+		print_aliases();
+	else if (show_report)
+		print_report();
+	else if (show_totals)
+		print_totals();
+	else
+		print_listing();
+}
+
+/* --watch: the counters of the caches as they were at the last refresh,
+ * so that activity is what happened since. */
+static struct cache previous[MAX_CACHES];
+static int nr_previous;
+
+static void subtract_previous(void)
+{
+	static struct cache now[MAX_CACHES];
+
+	memcpy(now, caches, sizeof(caches[0]) * (size_t)nr_caches);
+	for (int i = 0; i < nr_caches; i++)
+		for (int k = 0; k < nr_previous; k++)
+			if (!strcmp(previous[k].name, caches[i].name)) {
+				for (size_t s = 0; s < NR_STATS; s++)
+					caches[i].stat[s] -= caches[i].stat[s] >= previous[k].stat[s] ?
+								     previous[k].stat[s] : caches[i].stat[s];
+				break;
+			}
+	memcpy(previous, now, sizeof(caches[0]) * (size_t)nr_caches);
+	nr_previous = nr_caches;
+}
+
+static int watch(pid_t pid, double seconds)
+{
+	bool tty = isatty(STDOUT_FILENO);
+
+	for (int round = 0;; round++) {
+		time_t now = time(NULL);
+		char when[32];
+
+		if (load(NULL, NULL, pid, false)) {
+			if (round && kill(pid, 0) && errno == ESRCH) {
+				printf("slabinfo: process %d has exited\n", (int)pid);
+				return 0;
+			}
+			return 1;
+		}
+		if (show_activity)
+			subtract_previous();
+		strftime(when, sizeof(when), "%H:%M:%S", localtime(&now));
+		if (tty)
+			fputs("\033[H\033[2J", stdout);
+		printf("slabinfo -p %d at %s, every %gs%s (Ctrl-C ends)\n\n", (int)pid, when, seconds,
+		       show_activity ? (round ? ", activity since the last" : ", activity so far") : "");
+		show();
+		fflush(stdout);
+		usleep((useconds_t)(seconds * 1e6));
+	}
 }
 
 int main(int argc, char **argv)
 {
+	static const struct option long_options[] = {
+		{ "watch", optional_argument, NULL, 'W' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *file = NULL, *output = NULL;
 	char **prog = NULL;
-	int opt, ret;
+	double interval = 0;
+	bool raw = false;
+	pid_t pid = 0;
+	int opt;
 
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--")) {
@@ -423,7 +550,7 @@ int main(int argc, char **argv)
 			argc = i;
 			break;
 		}
-	while ((opt = getopt(argc, argv, "aABDef:hilLN:o:PrSTz")) != -1) {
+	while ((opt = getopt_long(argc, argv, "aABDef:hilLN:o:Op:PrRSTz", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'a': show_aliases = 1; break;
 		case 'A': sort_active = 1; show_activity = 1; break;
@@ -437,58 +564,59 @@ int main(int argc, char **argv)
 		case 'L': sort_loss = 1; break;
 		case 'N': max_lines = atoi(optarg); break;
 		case 'o': output = optarg; break;
+		case 'O': sort_objects = 1; break;
+		case 'p': pid = (pid_t)atoi(optarg); break;
 		case 'P': sort_partial = 1; break;
 		case 'r': show_report = 1; break;
+		case 'R': raw = true; break;
 		case 'S': sort_size = 1; break;
 		case 'T': show_totals = 1; break;
+		case 'W':
+			interval = optarg ? atof(optarg) : 2;
+			break;
 		case 'z': show_empty = 1; break;
 		default: usage(); return 2;
 		}
 	}
+	if (optind < argc) {
+		fprintf(stderr, "slabinfo: unexpected argument %s (a program to run goes after --)\n",
+			argv[optind]);
+		return 2;
+	}
+	if (pid < 0 || (pid == 0 && interval) || (pid && (prog || file))) {
+		fprintf(stderr, pid == 0 && interval ? "slabinfo: --watch needs -p <pid>\n"
+			: "slabinfo: -p takes a pid of a running process, alone (not with -f or --)\n");
+		return 2;
+	}
+	if (interval < 0 || (interval > 0 && interval < 0.1)) {
+		fprintf(stderr, "slabinfo: --watch=%g: at least 0.1 seconds\n", interval);
+		return 2;
+	}
 	/* Nothing to read but a terminal: the user wants to know how. */
-	if (!prog && !file && isatty(STDIN_FILENO)) {
+	if (!pid && !prog && !file && isatty(STDIN_FILENO)) {
 		usage();
 		return 2;
 	}
-	if (prog) {
-		if (!*prog) {
-			fprintf(stderr, "slabinfo: nothing to run after --\n");
-			return 2;
-		}
-		ret = run_program(prog);
-	} else if (file) {
-		FILE *f = fopen(file, "r");
-
-		if (!f) {
-			fprintf(stderr, "slabinfo: %s: %s\n", file, strerror(errno));
-			return 1;
-		}
-		ret = read_report(f);
-		fclose(f);
-	} else {
-		ret = read_report(stdin);
+	if (prog && !*prog) {
+		fprintf(stderr, "slabinfo: nothing to run after --\n");
+		return 2;
 	}
-	if (ret)
+	if (output && !freopen(output, "w", stdout)) {
+		fprintf(stderr, "slabinfo: %s: %s\n", output, strerror(errno));
 		return 1;
-	/* The listing goes to -o FILE; after running a program, to stderr
-	 * (the program's own output had stdout), unless -o says otherwise. */
-	if (output) {
-		if (!freopen(output, "w", stdout)) {
-			fprintf(stderr, "slabinfo: %s: %s\n", output, strerror(errno));
-			return 1;
-		}
-	} else if (prog) {
+	}
+	if (interval)
+		return watch(pid, interval);
+	if (load(file, prog, pid, raw))
+		return 1;
+	if (raw)
+		return 0;
+	/* After running a program, the listing goes to stderr (the
+	 * program's own output had stdout), unless -o says otherwise. */
+	if (prog && !output) {
 		fflush(stdout);
 		dup2(STDERR_FILENO, STDOUT_FILENO);
 	}
-	qsort(caches, (size_t)nr_caches, sizeof(caches[0]), compare);
-	if (show_aliases)
-		print_aliases();
-	else if (show_report)
-		print_report();
-	else if (show_totals)
-		print_totals();
-	else
-		print_listing();
+	show();
 	return 0;
 }

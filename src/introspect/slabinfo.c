@@ -13,6 +13,7 @@
 #include "base/os.h"
 #include "base/start.h"
 #include "core/slab.h"
+#include "introspect/raw_format.h"
 #include "kmalloc/kmalloc.h"
 #include "page/page_alloc.h"
 
@@ -36,43 +37,6 @@ static void slubinfo_flags(const struct uslab_cache_info *ci, char *buf)
 	if (ci->flags & SLAB_HWCACHE_ALIGN)
 		*d++ = 'a';
 	*d = 0;
-}
-
-/* Flags in the letters of today's tools/mm/slabinfo (Flg column). */
-static void tool_flags(const struct uslab_cache_info *ci, char *buf)
-{
-	char *d = buf;
-
-	if (ci->refcount > 1)
-		*d++ = '*';
-	if (ci->flags & SLAB_CACHE_DMA)
-		*d++ = 'd';
-	if (ci->flags & SLAB_HWCACHE_ALIGN)
-		*d++ = 'A';
-	if (ci->flags & SLAB_POISON)
-		*d++ = 'P';
-	if (ci->flags & SLAB_RECLAIM_ACCOUNT)
-		*d++ = 'a';
-	if (ci->flags & SLAB_RED_ZONE)
-		*d++ = 'Z';
-	if (ci->flags & SLAB_CONSISTENCY_CHECKS)
-		*d++ = 'F';
-	if (ci->flags & SLAB_STORE_USER)
-		*d++ = 'U';
-	if (ci->flags & SLAB_TRACE)
-		*d++ = 'T';
-	*d = 0;
-}
-
-/* Cache names in the raw form: no blanks or '=' (percent-encoded). */
-static void raw_name(FILE *out, const char *name)
-{
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-		if (*p <= ' ' || *p == '=' || *p == '%' || *p >= 0x7f)
-			fprintf(out, "%%%02X", *p);
-		else
-			fputc(*p, out);
-	}
 }
 
 struct memory_totals {
@@ -111,36 +75,15 @@ static void report_cache(FILE *out, enum uslab_report_format format, struct kmem
 		break;
 	}
 	case USLAB_REPORT_RAW: {
-		uint64_t st[USLAB_NR_STATS];
+		uint64_t st[USLAB_NR_STATS], base[USLAB_NR_STATS];
 		struct kmem_cache_alias *alias;
 
-		tool_flags(&ci, flags);
-		fputs("cache name=", out);
-		raw_name(out, ci.name);
-		fprintf(out, " object_size=%u size=%u align=%u order=%u objs_per_slab=%u"
-			" active_objs=%lu total_objs=%lu slabs=%lu partial=%lu cpu_slabs=%lu"
-			" cpu_partial=%lu pages=%lu aliases=%u min_partial=%lu"
-			" cpu_partial_slabs=%u ctor=%d destroyed=%d flags=%s allocator=%s"
-			" queued_objs=%lu barn_sheaves=%lu queue_limit=%u batchcount=%u",
-			ci.object_size, ci.size, ci.align, ci.order, ci.objs_per_slab,
-			ci.active_objs, ci.total_objs, ci.nr_slabs, ci.nr_partial, ci.cpu_slabs,
-			ci.cpu_partial, ci.pages, ci.refcount ? ci.refcount - 1 : 0, ci.min_partial,
-			ci.cpu_partial_slabs, ci.has_ctor, ci.destroyed, *flags ? flags : "-",
-			ci.allocator, ci.queued_objs, ci.barn_sheaves, ci.queue_limit,
-			ci.batchcount);
 		cache_stats_sum(s, st);
 		for (int i = 0; i < USLAB_NR_STATS; i++)
-			fprintf(out, " %s=%llu", uslab_stat_name((enum uslab_stat_item)i),
-				(unsigned long long)(st[i] -
-						     __atomic_load_n(&s->stat_base[i], __ATOMIC_RELAXED)));
-		fputc('\n', out);
-		list_for_each_entry(alias, &s->aliases, list) {
-			fputs("alias name=", out);
-			raw_name(out, alias->name);
-			fputs(" cache=", out);
-			raw_name(out, ci.name);
-			fputc('\n', out);
-		}
+			base[i] = __atomic_load_n(&s->stat_base[i], __ATOMIC_RELAXED);
+		raw_cache_line(out, &ci, st, base);
+		list_for_each_entry(alias, &s->aliases, list)
+			raw_alias_line(out, alias->name, ci.name);
 		break;
 	}
 	}
