@@ -1,12 +1,29 @@
-# Compiles every library source with clang -Wall -Wextra -Werror.
-file(GLOB sources ${SRC}/src/*.c)
+# Compiles every library and tool source with clang -Wall -Wextra -Werror
+# (also -Wstrict-prototypes -Wmissing-prototypes, as the gcc build).
+file(GLOB_RECURSE sources ${SRC}/src/*.c)
+file(GLOB tools ${SRC}/tools/*.c)
+list(APPEND sources ${tools})
+list(LENGTH sources n)
+if(n LESS 30)
+  message(FATAL_ERROR "clang-warnings: only ${n} sources found under ${SRC}/src and tools")
+endif()
+set(tool_defs)
+if(EXISTS /usr/include/valgrind/memcheck.h)
+  set(tool_defs -DUSLAB_VALGRIND=1)
+endif()
 foreach(f ${sources})
-  execute_process(COMMAND ${CLANG} -std=gnu11 -D_GNU_SOURCE -DUSLAB_VERSION_STRING="x"
-                          -mcx16 -Wall -Wextra -Wshadow -Werror -fsyntax-only
+  # The library's sources get _GNU_SOURCE from the build; the tools define it.
+  set(gnu -D_GNU_SOURCE)
+  if(f MATCHES "/tools/")
+    set(gnu)
+  endif()
+  execute_process(COMMAND ${CLANG} -std=gnu11 ${gnu} ${tool_defs}
+                          -mcx16 -Wall -Wextra -Wshadow -Wstrict-prototypes
+                          -Wmissing-prototypes -Werror -fsyntax-only
                           -I${SRC}/include -I${SRC}/src ${f}
                   RESULT_VARIABLE rc)
   if(rc)
     message(FATAL_ERROR "clang warnings in ${f}")
   endif()
 endforeach()
-message(STATUS "clang: no warnings")
+message(STATUS "clang: no warnings in ${n} sources")

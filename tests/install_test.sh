@@ -30,9 +30,12 @@ malloc_family="malloc free calloc realloc reallocarray posix_memalign aligned_al
   free_sized free_aligned_sized cfree"
 syms() {
   case "$1" in
-    *.so) nm -D --defined-only "$1" ;;
-    *) nm -g --defined-only "$1" ;;
-  esac | awk 'NF == 3 && $2 ~ /^[A-Z]$/ { print $3 }' | sort -u
+    # Defined, global or weak, default visibility: what another object can
+    # bind to (the linker lists hidden ones such as __start_uslab_entry too).
+    *.so) readelf --dyn-syms -W "$1" |
+            awk '$5 ~ /^(GLOBAL|WEAK)$/ && $6 == "DEFAULT" && $7 != "UND" { sub(/@.*/, "", $8); print $8 }' ;;
+    *) nm -g --defined-only "$1" | awk 'NF == 3 && $2 ~ /^[A-Z]$/ { print $3 }' ;;
+  esac | sort -u
 }
 for lib in libuslab.so libuslab.a libuslab-malloc.so libuslab-malloc.a; do
   n=0

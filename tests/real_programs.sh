@@ -66,7 +66,8 @@ git_session() {
 	rm -rf "$copy"
 	$RUN git -C "$SRC" log --format='%H %an %s' -n 300 &&
 	$RUN git -C "$SRC" status --porcelain --untracked-files=no &&
-	cp -R "$SRC/.git" "$copy" &&
+	# The repository itself (in a worktree, .git is only a pointer to it).
+	cp -R "$(cd "$SRC" && cd "$(git rev-parse --git-common-dir)" && pwd)" "$copy" &&
 	$RUN git --git-dir="$copy" -c gc.auto=0 gc --quiet &&
 	$RUN git --git-dir="$copy" fsck --no-progress &&
 	$RUN git --git-dir="$copy" rev-list --all --objects | sort | cksum &&
@@ -136,7 +137,7 @@ for prog in "$@"; do
 	python) need python3 && session python || failed=1 ;;
 	sqlite) need sqlite3 && session sqlite || failed=1 ;;
 	git)
-		if [ ! -d "$SRC/.git" ]; then
+		if [ ! -e "$SRC/.git" ]; then
 			echo "FAIL git: $SRC is not a git checkout"
 			failed=1
 		else

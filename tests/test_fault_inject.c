@@ -201,4 +201,28 @@ TEST(threads_under_memory_pressure)
 	uslab_page_allocator_destroy(fi);
 }
 
+/* A second destroy is reported; nothing calls through reused memory. */
+TEST(second_destroy_is_reported)
+{
+	struct uslab_page_allocator *fi = uslab_fault_inject_create(NULL, USLAB_FAULT_NTH, 1);
+	struct kmem_cache *s = kmem_cache_create("fi-twice", 64, 0, SLAB_NO_MERGE, NULL);
+	void *p;
+
+	CHECK(fi != NULL);
+	uslab_page_allocator_destroy(fi);
+	/* Metadata of the same size class is allocated meanwhile. */
+	for (int i = 0; i < 8; i++)
+		CHECK(uslab_fault_inject_create(NULL, USLAB_FAULT_OFF, 0) != NULL);
+	capture_start();
+	uslab_page_allocator_destroy(fi);
+	capture_stop();
+	CHECK_EQ(capture_reports, 1);
+	CHECK(strstr(capture_buf, "uslab_page_allocator_destroy: ") != NULL);
+	CHECK(strstr(capture_buf, "was destroyed already") != NULL);
+	p = kmem_cache_alloc(s, GFP_KERNEL);
+	CHECK(p != NULL);
+	kmem_cache_free(s, p);
+	kmem_cache_destroy(s);
+}
+
 TEST_MAIN()

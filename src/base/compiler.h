@@ -80,4 +80,9 @@ static inline void cpu_relax(void)
 #endif
 }
 
+/* An exported allocation or free call: placed in the section uslab_entry,
+ * so that owner tracking (debug/debug_report.c) tells uslab's own frames
+ * from the caller's by address, whatever the linking. */
+#define USLAB_ENTRY __attribute__((visibility("default"), section("uslab_entry")))
+
 #endif

@@ -100,21 +100,21 @@ static void *__cold __noinline alloc_from_null_cache(const char *caller)
 	return NULL;
 }
 
-USLAB_API void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)
+USLAB_ENTRY void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags)
 {
 	if (unlikely(!s))
 		return alloc_from_null_cache("kmem_cache_alloc");
 	return slab_alloc_node(s, flags, NUMA_NO_NODE, 0);
 }
 
-USLAB_API void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t flags)
+USLAB_ENTRY void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t flags)
 {
 	if (unlikely(!s))
 		return alloc_from_null_cache("kmem_cache_zalloc");
 	return slab_alloc_node(s, flags | __GFP_ZERO, NUMA_NO_NODE, 0);
 }
 
-USLAB_API void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node)
+USLAB_ENTRY void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int node)
 {
 	if (unlikely(!s))
 		return alloc_from_null_cache("kmem_cache_alloc_node");
@@ -124,7 +124,7 @@ USLAB_API void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int nod
 	return slab_alloc_node(s, flags, node, 0);
 }
 
-USLAB_API void kmem_cache_free(struct kmem_cache *s, void *x)
+USLAB_ENTRY void kmem_cache_free(struct kmem_cache *s, void *x)
 {
 	struct slab *slab = virt_to_slab_checked(x);
 

@@ -18,7 +18,7 @@
 #include "debug/debug.h"
 #include "slub/slub.h"
 
-USLAB_API int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void **p)
+USLAB_ENTRY int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t flags, size_t size, void **p)
 {
 	size_t i;
 
@@ -156,12 +156,12 @@ static void free_bulk(struct kmem_cache *s, size_t size, void **p)
 	slow_path_exit();
 }
 
-USLAB_API void kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p)
+USLAB_ENTRY void kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p)
 {
 	free_bulk(s, size, p);
 }
 
-USLAB_API void kfree_bulk(size_t size, void **p)
+USLAB_ENTRY void kfree_bulk(size_t size, void **p)
 {
 	for (size_t i = 0; i < size; i++)
 		if (p[i] == ZERO_SIZE_PTR)

@@ -16,16 +16,24 @@
 #include "base/options.h"
 #include "base/os.h"
 #include "base/random.h"
-#include "base/symbolize.h"
 #include "base/report.h"
 #include "base/start.h"
+#include "base/symbolize.h"
 #include "cache/cache.h"
 #include "cache/fastpath.h"
 #include "core/personality.h"
 #include "debug/debug.h"
 #include "page/page_alloc.h"
+#include "slub/slub.h"
+#include "unified/unified.h"
 
-void (*free_without_cache)(const void *object);
+/* Until kmalloc/ starts no pointer can be in a segment: never called. */
+static void free_before_kmalloc(const void *object)
+{
+	uslab_reportf("uslab: %p freed without its cache before kmalloc started; ignored\n", object);
+}
+
+void (*free_without_cache)(const void *object) = free_before_kmalloc;
 
 
 static uint64_t cpu_index_map[MAX_CACHES / 64];

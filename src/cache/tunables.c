@@ -21,7 +21,9 @@
 #include "cache/cache.h"
 #include "core/personality.h"
 #include "debug/debug.h"
+#include "slub/slub.h"
 #include "unified/sheaf.h"
+#include "unified/unified.h"
 
 enum attr_kind { ATTR_RO, ATTR_RW };
 

@@ -4,9 +4,9 @@
  * pointers, the index and start of an object in its slab, the sanitizer
  * hooks of an allocation and a free.
  *
- * this_cpu_slab() (an entry for one cache) and this_thread() (the rest of
- * the thread's state) are the only accessors of per-thread state: a
- * per-CPU mode (rseq) would change them and nothing else.
+ * this_cpu_slab() (an entry for one cache) and current_thread() (the rest
+ * of the thread's state, core/slab.h) are the only accessors of per-thread
+ * state: a per-CPU mode (rseq) would change them and nothing else.
  */
 #ifndef USLAB_OBJECT_H
 #define USLAB_OBJECT_H

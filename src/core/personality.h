@@ -47,7 +47,5 @@ struct personality {
 			 struct uslab_cache_info *info);
 };
 
-extern const struct personality slub_personality;
-extern const struct personality unified_personality;
 
 #endif

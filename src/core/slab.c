@@ -12,6 +12,7 @@
  */
 #include <string.h>
 
+#include "base/report.h"
 #include "core/object.h"
 #include "core/personality.h"
 #include "page/page_alloc.h"
@@ -21,10 +22,14 @@
 spinlock_t slab_mutex = SPINLOCK_INIT(LOCK_RANK_SLAB_MUTEX);
 struct list_head slab_caches = LIST_HEAD_INIT(slab_caches);
 
-/* Until debug/ starts (debug_options_init), no cache is a debug cache. */
+/* Until debug/ starts (debug_options_init), no cache is a debug cache:
+ * these are never called (new_slab says so if they are). */
 static void no_setup_slab(struct kmem_cache *s, struct slab *slab, void *start)
 {
-	(void)s, (void)slab, (void)start;
+	(void)slab, (void)start;
+	/* A debug cache without debug's preparation would report its own
+	 * untouched red zones as overwritten: a bug of the start order. */
+	uslab_reportf("uslab: BUG: debug cache %s got a slab before debug started\n", s->name);
 }
 
 static void no_setup_object(struct kmem_cache *s, void *object)

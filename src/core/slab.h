@@ -209,7 +209,8 @@ void bug_unmapped_pointer(const void *object, const char *caller);
 extern __thread struct uslab_thread uslab_self __attribute__((tls_model("initial-exec")));
 
 /* The calling thread's state; its entries for caches are reached through
- * this_cpu_slab() (core/object.h).  Nothing else names uslab_self. */
+ * this_cpu_slab() (core/object.h).  Only thread.c, which defines it,
+ * names uslab_self otherwise. */
 static __always_inline struct uslab_thread *current_thread(void)
 {
 	return &uslab_self;

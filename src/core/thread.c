@@ -224,7 +224,7 @@ static struct kmem_cache_cpu *dir_entry_slow(struct thread_reg *r, unsigned int 
 
 struct kmem_cache_cpu *this_cpu_slab_slow(struct kmem_cache *s)
 {
-	struct uslab_thread *t = &uslab_self;
+	struct uslab_thread *t = current_thread();
 	unsigned int idx = s->cpu_index, need;
 	struct kmem_cache_cpu *c;
 
@@ -275,7 +275,7 @@ void flush_all_threads(struct kmem_cache *s)
 
 USLAB_API void uslab_thread_flush(void)
 {
-	struct uslab_thread *t = &uslab_self;
+	struct uslab_thread *t = current_thread();
 
 	uslab_ensure_init();
 	if (!t->reg)

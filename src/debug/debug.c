@@ -19,7 +19,6 @@
 #include "core/object.h"
 #include "debug/debug.h"
 
-extern __thread unsigned long debug_problems;
 
 /* ------------------------------------------------------------- helpers */
 

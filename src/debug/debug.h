@@ -1,5 +1,5 @@
 /*
- * debug.h - layer 4, debugging: what a debug cache looks like and the
+ * debug.h - the debug layer: what a debug cache looks like and the
  * calls of its own path.
  *
  * A debug cache never gets a cpu slab: its cpu freelist stays empty and

@@ -62,44 +62,16 @@ void track_init(void)
 	pthread_once(&once, load_unwinder);
 }
 
-/* The exported calls: a return address inside one of them is uslab's own
- * frame (builds without tail calls, sanitizers); the owner is its caller.
- * Known by name, as the dynamic symbol table gives it: the layers that
- * define them sit above this one. */
-static bool is_uslab_entry_lookup(uintptr_t addr)
-{
-	static const char *const entries[] = {
-		"kmem_cache_alloc", "kmem_cache_zalloc", "kmem_cache_alloc_node",
-		"kmem_cache_free", "kmem_cache_alloc_bulk", "kmem_cache_free_bulk",
-		"kmalloc", "kmalloc_node", "kzalloc", "kzalloc_node", "kmalloc_array", "kcalloc",
-		"kmalloc_array_node", "kcalloc_node", "krealloc", "krealloc_array", "kfree",
-		"kfree_bulk", "kstrdup", "kstrndup", "kmemdup", "kvmalloc", "kvzalloc", "kvfree",
-	};
-	Dl_info info;
-
-	if (!dladdr((void *)addr, &info) || !info.dli_saddr || !info.dli_sname)
-		return false;
-	for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++)
-		if (!strcmp(info.dli_sname, entries[i]))
-			return true;
-	return false;
-}
-
-/* dladdr() scans symbol tables: remember the answer per return address
- * (a few distinct ones).  Entries are addr << 2 | 1 (entry) or | 2 (not). */
-static uintptr_t entry_cache[256];
+/* The exported allocation and free calls (USLAB_ENTRY, base/compiler.h)
+ * lie in the section uslab_entry, whose bounds the linker gives: a return
+ * address inside it is uslab's own frame (builds without tail calls,
+ * sanitizers); the owner is its caller. */
+extern const char __start_uslab_entry[] __attribute__((visibility("hidden")));
+extern const char __stop_uslab_entry[] __attribute__((visibility("hidden")));
 
 static bool is_uslab_entry(uintptr_t addr)
 {
-	uintptr_t *slot = &entry_cache[(addr >> 2) % 256];
-	uintptr_t v = __atomic_load_n(slot, __ATOMIC_RELAXED);
-	bool entry;
-
-	if ((v >> 2) == addr && (v & 3))
-		return (v & 3) == 1;
-	entry = is_uslab_entry_lookup(addr);
-	__atomic_store_n(slot, addr << 2 | (entry ? 1 : 2), __ATOMIC_RELAXED);
-	return entry;
+	return addr >= (uintptr_t)__start_uslab_entry && addr < (uintptr_t)__stop_uslab_entry;
 }
 
 void set_track(struct kmem_cache *s, void *object, enum track_item alloc, uintptr_t addr)

@@ -6,6 +6,8 @@
 #include "core/personality.h"
 #include "core/slab.h"
 #include "introspect/remote.h"
+#include "slub/slub.h"
+#include "unified/unified.h"
 
 /* uslab_cpu_mode()'s answer, as the reader prints it. */
 static const char cpu_mode_name[] = "thread";

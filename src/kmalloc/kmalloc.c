@@ -210,29 +210,29 @@ static __always_inline void *__kmalloc(size_t size, gfp_t flags, int node)
 	return kmalloc_slow(size, flags, node);
 }
 
-USLAB_API void *kmalloc(size_t size, gfp_t flags)
+USLAB_ENTRY void *kmalloc(size_t size, gfp_t flags)
 {
 	return __kmalloc(size, flags, NUMA_NO_NODE);
 }
 
-USLAB_API void *kmalloc_node(size_t size, gfp_t flags, int node)
+USLAB_ENTRY void *kmalloc_node(size_t size, gfp_t flags, int node)
 {
 	if (node < 0 || (unsigned int)node >= (unsigned int)os_nr_nodes())
 		node = NUMA_NO_NODE;
 	return __kmalloc(size, flags, node);
 }
 
-USLAB_API void *kzalloc(size_t size, gfp_t flags)
+USLAB_ENTRY void *kzalloc(size_t size, gfp_t flags)
 {
 	return __kmalloc(size, flags | __GFP_ZERO, NUMA_NO_NODE);
 }
 
-USLAB_API void *kzalloc_node(size_t size, gfp_t flags, int node)
+USLAB_ENTRY void *kzalloc_node(size_t size, gfp_t flags, int node)
 {
 	return kmalloc_node(size, flags | __GFP_ZERO, node);
 }
 
-USLAB_API void *kmalloc_array(size_t n, size_t size, gfp_t flags)
+USLAB_ENTRY void *kmalloc_array(size_t n, size_t size, gfp_t flags)
 {
 	size_t bytes;
 
@@ -241,7 +241,7 @@ USLAB_API void *kmalloc_array(size_t n, size_t size, gfp_t flags)
 	return __kmalloc(bytes, flags, NUMA_NO_NODE);
 }
 
-USLAB_API void *kmalloc_array_node(size_t n, size_t size, gfp_t flags, int node)
+USLAB_ENTRY void *kmalloc_array_node(size_t n, size_t size, gfp_t flags, int node)
 {
 	size_t bytes;
 
@@ -250,17 +250,17 @@ USLAB_API void *kmalloc_array_node(size_t n, size_t size, gfp_t flags, int node)
 	return kmalloc_node(bytes, flags, node);
 }
 
-USLAB_API void *kcalloc(size_t n, size_t size, gfp_t flags)
+USLAB_ENTRY void *kcalloc(size_t n, size_t size, gfp_t flags)
 {
 	return kmalloc_array(n, size, flags | __GFP_ZERO);
 }
 
-USLAB_API void *kcalloc_node(size_t n, size_t size, gfp_t flags, int node)
+USLAB_ENTRY void *kcalloc_node(size_t n, size_t size, gfp_t flags, int node)
 {
 	return kmalloc_array_node(n, size, flags | __GFP_ZERO, node);
 }
 
-USLAB_API void kfree(const void *x)
+USLAB_ENTRY void kfree(const void *x)
 {
 	struct slab *slab;
 	struct kmem_cache *s;
@@ -328,7 +328,7 @@ USLAB_API size_t kmalloc_size_roundup(size_t size)
 	return PAGE_SIZE << fls_long((size - 1) >> PAGE_SHIFT);
 }
 
-USLAB_API void *krealloc(const void *p, size_t new_size, gfp_t flags)
+USLAB_ENTRY void *krealloc(const void *p, size_t new_size, gfp_t flags)
 {
 	size_t ks;
 	void *ret;
@@ -369,7 +369,7 @@ USLAB_API void *krealloc(const void *p, size_t new_size, gfp_t flags)
 	return ret;
 }
 
-USLAB_API void *krealloc_array(void *p, size_t new_n, size_t new_size, gfp_t flags)
+USLAB_ENTRY void *krealloc_array(void *p, size_t new_n, size_t new_size, gfp_t flags)
 {
 	size_t bytes;
 
@@ -378,7 +378,7 @@ USLAB_API void *krealloc_array(void *p, size_t new_n, size_t new_size, gfp_t fla
 	return krealloc(p, bytes, flags);
 }
 
-USLAB_API void *kmemdup(const void *src, size_t len, gfp_t gfp)
+USLAB_ENTRY void *kmemdup(const void *src, size_t len, gfp_t gfp)
 {
 	void *p = kmalloc(len, gfp & ~__GFP_ZERO);
 
@@ -387,12 +387,12 @@ USLAB_API void *kmemdup(const void *src, size_t len, gfp_t gfp)
 	return p;
 }
 
-USLAB_API char *kstrdup(const char *s, gfp_t gfp)
+USLAB_ENTRY char *kstrdup(const char *s, gfp_t gfp)
 {
 	return s ? kmemdup(s, strlen(s) + 1, gfp) : NULL;
 }
 
-USLAB_API char *kstrndup(const char *s, size_t max, gfp_t gfp)
+USLAB_ENTRY char *kstrndup(const char *s, size_t max, gfp_t gfp)
 {
 	size_t len;
 	char *p;
@@ -408,17 +408,17 @@ USLAB_API char *kstrndup(const char *s, size_t max, gfp_t gfp)
 	return p;
 }
 
-USLAB_API void *kvmalloc(size_t size, gfp_t flags)
+USLAB_ENTRY void *kvmalloc(size_t size, gfp_t flags)
 {
 	return kmalloc(size, flags);
 }
 
-USLAB_API void *kvzalloc(size_t size, gfp_t flags)
+USLAB_ENTRY void *kvzalloc(size_t size, gfp_t flags)
 {
 	return kzalloc(size, flags);
 }
 
-USLAB_API void kvfree(const void *p)
+USLAB_ENTRY void kvfree(const void *p)
 {
 	kfree(p);
 }

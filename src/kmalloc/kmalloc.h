@@ -1,5 +1,5 @@
 /*
- * kmalloc.h - layer 5: the general caches kmalloc-8 ... kmalloc-8192 (and
+ * kmalloc.h - the kmalloc layer: the general caches kmalloc-8 ... kmalloc-8192 (and
  * kmalloc-96, kmalloc-192) and the size-to-cache map.
  */
 #ifndef USLAB_KMALLOC_H

@@ -1,5 +1,5 @@
 /*
- * malloc.c - layer 6: the malloc family on kmalloc.  Built only into
+ * malloc.c - the malloc layer: the malloc family on kmalloc.  Built only into
  * libuslab-malloc (shared for LD_PRELOAD, static and shared for linking
  * with -luslab-malloc); libuslab itself leaves malloc to libc.
  *

@@ -1,5 +1,5 @@
 /*
- * page_alloc.h - layer 1: the page allocator objects and their calls.
+ * page_alloc.h - the page allocator layer: its objects and their calls.
  *
  * Callers hold no uslab lock other than, possibly, none at all: the page
  * allocator's node locks are the innermost locks of the library.

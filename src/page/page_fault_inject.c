@@ -6,6 +6,11 @@
  * USLAB_FAULT_AFTER lets n requests through and fails all later ones.
  * Frees always go through to the base.  Counters are atomics: the
  * allocator may be used from many threads at once.
+ *
+ * A destroyed one is only marked so, never freed (a few dozen bytes of
+ * metadata): its method table stays, requests still pass through to the
+ * base, and a second destroy is reported instead of calling through
+ * whatever reused its memory.
  */
 #include "page/page_alloc.h"
 #include "base/meta.h"
@@ -19,6 +24,7 @@ struct fault_inject {
 	unsigned long seen;        /* requests since arming */
 	unsigned long requests;    /* all requests */
 	unsigned long failures;    /* requests failed on purpose */
+	int destroyed;
 };
 
 static struct fault_inject *to_fault_inject(struct uslab_page_allocator *pa)
@@ -71,7 +77,9 @@ static void fi_free_pages(struct uslab_page_allocator *pa, struct slab *head)
 
 static void fi_destroy(struct uslab_page_allocator *pa)
 {
-	meta_free(to_fault_inject(pa), sizeof(struct fault_inject));
+	if (__atomic_exchange_n(&to_fault_inject(pa)->destroyed, 1, __ATOMIC_ACQ_REL))
+		uslab_reportf("uslab: uslab_page_allocator_destroy: %p was destroyed already\n",
+			      (void *)pa);
 }
 
 static const struct page_allocator_ops fault_inject_ops = {

@@ -1,12 +1,15 @@
 /*
- * slub.h - the slub personality's calls that the layers above use
- * directly (bulk frees, the debug-free walk of tunables); everything else
- * goes through slub_personality (core/personality.h).
+ * slub.h - the slub personality: its method table, and the calls the
+ * cache layer makes directly (bulk frees, the checks of a free);
+ * everything else goes through slub_personality.
  */
 #ifndef USLAB_SLUB_H
 #define USLAB_SLUB_H
 
+#include "core/personality.h"
 #include "core/slab.h"
+
+extern const struct personality slub_personality;
 
 void *__slab_alloc(struct kmem_cache *s, gfp_t gfpflags, int node, struct kmem_cache_cpu *c);
 /* Frees cnt objects head..tail (linked through their free pointers) that

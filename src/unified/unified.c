@@ -32,6 +32,7 @@
 #include "base/random.h"
 #include "core/personality.h"
 #include "unified/sheaf.h"
+#include "unified/unified.h"
 
 /* ------------------------------------------------------------- bitmaps */
 
