@@ -58,7 +58,7 @@ configure:
 		cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX)
 
 run: deps-run all
-	@./$(BUILD)/uslab-demo
+	@./$(BUILD)/uslab-demo --markdown bench/results/quick.md
 
 test: deps-test configure build
 	@cd $(BUILD) && ctest -j$(JOBS) --output-on-failure
@@ -67,7 +67,7 @@ bench: deps-bench all
 	./$(BUILD)/uslab-bench --out bench/results
 
 bench-quick: deps-run all
-	./$(BUILD)/uslab-bench --quick
+	./$(BUILD)/uslab-bench --quick --markdown bench/results/quick.md
 
 fuzz: deps-test configure
 	cmake --build $(BUILD) -j$(JOBS) --target fuzz_slab_build

@@ -64,12 +64,14 @@ int main(int argc, char **argv)
 			opt.runs = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
 			opt.dir = argv[++i];
+		} else if (!strcmp(argv[i], "--markdown") && i + 1 < argc) {
+			opt.markdown = argv[++i];
 		} else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
 			opt.only = argv[++i];
 		} else if (!strcmp(argv[i], "--no-hardening")) {
 			hardening = 0;
 		} else {
-			fprintf(stderr, "usage: %s [--quick] [--runs N] [--out DIR] [--only WORKLOAD]"
+			fprintf(stderr, "usage: %s [--quick] [--runs N] [--out DIR] [--markdown FILE] [--only WORKLOAD]"
 				" [--no-hardening]\n", argv[0]);
 			return 2;
 		}

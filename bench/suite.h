@@ -14,6 +14,7 @@ struct suite_options {
 	const char *only;      /* run only workloads whose id starts so */
 	const char *dir;       /* results.md, CSVs, plots; NULL: table only */
 	const char *header;    /* machine, commit, command: for results.md */
+	const char *markdown;  /* the markdown table alone to this file, or NULL */
 	FILE *out;
 };
 

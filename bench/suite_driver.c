@@ -283,6 +283,76 @@ static void print_table(FILE *out, int quick, int runs)
 	fprintf(out, ".\n");
 }
 
+/* The table for a terminal: medians only, at most 100 columns (the
+ * markdown table with the ranges goes to results.md); and a warning when
+ * the runs of one cell spread so far that the machine was busy. */
+static const char *short_name(const char *name)
+{
+	if (!strcmp(name, "kmem-slub"))
+		return "k-slub";
+	if (!strcmp(name, "kmem-unified"))
+		return "k-unif";
+	if (!strcmp(name, "uslab-slub"))
+		return "u-slub";
+	return name;
+}
+
+static void print_screen_table(FILE *out, int quick, int runs)
+{
+	double worst = 1;
+	const char *worst_w = NULL, *worst_c = NULL;
+
+	fprintf(out, "%-12s", "workload");
+	for (size_t c = 0; c < NC; c++)
+		if (contestants[c].present)
+			fprintf(out, " %8s", short_name(contestants[c].name));
+	fprintf(out, " %6s %6s\n", "malloc", "kmem");
+	for (size_t w = 0; w < NW; w++) {
+		const struct workload *wl = &workloads[w];
+		double peer = best_of(w, PEER);
+		int ran = 0;
+
+		for (size_t c = 0; c < NC; c++)
+			ran |= cells[w][c].n > 0;
+		if ((quick && !wl->quick) || !ran)
+			continue;
+		fprintf(out, "%-12s", wl->id);
+		for (size_t c = 0; c < NC; c++) {
+			struct cell *ce = &cells[w][c];
+			char med[32];
+
+			if (!contestants[c].present)
+				continue;
+			fmt_value(med, sizeof(med), wl->unit, ce->med);
+			fprintf(out, " %8.8s", med);
+			if (ce->n > 1 && ce->min > 0 && ce->max / ce->min > worst) {
+				worst = ce->max / ce->min;
+				worst_w = wl->id;
+				worst_c = contestants[c].name;
+			}
+		}
+		fprintf(out, " %5.2fx %5.2fx\n", advantage(wl, cells[w][2].med, peer),
+			advantage(wl, best_of(w, KMEM), peer));
+	}
+	fprintf(out, "\nMedians of %d runs. malloc, kmem: uslab (libuslab-malloc as shipped; the\n"
+		"better kmem personality) against the best peer, above 1.00x uslab is faster or\n"
+		"smaller. u-slub: libuslab-malloc with USLAB_ALLOCATOR=slub; k-slub, k-unif: the\n"
+		"kmem_cache/kmalloc API. Units: ns per operation (hot, batch, prodcons, larson,\n"
+		"coldfree), s (hackbench), transactions/s (tcp_rr), resident/ideal (live, frag),\n"
+		"MB (threads64). Peers:", runs);
+	for (size_t c = 0, first = 1; c < NC; c++)
+		if (contestants[c].kind == PEER) {
+			fprintf(out, "%s %s%s", first ? "" : ",", contestants[c].name,
+				contestants[c].present ? "" : " (not installed: skipped)");
+			first = 0;
+		}
+	fprintf(out, ".\n");
+	if (worst > 1.25)
+		fprintf(out, "\nwarning: the runs of one cell differed by up to %.1fx (%s, %s): the\n"
+			"machine was busy while it ran; take the ratios with care, or run again.\n",
+			worst, worst_w, worst_c);
+}
+
 /* ------------------------------------------------------------- files */
 
 static FILE *open_in(const char *dir, const char *name)
@@ -324,7 +394,10 @@ static void write_csv(const char *dir, int runs)
 }
 
 /* One data file per plot: a row per workload, a column per contestant. */
-static void write_dat(const char *dir, const char *name, enum group g, int relative)
+/* unit: only the workloads of this unit (NULL: all of the group), so that
+ * ratios and megabytes never share an axis. */
+static void write_dat(const char *dir, const char *name, enum group g, int relative,
+		      const char *unit, int unit_only)
 {
 	FILE *f = open_in(dir, name);
 
@@ -339,6 +412,8 @@ static void write_dat(const char *dir, const char *name, enum group g, int relat
 		double peer = best_of(w, PEER);
 
 		if (workloads[w].group != g || cells[w][0].n == 0)
+			continue;
+		if (unit && (strcmp(workloads[w].unit, unit) == 0) != unit_only)
 			continue;
 		fprintf(f, "%s", g == G_TCP ? workloads[w].args[1] : workloads[w].id);
 		for (size_t c = 0; c < NC; c++) {
@@ -363,16 +438,17 @@ static void write_plots(const char *dir)
 
 	for (size_t c = 0; c < NC; c++)
 		ncol += contestants[c].present;
-	write_dat(dir, "time.dat", G_TIME, 1);
-	write_dat(dir, "tcp_rr.dat", G_TCP, 0);
-	write_dat(dir, "memory.dat", G_MEMORY, 0);
+	write_dat(dir, "time.dat", G_TIME, 1, NULL, 0);
+	write_dat(dir, "tcp_rr.dat", G_TCP, 0, NULL, 0);
+	write_dat(dir, "memory.dat", G_MEMORY, 0, "MB", 0);
+	write_dat(dir, "memory_mb.dat", G_MEMORY, 0, "MB", 1);
 	gp = open_in(dir, "plots.gp");
 	if (!gp)
 		return;
 	fprintf(gp,
 		"# Made by uslab-bench: gnuplot plots.gp in this directory.\n"
 		"set datafile separator whitespace\n"
-		"set termoption noenhanced\n"
+
 		"set key outside right top\n"
 		"set grid ytics\n"
 		"set style data histogram\n"
@@ -380,8 +456,11 @@ static void write_plots(const char *dir)
 		"set style fill solid 0.8 border -1\n"
 		"set xtics rotate by -35\n"
 		"do for [fmt in \"svg png\"] {\n"
+		/* noenhanced after set terminal, which resets it: "tcp_rr" is
+		 * not "tcp" with a subscript r. */
 		"  if (fmt eq \"svg\") { set terminal svg size 1100,520 dynamic font \"sans,11\" } else {"
 		" set terminal pngcairo size 1100,520 font \"sans,10\" }\n"
+		"  set termoption noenhanced\n"
 		"  set output \"time.\".fmt\n"
 		"  set title \"Time relative to the best peer (1 = best of glibc, jemalloc, mimalloc,"
 		" tcmalloc; lower is better)\"\n"
@@ -390,11 +469,16 @@ static void write_plots(const char *dir)
 		"  plot for [i=2:%d] \"time.dat\" using i:xtic(1) title columnheader(i)\n"
 		"  unset logscale y\n"
 		"  set output \"memory.\".fmt\n"
-		"  set title \"Memory: resident / ideal (live*, frag*) and MB (threads64); lower is better\"\n"
-		"  set ylabel \"resident / ideal, or MB\"\n"
+		"  set title \"Memory: resident / ideal (live*, frag*); lower is better\"\n"
+		"  set ylabel \"resident / ideal\"\n"
 		"  set logscale y 2\n"
 		"  plot for [i=2:%d] \"memory.dat\" using i:xtic(1) title columnheader(i)\n"
 		"  unset logscale y\n"
+		"  set output \"memory_mb.\".fmt\n"
+		"  set title \"Memory: MB above the baseline (threads64: 64 threads holding every kmalloc"
+		" size); lower is better\"\n"
+		"  set ylabel \"MB\"\n"
+		"  plot for [i=2:%d] \"memory_mb.dat\" using i:xtic(1) title columnheader(i)\n"
 		"  set output \"tcp_rr.\".fmt\n"
 		"  set style data linespoints\n"
 		"  set title \"tcp_rr-like on loopback: transactions per second by client threads"
@@ -406,7 +490,7 @@ static void write_plots(const char *dir)
 		"  unset xlabel\n"
 		"  set xtics rotate by -35\n"
 		"  set style data histogram\n"
-		"}\n", ncol + 1, ncol + 1, ncol + 1);
+		"}\n", ncol + 1, ncol + 1, ncol + 1, ncol + 1);
 	fclose(gp);
 	if (system("command -v gnuplot >/dev/null 2>&1")) {
 		fprintf(stderr, "uslab-bench: gnuplot not installed: plots.gp and the .dat files are"
@@ -449,9 +533,22 @@ void bench_suite(const struct suite_options *opt)
 
 	fprintf(opt->out, "\n## uslab against the allocators a program could pick (%s, %d runs, %.0f s)\n\n",
 		opt->quick ? "bench-quick" : "full suite", runs, (now_ns() - t0) / 1e9);
-	print_table(opt->out, opt->quick, runs);
+	print_screen_table(opt->out, opt->quick, runs);
 	if (failed)
 		fprintf(opt->out, "%d cells failed (not counted).\n", failed);
+	if (opt->markdown) {
+		FILE *md = fopen(opt->markdown, "w");
+
+		if (md) {
+			if (opt->header)
+				fprintf(md, "%s\n\n", opt->header);
+			print_table(md, opt->quick, runs);
+			fclose(md);
+			fprintf(opt->out, "The table in markdown, with the ranges: %s\n", opt->markdown);
+		} else {
+			fprintf(stderr, "uslab-bench: cannot write %s\n", opt->markdown);
+		}
+	}
 	if (opt->dir) {
 		FILE *md;
 

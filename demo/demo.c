@@ -120,10 +120,18 @@ int main(int argc, char **argv)
 	struct conn *kept[1000];
 	struct suite_options bopt = { .quick = 1, .runs = 3, .out = stdout };
 	int skip_bench = argc > 1 && !strcmp(argv[1], "--no-bench");
+
+	/* demo --markdown FILE: the quick table in markdown there too. */
+	if (argc > 2 && !strcmp(argv[1], "--markdown"))
+		bopt.markdown = argv[2];
 	struct uslab_reclaim_result rr;
 	char attr[64];
 
-	printf("uslab %s demo - cpu mode: %s\n\n", uslab_version(), uslab_cpu_mode());
+	/* "cpu" as the kernel says it: the state the kernel keeps per CPU. */
+	printf("uslab %s demo - cpu mode: %s (%s)\n\n", uslab_version(), uslab_cpu_mode(),
+	       strcmp(uslab_cpu_mode(), "thread") ? "per-CPU state, as in the kernel"
+						   : "the kernel's per-CPU state is kept per thread:"
+						     " each thread has its own cpu slab or queue of a cache");
 
 	conn_cache = kmem_cache_create("conn", sizeof(struct conn), 0, SLAB_HWCACHE_ALIGN, conn_ctor);
 	request_cache = KMEM_CACHE(request, SLAB_NO_MERGE);
