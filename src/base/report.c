@@ -13,6 +13,7 @@
 #include "base/meta.h"
 #include "base/os.h"
 #include "base/report.h"
+#include "base/symbolize.h"
 #include "base/types.h"
 
 spinlock_t sink_lock = SPINLOCK_INIT(LOCK_RANK_SINK);
@@ -75,10 +76,13 @@ static __thread bool in_sink, delivering;
 
 /* Calls the sink with no lock held: its pointer pair is read under
  * sink_lock, so it is never half-installed. */
-static void deliver(const char *text)
+static void deliver(const char *raw)
 {
+	char text[REPORT_MAX];
 	uslab_report_fn fn;
 	void *ctx;
+
+	symbolize_lines(raw, text, sizeof(text), true);
 
 	spin_lock(&sink_lock);
 	nr_reports++;
@@ -100,7 +104,11 @@ static void queue_report(const char *text)
 	if (!pending)
 		pending = meta_alloc(PENDING_BYTES);
 	if (!pending) {
-		stderr_sink(text);      /* no memory even for that: stderr now */
+		char plain[REPORT_MAX];
+
+		/* No memory even for that: stderr now, markers dropped. */
+		symbolize_lines(text, plain, sizeof(plain), false);
+		stderr_sink(plain);
 		return;
 	}
 	if (pending->len + len > PENDING_BYTES - sizeof(*pending)) {

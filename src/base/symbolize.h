@@ -4,6 +4,7 @@
 #ifndef USLAB_SYMBOLIZE_H
 #define USLAB_SYMBOLIZE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,5 +12,12 @@
  * else "object-file+0x1234", else "0x55946c1712a3".  Allocates nothing,
  * takes no lock: callable while a report is built. */
 void format_address(char *buf, size_t len, uintptr_t addr);
+/* Owner tracking is on: open libdw (when installed) for file and line.
+ * Allocates: not under a lock. */
+void symbolize_want_lines(void);
+/* in with format_address()'s markers turned into " (file.c:123)" (with
+ * resolve) or dropped, into out.  Resolving allocates (libdw): only with
+ * no lock held and outside every slow path, as the report layer delivers. */
+void symbolize_lines(const char *in, char *out, size_t len, bool resolve);
 
 #endif

@@ -50,6 +50,7 @@ static void load_unwinder(void)
 	void *frames[2];
 
 	backtrace(frames, 2);
+	symbolize_want_lines();
 }
 
 /* The first backtrace() loads the unwinder (dlopen, which allocates): done
