@@ -22,7 +22,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 BUILD_DEPS = gcc binutils make cmake pkg-config libc6-dev
 TEST_DEPS = $(BUILD_DEPS) clang libclang-rt-14-dev libasan8 libtsan2 libubsan1 valgrind \
-	git python3 sqlite3 redis-tools mandoc libdw1
+	git python3 sqlite3 redis-tools mandoc
 
 # The peers of the benchmark table (make run shows the quick one); the
 # plots of make bench need gnuplot as well.

@@ -25,14 +25,24 @@ export DEBIAN_FRONTEND=noninteractive
 # deb-systemd-invoke ask policy-rc.d; 101: action forbidden).  Only where
 # no policy exists already, and removed again whatever happens.
 policy=/usr/sbin/policy-rc.d
+marker="# uslab ensure-deps: removed when its install ends"
 own_policy=""
+# A policy a killed run of ours left behind goes first.
+if [ -e "$policy" ] && grep -qF "$marker" "$policy" 2>/dev/null; then
+	$sudo rm -f "$policy"
+fi
 if [ ! -e "$policy" ]; then
-	if printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod 755 "$policy"; then
+	if printf '#!/bin/sh\n%s\nexit 101\n' "$marker" | $sudo tee "$policy" >/dev/null &&
+	   $sudo chmod 755 "$policy"; then
 		own_policy=1
 	fi
 fi
-cleanup() { [ -z "$own_policy" ] || $sudo rm -f "$policy"; }
+cleanup() { [ -z "$own_policy" ] || $sudo rm -f "$policy"; own_policy=""; }
 trap cleanup EXIT
+# A signal runs no EXIT trap in every shell: exit through it.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 install() {
 	# shellcheck disable=SC2086
 	$sudo apt-get install -y -q --no-install-recommends $missing

@@ -5,9 +5,18 @@
 set -eu
 list=$1
 [ -f "$list" ] || { echo "nothing to uninstall: no $list (make install writes it)"; exit 1; }
-{ cat "$list"; echo; } | sed '/^$/d' | while read -r f; do
-	rm -f "$f" && echo "removed $f"
+failed=0
+# (The last line may lack its newline: read sees it too.)
+while IFS= read -r f || [ -n "$f" ]; do
+	[ -n "$f" ] || continue
+	if [ -e "$f" ] || [ -L "$f" ]; then
+		if rm -f "$f"; then echo "removed $f"; else failed=1; fi
+	fi
 	case "$f" in */cmake/uslab/*) rmdir "$(dirname "$f")" 2>/dev/null || true ;; esac
-done
+done <"$list"
 sh "$(dirname "$0")/ldconfig.sh" --quiet "$list"
+if [ "$failed" -ne 0 ]; then
+	echo "uninstall: some files could not be removed (as root: sudo make uninstall); $list is kept" >&2
+	exit 1
+fi
 rm -f "$list"

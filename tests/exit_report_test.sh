@@ -41,4 +41,14 @@ USLAB_STATS=1 USLAB_STATS_FILE="$d/no/such/dir/r.txt" "$prog" 2>"$d/err5"
 grep -q "^uslab: USLAB_STATS_FILE $d/no/such/dir/r.txt: No such file or directory; the report goes to standard error\$" \
 	"$d/err5" || fail "bad path: $(head -2 "$d/err5")"
 grep -q '^slabinfo - version: 2.1$' "$d/err5" || fail "bad path: no report on stderr"
+# 6. A FIFO without a reader does not hold the exit: refused, said.
+mkfifo "$d/fifo"
+USLAB_STATS=1 USLAB_STATS_FILE="$d/fifo" timeout 20 "$prog" 2>"$d/err6" || fail "FIFO: exit status $?"
+grep -q "^uslab: USLAB_STATS_FILE $d/fifo: " "$d/err6" || fail "FIFO: $(head -2 "$d/err6")"
+
+# 7. fd 2 closed and its number reused by a file of the program: the
+#    report does not go into that file.
+echo "precious" >"$d/precious"
+USLAB_STATS=1 "$prog" close-stderr 2>"$d/err7" 9>>"$d/precious"
+[ "$(cat "$d/precious")" = "precious" ] || fail "a file of the program got the report"
 echo "exit report test passed"

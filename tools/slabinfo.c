@@ -138,16 +138,23 @@ static void parse_alias(char *line)
 	a->cache[strcspn(a->cache, "\n")] = 0;
 }
 
+/* A file may hold several reports (USLAB_STATS_FILE appends one per
+ * process): the last one is shown, and the reader is told. */
 static int read_report(FILE *f)
 {
-	char *line = NULL;
+	char *line = NULL, who[160] = "";
 	size_t cap = 0;
 	int seen_header = 0;
 
 	while (getline(&line, &cap, f) > 0) {
-		if (!strncmp(line, "uslab-raw - version:", 20))
-			seen_header = 1;
-		else if (!strncmp(line, "cache ", 6))
+		if (!strncmp(line, "# uslab report at exit of ", 26)) {
+			snprintf(who, sizeof(who), "%s", line + 26);
+			who[strcspn(who, "\n")] = 0;
+		} else if (!strncmp(line, "uslab-raw - version:", 20)) {
+			seen_header++;
+			nr_caches = nr_aliases = 0;
+			memory_line[0] = 0;
+		} else if (!strncmp(line, "cache ", 6))
 			parse_cache(line + 6);
 		else if (!strncmp(line, "alias ", 6))
 			parse_alias(line + 6);
@@ -159,6 +166,12 @@ static int read_report(FILE *f)
 		fprintf(stderr, "slabinfo: no uslab raw report found (write one with USLAB_STATS=raw)\n");
 		return -1;
 	}
+	if (seen_header > 1)
+		fprintf(stderr, "slabinfo: %d reports in the input; showing the last%s%s\n",
+			seen_header, *who ? ", of " : "", who);
+	if (nr_caches == MAX_CACHES)
+		fprintf(stderr, "slabinfo: more than %d caches; the first %d are shown\n", MAX_CACHES,
+			MAX_CACHES);
 	return 0;
 }
 
@@ -420,7 +433,7 @@ static void usage(void)
 	       "-o f  write the listing to f (with --: stderr by default)\n"
 	       "-O  sort by objects           -p pid  read a running process\n"
 	       "-P  sort by partial slabs     -r  report per cache\n"
-	       "-R  print the raw report      -S  sort by size (memory)\n"
+	       "-R  with -p: the raw report   -S  sort by size (memory)\n"
 	       "-T  totals                    -z  include empty caches\n"
 	       "--watch[=s]  with -p: refresh every s seconds (default 2); with -D\n"
 	       "             the activity columns count what happened since the last\n");
@@ -565,15 +578,35 @@ int main(int argc, char **argv)
 		case 'N': max_lines = atoi(optarg); break;
 		case 'o': output = optarg; break;
 		case 'O': sort_objects = 1; break;
-		case 'p': pid = (pid_t)atoi(optarg); break;
+		case 'p': {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v <= 0 || v > 4194304) {
+				fprintf(stderr, "slabinfo: -p %s: not a process id\n", optarg);
+				return 2;
+			}
+			pid = (pid_t)v;
+			break;
+		}
 		case 'P': sort_partial = 1; break;
 		case 'r': show_report = 1; break;
 		case 'R': raw = true; break;
 		case 'S': sort_size = 1; break;
 		case 'T': show_totals = 1; break;
-		case 'W':
-			interval = optarg ? atof(optarg) : 2;
+		case 'W': {
+			char *end = NULL;
+
+			interval = optarg ? strtod(optarg, &end) : 2;
+			if ((optarg && (end == optarg || *end)) || !(interval >= 0.1 && interval <= 3600)) {
+				fprintf(stderr, "slabinfo: --watch=%s: seconds between 0.1 and 3600\n",
+					optarg);
+				return 2;
+			}
 			break;
+		}
 		case 'z': show_empty = 1; break;
 		default: usage(); return 2;
 		}
@@ -588,8 +621,8 @@ int main(int argc, char **argv)
 			: "slabinfo: -p takes a pid of a running process, alone (not with -f or --)\n");
 		return 2;
 	}
-	if (interval < 0 || (interval > 0 && interval < 0.1)) {
-		fprintf(stderr, "slabinfo: --watch=%g: at least 0.1 seconds\n", interval);
+	if (raw && (interval || !pid)) {
+		fprintf(stderr, "slabinfo: -R prints what -p read, once\n");
 		return 2;
 	}
 	/* Nothing to read but a terminal: the user wants to know how. */
@@ -601,7 +634,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "slabinfo: nothing to run after --\n");
 		return 2;
 	}
-	if (output && !freopen(output, "w", stdout)) {
+	/* -o before --watch and -p; after a program run, so that the
+	 * program's own output keeps stdout. */
+	if (output && !prog && !freopen(output, "w", stdout)) {
 		fprintf(stderr, "slabinfo: %s: %s\n", output, strerror(errno));
 		return 1;
 	}
@@ -613,7 +648,13 @@ int main(int argc, char **argv)
 		return 0;
 	/* After running a program, the listing goes to stderr (the
 	 * program's own output had stdout), unless -o says otherwise. */
-	if (prog && !output) {
+	if (prog && output) {
+		fflush(stdout);
+		if (!freopen(output, "w", stdout)) {
+			fprintf(stderr, "slabinfo: %s: %s\n", output, strerror(errno));
+			return 1;
+		}
+	} else if (prog) {
 		fflush(stdout);
 		dup2(STDERR_FILENO, STDOUT_FILENO);
 	}

@@ -81,6 +81,11 @@ static int rstring(uintptr_t addr, char *buf, size_t len)
 
 /* ------------------------------------------------------ the anchor */
 
+static bool within(uint64_t size, uint64_t off, uint64_t len)
+{
+	return off <= size && len <= size - off;
+}
+
 /* The address of a symbol in an ELF file (its own numbering), or 0. */
 static uint64_t elf_symbol(const char *path, const char *name, int *type)
 {
@@ -89,11 +94,13 @@ static uint64_t elf_symbol(const char *path, const char *name, int *type)
 	uint64_t found = 0;
 	struct stat st;
 	void *map;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Whatever a target maps, only a regular file is read: never a
+	 * link out of its tree, a device or a FIFO. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
 
 	if (fd < 0)
 		return 0;
-	if (fstat(fd, &st) || (size_t)st.st_size < sizeof(*eh)) {
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (size_t)st.st_size < sizeof(*eh)) {
 		close(fd);
 		return 0;
 	}
@@ -104,7 +111,7 @@ static uint64_t elf_symbol(const char *path, const char *name, int *type)
 	eh = map;
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
 	    eh->e_shentsize != sizeof(Elf64_Shdr) ||
-	    eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr) > (uint64_t)st.st_size)
+	    !within((uint64_t)st.st_size, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)))
 		goto out;
 	*type = eh->e_type;
 	sh = (const Elf64_Shdr *)((const char *)map + eh->e_shoff);
@@ -113,17 +120,24 @@ static uint64_t elf_symbol(const char *path, const char *name, int *type)
 		const char *strs;
 		size_t n;
 
+		const Elf64_Shdr *str;
+		size_t want = strlen(name) + 1;
+
 		if ((sh[i].sh_type != SHT_SYMTAB && sh[i].sh_type != SHT_DYNSYM) ||
-		    sh[i].sh_link >= eh->e_shnum ||
-		    sh[i].sh_offset + sh[i].sh_size > (uint64_t)st.st_size ||
-		    sh[sh[i].sh_link].sh_offset + sh[sh[i].sh_link].sh_size > (uint64_t)st.st_size)
+		    sh[i].sh_link >= eh->e_shnum)
+			continue;
+		str = &sh[sh[i].sh_link];
+		if (!within((uint64_t)st.st_size, sh[i].sh_offset, sh[i].sh_size) ||
+		    !within((uint64_t)st.st_size, str->sh_offset, str->sh_size))
 			continue;
 		syms = (const Elf64_Sym *)((const char *)map + sh[i].sh_offset);
-		strs = (const char *)map + sh[sh[i].sh_link].sh_offset;
+		strs = (const char *)map + str->sh_offset;
 		n = sh[i].sh_size / sizeof(Elf64_Sym);
 		for (size_t k = 0; k < n; k++)
-			if (syms[k].st_name < sh[sh[i].sh_link].sh_size && syms[k].st_value &&
-			    !strcmp(strs + syms[k].st_name, name)) {
+			/* The name compared within the string table only. */
+			if (syms[k].st_value && syms[k].st_name < str->sh_size &&
+			    str->sh_size - syms[k].st_name >= want &&
+			    !memcmp(strs + syms[k].st_name, name, want)) {
 				found = syms[k].st_value;
 				break;
 			}
@@ -140,7 +154,10 @@ struct mapped_file {
 	uintptr_t base;
 };
 
-static int mapped_files(struct mapped_file *out, int max)
+/* The objects worth reading: uslab's libraries, and the program itself
+ * (uslab linked statically); files replaced on disk since they were
+ * mapped are shown "(deleted)" and cannot be opened by their name. */
+static int mapped_files(struct mapped_file *out, int max, const char *exe)
 {
 	char maps[64], line[4600];
 	FILE *f;
@@ -162,6 +179,8 @@ static int mapped_files(struct mapped_file *out, int max)
 		if (!path || off != 0)
 			continue;
 		path[strcspn(path, "\n")] = 0;
+		if (!strstr(strrchr(path, '/'), "uslab") && strcmp(path, exe))
+			continue;
 		snprintf(out[n].path, sizeof(out[n].path), "%s", path);
 		out[n].base = start;
 		n++;
@@ -195,17 +214,24 @@ static int scan_for_anchor(const char *exe, uintptr_t *addr)
 		line[strcspn(line, "\n")] = 0;
 		if (strcmp(line + pos, exe))
 			continue;
-		for (unsigned long at = start; at < end && found; at += sizeof(chunk) - 64) {
+		for (unsigned long at = start; at < end && found; at += sizeof(chunk) - 256) {
 			size_t len = end - at < sizeof(chunk) ? end - at : sizeof(chunk);
 
 			if (rread(at, chunk, len))
 				break;
-			for (size_t o = 0; o + sizeof(USLAB_REMOTE_MAGIC) <= len; o += 8)
-				if (!memcmp(chunk + o, USLAB_REMOTE_MAGIC, sizeof(USLAB_REMOTE_MAGIC))) {
+			for (size_t o = 0; o + sizeof(struct uslab_remote_anchor) <= len; o += 8) {
+				const struct uslab_remote_anchor *a = (const void *)(chunk + o);
+
+				/* The string alone may be anyone's (this very tool's):
+				 * the rest must fit too. */
+				if (!memcmp(a->magic, USLAB_REMOTE_MAGIC, sizeof(USLAB_REMOTE_MAGIC)) &&
+				    a->size == sizeof(*a) && a->layout == USLAB_REMOTE_LAYOUT &&
+				    a->slab_caches && a->thread_list) {
 					*addr = at + o;
 					found = 0;
 					break;
 				}
+			}
 		}
 	}
 	fclose(f);
@@ -217,9 +243,16 @@ static int scan_for_anchor(const char *exe, uintptr_t *addr)
 static int find_anchor(uintptr_t *addr)
 {
 	static struct mapped_file files[512];
-	char root[4200];
-	int n = mapped_files(files, 512);
+	char root[4200], exe_link[64], exe[4096];
+	ssize_t len;
+	int n;
 
+	snprintf(exe_link, sizeof(exe_link), "/proc/%d/exe", (int)target);
+	len = readlink(exe_link, exe, sizeof(exe) - 1);
+	if (len <= 0)	/* a kernel thread, or a zombie: no program */
+		return len < 0 && errno != ENOENT ? -errno : -ENOEXEC;
+	exe[len] = 0;
+	n = mapped_files(files, 512, exe);
 	if (n < 0)
 		return n;
 	for (int pass = 0; pass < 2; pass++)
@@ -235,33 +268,20 @@ static int find_anchor(uintptr_t *addr)
 			snprintf(root, sizeof(root), "/proc/%d/root%.4000s", (int)target, files[i].path);
 			value = elf_symbol(root, "uslab_remote_anchor", &type);
 			if (!value)
-				value = elf_symbol(files[i].path, "uslab_remote_anchor", &type);
-			if (!value)
 				continue;
 			*addr = type == ET_DYN ? files[i].base + value : value;
 			return 0;
 		}
-	{
-		char exe_link[64], exe[4096];
-		ssize_t len;
-
-		snprintf(exe_link, sizeof(exe_link), "/proc/%d/exe", (int)target);
-		len = readlink(exe_link, exe, sizeof(exe) - 1);
-		if (len <= 0)
-			return len < 0 && errno != ENOENT ? -errno : -ENOENT;
-		exe[len] = 0;
-		return scan_for_anchor(exe, addr);
-	}
+	return scan_for_anchor(exe, addr);
 }
 
 /* ---------------------------------------------------- the structures */
 
 struct remote {
 	struct uslab_remote_anchor anchor;
-	struct thread_reg threads[256];
-	uintptr_t thread_addr[256];
-	int nr_threads;
-	bool threads_cut;           /* more threads than are read */
+	struct thread_reg *threads;     /* grown as needed, up to MAX_THREADS */
+	int nr_threads, cap_threads;
+	bool threads_cut;               /* more threads than are read */
 };
 
 static int read_threads(struct remote *rm)
@@ -277,14 +297,21 @@ static int read_threads(struct remote *rm)
 	for (next = (uintptr_t)h.next; next != head; ) {
 		struct thread_reg *r;
 
-		if (rm->nr_threads == (int)(sizeof(rm->threads) / sizeof(rm->threads[0]))) {
-			rm->threads_cut = true;
-			break;
+		if (rm->nr_threads == rm->cap_threads) {
+			int cap = rm->cap_threads ? 2 * rm->cap_threads : 256;
+			struct thread_reg *more;
+
+			if (cap > MAX_THREADS || !(more = realloc(rm->threads, (size_t)cap * sizeof(*more)))) {
+				rm->threads_cut = true;
+				break;
+			}
+			rm->threads = more;
+			rm->cap_threads = cap;
 		}
 		r = &rm->threads[rm->nr_threads];
 		if ((next & 7) || (err = rread(next - offsetof(struct thread_reg, list), r, sizeof(*r))))
 			return err ? err : -EFAULT;
-		rm->thread_addr[rm->nr_threads++] = next - offsetof(struct thread_reg, list);
+		rm->nr_threads++;
 		next = (uintptr_t)r->list.next;
 	}
 	return 0;
@@ -471,6 +498,8 @@ static const char *why(int err)
 		return "it does not use uslab (no uslab_remote_anchor in its objects)";
 	case ENOSYS:
 		return "this kernel has no process_vm_readv";
+	case ENOEXEC:
+		return "it runs no program (a kernel thread, or it has exited and waits for its parent)";
 	default:
 		return strerror(-err);
 	}
@@ -525,5 +554,8 @@ int remote_report(pid_t pid, FILE *out)
 			err == -EAGAIN ? "its caches kept changing under the reader" : why(err));
 		return -1;
 	}
+	if (rm.threads_cut)
+		fprintf(stderr, "slabinfo: process %d has more than %d threads: the figures count"
+			" the first %d\n", (int)pid, MAX_THREADS, rm.nr_threads);
 	return 0;
 }

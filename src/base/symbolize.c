@@ -12,9 +12,12 @@
  * allocates nothing and takes no lock of uslab.
  *
  * File and line, where the object has debug information, come from
- * elfutils' libdw, opened (dlopen, no link dependency) only once owner
- * tracking is on.  libdw allocates, so it never runs while a report is
- * built: format_address() leaves a marker (\1<address>\2) after the name,
+ * binutils' addr2line, run as a process of its own once owner tracking is
+ * on: nothing of a DWARF reader runs in the program, so nothing of it can
+ * meet the program's bug (a stray write, a racing double free, a small
+ * thread stack), and nothing goes to the network (it gets no
+ * DEBUGINFOD_URLS).  It never runs while a report is built:
+ * format_address() leaves a marker (\1<slot>:<address>\2) after the name,
  * and the report layer, delivering the report with no lock held and
  * outside every slow path, has symbolize_lines() replace it by
  * " (file.c:123)", or drop it.  The symbol table of
@@ -24,7 +27,9 @@
  * not used yet.
  */
 #include <dlfcn.h>
-#include <pthread.h>
+#include <errno.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <stdbool.h>
 #include <elf.h>
 #include <fcntl.h>
@@ -36,6 +41,7 @@
 #include <unistd.h>
 
 #include "base/compiler.h"
+#include "base/meta.h"
 #include "base/symbolize.h"
 
 #define NR_IMAGES 64
@@ -67,18 +73,25 @@ static const char *object_path(const Dl_info *info)
 	return info->dli_fname;
 }
 
-/* Maps the file and finds its .symtab; false when it has none. */
+/* [off, off + len) lies in a file of size bytes. */
+static bool within(uint64_t size, uint64_t off, uint64_t len)
+{
+	return off <= size && len <= size - off;
+}
+
+/* Maps the file and finds its .symtab; false when it has none.  Only a
+ * regular file is opened (never a device or a FIFO a path may name). */
 static bool load_image(struct elf_image *im, const char *path, uintptr_t fbase)
 {
 	const Elf64_Ehdr *eh;
 	const Elf64_Shdr *sh;
 	struct stat st;
 	void *map;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
 	if (fd < 0)
 		return false;
-	if (fstat(fd, &st) || (size_t)st.st_size < sizeof(Elf64_Ehdr)) {
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (size_t)st.st_size < sizeof(Elf64_Ehdr)) {
 		close(fd);
 		return false;
 	}
@@ -87,9 +100,11 @@ static bool load_image(struct elf_image *im, const char *path, uintptr_t fbase)
 	if (map == MAP_FAILED)
 		return false;
 	eh = map;
+	/* Every offset and size checked by subtraction: a file crafted to
+	 * wrap an addition around is refused, not followed. */
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
 	    !eh->e_shoff || eh->e_shentsize != sizeof(Elf64_Shdr) ||
-	    eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr) > (uint64_t)st.st_size)
+	    !within((uint64_t)st.st_size, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)))
 		goto none;
 	sh = (const Elf64_Shdr *)((const char *)map + eh->e_shoff);
 	for (unsigned int i = 0; i < eh->e_shnum; i++) {
@@ -98,8 +113,9 @@ static bool load_image(struct elf_image *im, const char *path, uintptr_t fbase)
 		if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum)
 			continue;
 		str = &sh[sh[i].sh_link];
-		if (sh[i].sh_offset + sh[i].sh_size > (uint64_t)st.st_size ||
-		    str->sh_offset + str->sh_size > (uint64_t)st.st_size)
+		if (!within((uint64_t)st.st_size, sh[i].sh_offset, sh[i].sh_size) ||
+		    !within((uint64_t)st.st_size, str->sh_offset, str->sh_size) || !str->sh_size ||
+		    ((const char *)map)[str->sh_offset + str->sh_size - 1])
 			goto none;
 		im->syms = (const Elf64_Sym *)((const char *)map + sh[i].sh_offset);
 		im->nr_syms = sh[i].sh_size / sizeof(Elf64_Sym);
@@ -130,13 +146,21 @@ static struct elf_image *find_image(const Dl_info *info)
 				continue;
 			im->fbase = fbase;
 			snprintf(im->path, sizeof(im->path), "%s", path);
+			/* Its real name: another process (addr2line) will open it. */
+			if (!strcmp(path, "/proc/self/exe")) {
+				ssize_t l = readlink(path, im->path, sizeof(im->path) - 1);
+
+				im->path[l > 0 ? l : 0] = 0;
+				if (l <= 0)
+					snprintf(im->path, sizeof(im->path), "%s", path);
+			}
 			state = load_image(im, path, fbase) ? IMAGE_READY : IMAGE_NONE;
 			__atomic_store_n(&im->state, state, __ATOMIC_RELEASE);
 			return state == IMAGE_READY ? im : NULL;
 		}
 		if (state == IMAGE_BUSY)
 			continue;
-		if (im->fbase == fbase && !strcmp(im->path, path))
+		if (im->fbase == fbase && (!strcmp(im->path, path) || !strcmp(path, "/proc/self/exe")))
 			return state == IMAGE_READY ? im : NULL;
 	}
 	return NULL;
@@ -161,124 +185,161 @@ static const Elf64_Sym *symtab_lookup(const struct elf_image *im, uintptr_t addr
 	return best;
 }
 
-/* ------------------------------------------------ file and line (libdw) */
+/* ---------------------------------------------- file and line (addr2line) */
 
-/* The parts of libdwfl's interface used here, as its ABI has them. */
-typedef int (*dwfl_find_elf_fn)(void *, void **, const char *, uint64_t, char **, void **);
-typedef int (*dwfl_find_debuginfo_fn)(void *, void **, const char *, uint64_t, const char *,
-				      const char *, uint32_t, char **);
-struct dwfl_callbacks {
-	dwfl_find_elf_fn find_elf;
-	dwfl_find_debuginfo_fn find_debuginfo;
-	void *section_address;
-	char **debuginfo_path;
-};
+#define ADDR2LINE "/usr/bin/addr2line"
+#define MAX_LOOKUPS 64               /* addresses resolved per report */
 
-static struct {
-	void *(*begin)(const struct dwfl_callbacks *);
-	int (*proc_report)(void *, pid_t);
-	int (*report_end)(void *, void *, void *);
-	void (*report_begin_add)(void *);
-	void *(*addrmodule)(void *, uint64_t);
-	void *(*module_getsrc)(void *, uint64_t);
-	const char *(*lineinfo)(void *, uint64_t *, int *, int *, uint64_t *, uint64_t *);
-	struct dwfl_callbacks callbacks;
-	void *dwfl;
-} dw;
-static int lines_wanted;       /* libdw is there: format_address leaves markers */
-static pthread_mutex_t dw_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void open_libdw(void)
-{
-	void *h = dlopen("libdw.so.1", RTLD_NOW | RTLD_LOCAL);
-
-	if (!h)
-		return;
-	dw.begin = (void *(*)(const struct dwfl_callbacks *))dlsym(h, "dwfl_begin");
-	dw.proc_report = (int (*)(void *, pid_t))dlsym(h, "dwfl_linux_proc_report");
-	dw.report_end = (int (*)(void *, void *, void *))dlsym(h, "dwfl_report_end");
-	dw.report_begin_add = (void (*)(void *))dlsym(h, "dwfl_report_begin_add");
-	dw.addrmodule = (void *(*)(void *, uint64_t))dlsym(h, "dwfl_addrmodule");
-	dw.module_getsrc = (void *(*)(void *, uint64_t))dlsym(h, "dwfl_module_getsrc");
-	dw.lineinfo = (const char *(*)(void *, uint64_t *, int *, int *, uint64_t *,
-				       uint64_t *))dlsym(h, "dwfl_lineinfo");
-	dw.callbacks.find_elf = (dwfl_find_elf_fn)dlsym(h, "dwfl_linux_proc_find_elf");
-	dw.callbacks.find_debuginfo = (dwfl_find_debuginfo_fn)dlsym(h, "dwfl_standard_find_debuginfo");
-	if (dw.begin && dw.proc_report && dw.report_end && dw.report_begin_add && dw.addrmodule &&
-	    dw.module_getsrc && dw.lineinfo && dw.callbacks.find_elf && dw.callbacks.find_debuginfo)
-		__atomic_store_n(&lines_wanted, 1, __ATOMIC_RELEASE);
-}
+static int lines_wanted;             /* addr2line is there: markers are left */
 
 void symbolize_want_lines(void)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-
-	pthread_once(&once, open_libdw);
+	if (!access(ADDR2LINE, X_OK))
+		__atomic_store_n(&lines_wanted, 1, __ATOMIC_RELEASE);
 }
 
-/* "file.c:123" of addr (a return address: the call is just before), or
- * false; dw_lock held. */
-static bool source_line(uintptr_t addr, char *buf, size_t len)
+struct lookup {
+	int slot;                    /* images[] */
+	uintptr_t rel;               /* the address in the object's numbering */
+	char where[64];              /* "file.c:123", or "" */
+};
+
+/* One addr2line for the addresses of one object: its output, a line per
+ * address, into the lookups.  The child gets no environment of the
+ * program (no DEBUGINFOD_URLS: nothing goes to the network), its output
+ * comes through a pipe, and it is waited for (if the program reaps it
+ * first, so be it). */
+static void run_addr2line(const char *path, struct lookup *lk, int n, char *buf, size_t cap)
 {
-	uint64_t at = addr - 1;
-	const char *file;
-	void *mod, *line;
-	int lineno = 0;
+	char hex[MAX_LOOKUPS][20], *argv[MAX_LOOKUPS + 5];
+	char *envp[] = { "LC_ALL=C", NULL };
+	posix_spawn_file_actions_t fa;
+	int fds[2], argc = 0, status;
+	size_t got = 0;
+	pid_t pid;
 
-	if (!dw.dwfl) {
-		dw.dwfl = dw.begin(&dw.callbacks);
-		if (!dw.dwfl)
-			return false;
-		dw.proc_report(dw.dwfl, getpid());
-		dw.report_end(dw.dwfl, NULL, NULL);
+	argv[argc++] = "addr2line";
+	argv[argc++] = "-e";
+	argv[argc++] = (char *)path;
+	for (int i = 0; i < n; i++) {
+		snprintf(hex[i], sizeof(hex[i]), "0x%lx", (unsigned long)(lk[i].rel - 1));
+		argv[argc++] = hex[i];
 	}
-	mod = dw.addrmodule(dw.dwfl, at);
-	if (!mod) {
-		/* Loaded since: the process's mappings again. */
-		dw.report_begin_add(dw.dwfl);
-		dw.proc_report(dw.dwfl, getpid());
-		dw.report_end(dw.dwfl, NULL, NULL);
-		mod = dw.addrmodule(dw.dwfl, at);
+	argv[argc] = NULL;
+	if (pipe2(fds, O_CLOEXEC))
+		return;
+	if (posix_spawn_file_actions_init(&fa)) {
+		close(fds[0]);
+		close(fds[1]);
+		return;
 	}
-	line = mod ? dw.module_getsrc(mod, at) : NULL;
-	file = line ? dw.lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
-	if (!file || lineno <= 0)
-		return false;
-	if (strrchr(file, '/'))
-		file = strrchr(file, '/') + 1;
-	snprintf(buf, len, "%s:%d", file, lineno);
-	return true;
+	posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	if (posix_spawn(&pid, ADDR2LINE, &fa, NULL, argv, envp))
+		pid = -1;
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	while (pid > 0 && got + 1 < cap) {
+		ssize_t r = read(fds[0], buf + got, cap - 1 - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fds[0]);
+	if (pid > 0)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	buf[got] = 0;
+	/* "/path/file.c:123 (discriminator 2)" or "??:0", in order. */
+	for (int i = 0; i < n && *buf; i++) {
+		char *eol = strchr(buf, '\n'), *colon, *name;
+
+		if (eol)
+			*eol = 0;
+		buf[strcspn(buf, " ")] = 0;
+		colon = strrchr(buf, ':');
+		name = strrchr(buf, '/') ? strrchr(buf, '/') + 1 : buf;
+		if (colon && colon > name && colon[1] >= '1' && colon[1] <= '9' && strncmp(buf, "??", 2))
+			snprintf(lk[i].where, sizeof(lk[i].where), "%s", name);
+		if (!eol)
+			break;
+		buf = eol + 1;
+	}
 }
 
+/* in into out: each marker \1slot:address\2 becomes " (file.c:123)" when
+ * resolve and addr2line know it, else nothing.  Its memory is metadata,
+ * not the stack (a program's thread may have a small one) nor the
+ * program's heap. */
 void symbolize_lines(const char *in, char *out, size_t len, bool resolve)
 {
+	struct scratch {
+		struct lookup lk[MAX_LOOKUPS];
+		char output[8192];
+	} *sc = NULL;
+	int nr = 0;
 	size_t o = 0;
-	bool locked;
 
 	if (!len)
 		return;
-	/* A report made while libdw runs (its allocation found something
-	 * wrong) gets no lines rather than waiting on itself. */
-	locked = resolve && __atomic_load_n(&lines_wanted, __ATOMIC_ACQUIRE) &&
-		 !pthread_mutex_trylock(&dw_lock);
+	if (resolve && __atomic_load_n(&lines_wanted, __ATOMIC_ACQUIRE) && strchr(in, '\1'))
+		sc = meta_alloc(sizeof(*sc));
+	/* The addresses, and one addr2line per object. */
+	for (const char *p = in; sc && (p = strchr(p, '\1')) && nr < MAX_LOOKUPS; p++) {
+		char *end;
+		long slot = strtol(p + 1, &end, 10);
+
+		if (*end != ':' || slot < 0 || slot >= NR_IMAGES ||
+		    __atomic_load_n(&images[slot].state, __ATOMIC_ACQUIRE) != IMAGE_READY)
+			continue;
+		sc->lk[nr].slot = (int)slot;
+		sc->lk[nr].rel = (uintptr_t)strtoull(end + 1, NULL, 16);
+		sc->lk[nr].where[0] = 0;
+		nr++;
+	}
+	for (int i = 0; sc && i < nr; ) {
+		int k = i;
+
+		while (k < nr && sc->lk[k].slot == sc->lk[i].slot)
+			k++;
+		run_addr2line(images[sc->lk[i].slot].path, &sc->lk[i], k - i, sc->output,
+			      sizeof(sc->output));
+		i = k;
+	}
 	for (const char *p = in; *p && o + 1 < len; p++) {
 		const char *end;
-		char where[256];
 
-		if (*p != '\1' || !(end = strchr(p, '\2'))) {
+		if (*p != '\1') {
 			out[o++] = *p;
 			continue;
 		}
-		if (locked && source_line((uintptr_t)strtoull(p + 1, NULL, 16), where, sizeof(where))) {
-			int n = snprintf(out + o, len - o, " (%s)", where);
+		/* A marker cut off by a full report is dropped whole. */
+		if (!(end = strchr(p, '\2')))
+			break;
+		for (int i = 0; sc && i < nr; i++) {
+			char *colon;
+			long slot = strtol(p + 1, &colon, 10);
 
-			o = n > 0 && (size_t)n < len - o ? o + (size_t)n : len - 1;
+			if (slot == sc->lk[i].slot && *colon == ':' &&
+			    (uintptr_t)strtoull(colon + 1, NULL, 16) == sc->lk[i].rel &&
+			    sc->lk[i].where[0]) {
+				int n = snprintf(out + o, len - o, " (%s)", sc->lk[i].where);
+
+				o = n > 0 && (size_t)n < len - o ? o + (size_t)n : len - 1;
+				break;
+			}
 		}
 		p = end;
 	}
+	if (o && out[o - 1] != '\n' && o + 1 < len)
+		out[o++] = '\n';
 	out[o] = 0;
-	if (locked)
-		pthread_mutex_unlock(&dw_lock);
+	if (sc)
+		meta_free(sc, sizeof(*sc));
 }
 
 void format_address(char *buf, size_t len, uintptr_t addr)
@@ -307,7 +368,9 @@ void format_address(char *buf, size_t len, uintptr_t addr)
 			     file ? file + 1 : (info.dli_fname && *info.dli_fname ? info.dli_fname : "?"),
 			     (unsigned long)(addr - (uintptr_t)info.dli_fbase));
 	}
-	/* The marker symbolize_lines() turns into " (file.c:123)". */
-	if (__atomic_load_n(&lines_wanted, __ATOMIC_ACQUIRE) && n > 0 && (size_t)n + 20 < len)
-		snprintf(buf + n, len - (size_t)n, "\1%lx\2", (unsigned long)addr);
+	/* The marker symbolize_lines() turns into " (file.c:123)": the
+	 * object's slot and the address in the object's numbering. */
+	if (im && __atomic_load_n(&lines_wanted, __ATOMIC_ACQUIRE) && n > 0 && (size_t)n + 24 < len)
+		snprintf(buf + n, len - (size_t)n, "\1%d:%lx\2", (int)(im - images),
+			 (unsigned long)(addr - im->bias));
 }

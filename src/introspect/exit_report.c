@@ -2,10 +2,11 @@
  * exit_report.c - the report of every cache at exit (USLAB_STATS), and
  * where it goes.
  *
- *  - To standard error as it was when uslab started: a duplicate of fd 2
- *    is taken then, because programs (coreutils, through gnulib's
- *    close_stdout) close stderr in an atexit handler that runs before
- *    ours.
+ *  - To standard error: fd 2 if it is still open at exit, else a
+ *    duplicate of it taken at start (coreutils, through gnulib's
+ *    close_stdout, close stderr in an atexit handler that runs before
+ *    ours), if that duplicate still is what fd 2 was; a child that does
+ *    not exec forgets the duplicate.
  *  - Or to USLAB_STATS_FILE, where %p is the pid and %e the program's
  *    name (as ASan's log_path and the kernel's core_pattern): a file is
  *    opened for appending and the whole report is one write() (up to
@@ -20,13 +21,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/options.h"
 #include "introspect/exit_report.h"
 
 static int saved_stderr = -1;
+static dev_t saved_dev;          /* what fd 2 was at start, to know the */
+static ino_t saved_ino;          /* duplicate is still that at exit */
 
 static const char *program_name(void)
 {
@@ -55,13 +60,32 @@ static bool write_all(int fd, const char *buf, size_t len)
 	return true;
 }
 
+/* Standard error as a new descriptor: fd 2 while it is open (wherever
+ * the program pointed it), else the duplicate taken at start if it still
+ * is what fd 2 was then (not a file the program opened since under the
+ * same number); -1 when there is none. */
+static int stderr_now(void)
+{
+	struct stat st;
+
+	if (fcntl(STDERR_FILENO, F_GETFD) >= 0)
+		return fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (saved_stderr < 0 || fstat(saved_stderr, &st) || st.st_dev != saved_dev ||
+	    st.st_ino != saved_ino)
+		return -1;
+	return fcntl(saved_stderr, F_DUPFD_CLOEXEC, 3);
+}
+
 static void say(const char *fmt, const char *a, const char *b)
 {
 	char line[512];
 	int n = snprintf(line, sizeof(line), fmt, a, b);
+	int fd = stderr_now();
 
-	if (n > 0 && saved_stderr >= 0)
-		write_all(saved_stderr, line, strnlen(line, sizeof(line)));
+	if (n > 0 && fd >= 0)
+		write_all(fd, line, strnlen(line, sizeof(line)));
+	if (fd >= 0)
+		close(fd);
 }
 
 /* USLAB_STATS_FILE with %p and %e expanded (%% is a %). */
@@ -108,7 +132,8 @@ bool exit_report_path(const char *pattern, char *out, size_t len)
 static void report_at_exit(void)
 {
 	long format = uslab_opt(USLAB_OPT_STATS);
-	const char *pattern = getenv("USLAB_STATS_FILE");
+	/* Not from the environment of a set-user-id program's caller. */
+	const char *pattern = secure_getenv("USLAB_STATS_FILE");
 	char path[4096] = "standard error";
 	int fd = -1;
 	FILE *out;
@@ -122,16 +147,28 @@ static void report_at_exit(void)
 			    pattern, "");
 			strcpy(path, "standard error");
 		} else {
-			fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+			struct stat st;
+
+			/* O_NONBLOCK: a FIFO without a reader must not hold the
+			 * exit; only files and devices take a report. */
+			fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK | O_NOCTTY,
+				  0644);
+			if (fd >= 0 && (fstat(fd, &st) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
+				close(fd);
+				fd = -1;
+				errno = EINVAL;
+			}
+			if (fd >= 0)
+				fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 			if (fd < 0) {
 				say("uslab: USLAB_STATS_FILE %s: %s; the report goes to standard error\n",
-				    path, strerror(errno));
+				    path, errno == EINVAL ? "not a file" : strerror(errno));
 				strcpy(path, "standard error");
 			}
 		}
 	}
-	if (fd < 0 && saved_stderr >= 0)
-		fd = fcntl(saved_stderr, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		fd = stderr_now();
 	if (fd < 0)
 		return;		/* no standard error to say it on either */
 	out = fdopen(fd, "a");
@@ -156,13 +193,30 @@ static void report_at_exit(void)
 	munmap(buf, REPORT_BUFFER);
 }
 
+/* A child that does not exec (a daemon) must not keep the parent's
+ * stderr open behind its back: a shell waiting for that pipe's end would
+ * wait for the daemon. */
+static void forget_saved_stderr(void)
+{
+	if (saved_stderr >= 0)
+		close(saved_stderr);
+	saved_stderr = -1;
+}
+
 void exit_report_init(void)
 {
+	struct stat st;
+
 	if (!uslab_opt(USLAB_OPT_STATS))
 		return;
 	/* Above the descriptors a program numbers itself (shells use 10). */
-	saved_stderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 64);
-	if (saved_stderr < 0)
-		saved_stderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (!fstat(STDERR_FILENO, &st)) {
+		saved_dev = st.st_dev;
+		saved_ino = st.st_ino;
+		saved_stderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 64);
+		if (saved_stderr < 0)
+			saved_stderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	}
+	pthread_atfork(NULL, NULL, forget_saved_stderr);
 	atexit(report_at_exit);
 }

@@ -20,7 +20,8 @@
 
 #define USLAB_REMOTE_MAGIC "uslab-remote-v1"
 
-/* Sizes and offsets the reader depends on, folded into one number. */
+/* Sizes, and the offsets of every field the reader reads, folded into one
+ * number (a weighted sum: a reordering of these fields changes it). */
 #define USLAB_REMOTE_LAYOUT                                                                 \
 	((uint32_t)(sizeof(struct kmem_cache) * 1u + sizeof(struct kmem_cache_node) * 3u +   \
 		    sizeof(struct kmem_cache_cpu) * 5u + sizeof(struct thread_reg) * 7u +    \
@@ -35,7 +36,26 @@
 		    offsetof(struct kmem_cache_cpu, stat) * 53u +                             \
 		    offsetof(struct kmem_cache_cpu, cache) * 59u +                            \
 		    offsetof(struct kmem_cache_cpu, spare) * 61u +                            \
-		    offsetof(struct thread_reg, cpu_dir) * 67u))
+		    offsetof(struct thread_reg, cpu_dir) * 67u +                              \
+		    offsetof(struct kmem_cache, name) * 71u + offsetof(struct kmem_cache, ops) * 73u + \
+		    offsetof(struct kmem_cache, object_size) * 79u +                          \
+		    offsetof(struct kmem_cache, size) * 83u +                                 \
+		    offsetof(struct kmem_cache, refcount) * 89u +                             \
+		    offsetof(struct kmem_cache, oo) * 97u + offsetof(struct kmem_cache, flags) * 101u + \
+		    offsetof(struct kmem_cache, aliases) * 103u +                             \
+		    offsetof(struct kmem_cache, nr_nodes) * 107u +                            \
+		    offsetof(struct kmem_cache, stat_base) * 109u +                           \
+		    offsetof(struct kmem_cache, dead) * 113u +                                \
+		    offsetof(struct kmem_cache_node, nr_partial) * 127u +                     \
+		    offsetof(struct kmem_cache_node, total_objects) * 131u +                  \
+		    offsetof(struct kmem_cache_node, nr_pages) * 137u +                       \
+		    offsetof(struct kmem_cache_cpu, slab) * 139u +                            \
+		    offsetof(struct kmem_cache_cpu, main) * 149u +                            \
+		    offsetof(struct kmem_cache_cpu, nr_partial) * 151u +                      \
+		    offsetof(struct thread_reg, cpu_slab) * 157u +                            \
+		    offsetof(struct thread_reg, nr_cpu_slab) * 163u +                         \
+		    offsetof(struct thread_reg, nr_dir_pages) * 167u +                        \
+		    offsetof(struct kmem_cache_alias, name) * 173u))
 
 struct uslab_remote_anchor {
 	char magic[16];                 /* USLAB_REMOTE_MAGIC */
