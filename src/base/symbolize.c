@@ -28,6 +28,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <stdbool.h>
@@ -271,6 +272,56 @@ static void run_addr2line(const char *path, struct lookup *lk, int n, char *buf,
 	}
 }
 
+/* What addr2line said of each call site (an empty answer too): reports of
+ * one bug, and traces (T), name the same sites again and again, and each
+ * new site costs a process.  Outside uslab's locks: a mutex of its own. */
+#define MEMO_SIZE 1024
+
+static struct memo {
+	int slot;                    /* -1: unused */
+	uintptr_t rel;
+	char where[64];
+} memo[MEMO_SIZE];
+static pthread_mutex_t memo_lock = PTHREAD_MUTEX_INITIALIZER;
+static int memo_ready;
+
+static struct memo *memo_slot(int slot, uintptr_t rel)
+{
+	return &memo[(rel * 31 + (uintptr_t)slot) % MEMO_SIZE];
+}
+
+static bool memo_get(struct lookup *lk)
+{
+	bool hit = false;
+	struct memo *m;
+
+	pthread_mutex_lock(&memo_lock);
+	if (!memo_ready) {
+		for (int i = 0; i < MEMO_SIZE; i++)
+			memo[i].slot = -1;
+		memo_ready = 1;
+	}
+	m = memo_slot(lk->slot, lk->rel);
+	if (m->slot == lk->slot && m->rel == lk->rel) {
+		memcpy(lk->where, m->where, sizeof(lk->where));
+		hit = true;
+	}
+	pthread_mutex_unlock(&memo_lock);
+	return hit;
+}
+
+static void memo_put(const struct lookup *lk)
+{
+	struct memo *m;
+
+	pthread_mutex_lock(&memo_lock);
+	m = memo_slot(lk->slot, lk->rel);
+	m->slot = lk->slot;
+	m->rel = lk->rel;
+	memcpy(m->where, lk->where, sizeof(m->where));
+	pthread_mutex_unlock(&memo_lock);
+}
+
 /* in into out: each marker \1slot:address\2 becomes " (file.c:123)" when
  * resolve and addr2line know it, else nothing.  Its memory is metadata,
  * not the stack (a program's thread may have a small one) nor the
@@ -301,14 +352,30 @@ void symbolize_lines(const char *in, char *out, size_t len, bool resolve)
 		sc->lk[nr].where[0] = 0;
 		nr++;
 	}
-	for (int i = 0; sc && i < nr; ) {
-		int k = i;
+	/* Call sites seen before are answered from the memo; the rest are
+	 * moved to the front, grouped by object, for addr2line. */
+	{
+		int todo = 0;
 
-		while (k < nr && sc->lk[k].slot == sc->lk[i].slot)
-			k++;
-		run_addr2line(images[sc->lk[i].slot].path, &sc->lk[i], k - i, sc->output,
-			      sizeof(sc->output));
-		i = k;
+		for (int i = 0; sc && i < nr; i++)
+			if (!memo_get(&sc->lk[i])) {
+				struct lookup tmp = sc->lk[todo];
+
+				sc->lk[todo] = sc->lk[i];
+				sc->lk[i] = tmp;
+				todo++;
+			}
+		for (int i = 0; sc && i < todo; ) {
+			int k = i;
+
+			while (k < todo && sc->lk[k].slot == sc->lk[i].slot)
+				k++;
+			run_addr2line(images[sc->lk[i].slot].path, &sc->lk[i], k - i, sc->output,
+				      sizeof(sc->output));
+			i = k;
+		}
+		for (int i = 0; sc && i < todo; i++)
+			memo_put(&sc->lk[i]);
 	}
 	for (const char *p = in; *p && o + 1 < len; p++) {
 		const char *end;
