@@ -224,9 +224,10 @@ static int scan_for_anchor(const char *exe, uintptr_t *addr)
 
 				/* The string alone may be anyone's (this very tool's):
 				 * the rest must fit too. */
+				/* (Version and layout are judged by the caller, which
+				 * says so when they differ.) */
 				if (!memcmp(a->magic, USLAB_REMOTE_MAGIC, sizeof(USLAB_REMOTE_MAGIC)) &&
-				    a->size == sizeof(*a) && a->layout == USLAB_REMOTE_LAYOUT &&
-				    a->slab_caches && a->thread_list) {
+				    a->size == sizeof(*a) && a->slab_caches && a->thread_list) {
 					*addr = at + o;
 					found = 0;
 					break;

@@ -29,6 +29,8 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <stdbool.h>
@@ -58,6 +60,7 @@ struct elf_image {
 	const char *strtab;
 	size_t strtab_size;
 	char path[256];
+	bool is_exe;                /* the program: /proc/<pid>/exe names it */
 };
 
 static struct elf_image images[NR_IMAGES];
@@ -148,7 +151,8 @@ static struct elf_image *find_image(const Dl_info *info)
 			im->fbase = fbase;
 			snprintf(im->path, sizeof(im->path), "%s", path);
 			/* Its real name: another process (addr2line) will open it. */
-			if (!strcmp(path, "/proc/self/exe")) {
+			im->is_exe = !strcmp(path, "/proc/self/exe");
+			if (im->is_exe) {
 				ssize_t l = readlink(path, im->path, sizeof(im->path) - 1);
 
 				im->path[l > 0 ? l : 0] = 0;
@@ -210,50 +214,67 @@ struct lookup {
  * program (no DEBUGINFOD_URLS: nothing goes to the network), its output
  * comes through a pipe, and it is waited for (if the program reaps it
  * first, so be it). */
-static void run_addr2line(const char *path, struct lookup *lk, int n, char *buf, size_t cap)
+static bool run_addr2line(const struct elf_image *im, struct lookup *lk, int n, char *buf,
+			  size_t cap)
 {
-	char hex[MAX_LOOKUPS][20], *argv[MAX_LOOKUPS + 5];
+	char hex[MAX_LOOKUPS][20], *argv[MAX_LOOKUPS + 5], exe[64];
 	char *envp[] = { "LC_ALL=C", NULL };
 	posix_spawn_file_actions_t fa;
-	int fds[2], argc = 0, status;
+	int fds[2], argc = 0, status, lines = 0;
+	bool ok = false;
 	size_t got = 0;
-	pid_t pid;
+	pid_t pid = -1;
 
+	/* The running program itself, even if its file was replaced since. */
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)getpid());
 	argv[argc++] = "addr2line";
 	argv[argc++] = "-e";
-	argv[argc++] = (char *)path;
+	argv[argc++] = im->is_exe ? exe : (char *)im->path;
 	for (int i = 0; i < n; i++) {
 		snprintf(hex[i], sizeof(hex[i]), "0x%lx", (unsigned long)(lk[i].rel - 1));
 		argv[argc++] = hex[i];
 	}
 	argv[argc] = NULL;
-	if (pipe2(fds, O_CLOEXEC))
-		return;
-	if (posix_spawn_file_actions_init(&fa)) {
-		close(fds[0]);
-		close(fds[1]);
-		return;
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK))
+		return false;
+	if (!posix_spawn_file_actions_init(&fa)) {
+		if (!posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO) &&
+		    !posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0) &&
+		    !posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0) &&
+		    posix_spawn(&pid, ADDR2LINE, &fa, NULL, argv, envp))
+			pid = -1;
+		posix_spawn_file_actions_destroy(&fa);
 	}
-	posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	if (posix_spawn(&pid, ADDR2LINE, &fa, NULL, argv, envp))
-		pid = -1;
-	posix_spawn_file_actions_destroy(&fa);
 	close(fds[1]);
-	while (pid > 0 && got + 1 < cap) {
-		ssize_t r = read(fds[0], buf + got, cap - 1 - got);
+	/* A line per address, then done: never wait for the pipe's end (a
+	 * child another thread forks meanwhile may hold it), and never more
+	 * than a few seconds. */
+	while (pid > 0 && got + 1 < cap && lines < n) {
+		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+		ssize_t r;
+		int w = poll(&pfd, 1, 3000);
 
-		if (r < 0 && errno == EINTR)
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		r = read(fds[0], buf + got, cap - 1 - got);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (r <= 0)
 			break;
+		for (ssize_t i = 0; i < r; i++)
+			lines += buf[got + (size_t)i] == '\n';
 		got += (size_t)r;
 	}
 	close(fds[0]);
-	if (pid > 0)
+	if (pid > 0) {
+		if (lines < n)
+			kill(pid, SIGKILL);
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
+	}
+	ok = pid > 0 && lines >= n;
 	buf[got] = 0;
 	/* "/path/file.c:123 (discriminator 2)" or "??:0", in order. */
 	for (int i = 0; i < n && *buf; i++) {
@@ -270,6 +291,7 @@ static void run_addr2line(const char *path, struct lookup *lk, int n, char *buf,
 			break;
 		buf = eol + 1;
 	}
+	return ok;
 }
 
 /* What addr2line said of each call site (an empty answer too): reports of
@@ -295,7 +317,10 @@ static bool memo_get(struct lookup *lk)
 	bool hit = false;
 	struct memo *m;
 
-	pthread_mutex_lock(&memo_lock);
+	/* Busy (or held by a thread that did not follow into a fork child):
+	 * no memo this time. */
+	if (pthread_mutex_trylock(&memo_lock))
+		return false;
 	if (!memo_ready) {
 		for (int i = 0; i < MEMO_SIZE; i++)
 			memo[i].slot = -1;
@@ -314,7 +339,8 @@ static void memo_put(const struct lookup *lk)
 {
 	struct memo *m;
 
-	pthread_mutex_lock(&memo_lock);
+	if (pthread_mutex_trylock(&memo_lock))
+		return;
 	m = memo_slot(lk->slot, lk->rel);
 	m->slot = lk->slot;
 	m->rel = lk->rel;
@@ -370,12 +396,14 @@ void symbolize_lines(const char *in, char *out, size_t len, bool resolve)
 
 			while (k < todo && sc->lk[k].slot == sc->lk[i].slot)
 				k++;
-			run_addr2line(images[sc->lk[i].slot].path, &sc->lk[i], k - i, sc->output,
-				      sizeof(sc->output));
+			/* Only a whole answer is kept: a failed run is tried
+			 * again at the next report. */
+			if (run_addr2line(&images[sc->lk[i].slot], &sc->lk[i], k - i, sc->output,
+					  sizeof(sc->output)))
+				for (int m = i; m < k; m++)
+					memo_put(&sc->lk[m]);
 			i = k;
 		}
-		for (int i = 0; sc && i < todo; i++)
-			memo_put(&sc->lk[i]);
 	}
 	for (const char *p = in; *p && o + 1 < len; p++) {
 		const char *end;

@@ -198,7 +198,12 @@ static void report_at_exit(void)
  * wait for the daemon. */
 static void forget_saved_stderr(void)
 {
-	if (saved_stderr >= 0)
+	struct stat st;
+
+	/* Only if the number is still ours: the program may have closed it
+	 * and got it back for a file or a socket of its own. */
+	if (saved_stderr >= 0 && (fcntl(saved_stderr, F_GETFD) & FD_CLOEXEC) &&
+	    !fstat(saved_stderr, &st) && st.st_dev == saved_dev && st.st_ino == saved_ino)
 		close(saved_stderr);
 	saved_stderr = -1;
 }
