@@ -16,6 +16,7 @@
  * script, and the plots as SVG and PNG when gnuplot is installed.
  */
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -231,6 +232,29 @@ static void fmt_value(char *buf, size_t len, const char *unit, double v)
 		snprintf(buf, len, "%.1f", v);
 }
 
+/* A workload's row: in this suite (quick or full), and run at all. */
+static bool row_shown(size_t w, int quick)
+{
+	if (quick && !workloads[w].quick)
+		return false;
+	for (size_t c = 0; c < NC; c++)
+		if (cells[w][c].n > 0)
+			return true;
+	return false;
+}
+
+/* " glibc, jemalloc (not installed: skipped), ...". */
+static void print_peers(FILE *out)
+{
+	for (size_t c = 0, first = 1; c < NC; c++)
+		if (contestants[c].kind == PEER) {
+			fprintf(out, "%s %s%s", first ? "" : ",", contestants[c].name,
+				contestants[c].present ? "" : " (not installed: skipped)");
+			first = 0;
+		}
+	fprintf(out, ".\n");
+}
+
 static void print_table(FILE *out, int quick, int runs)
 {
 	fprintf(out, "| workload |");
@@ -246,11 +270,7 @@ static void print_table(FILE *out, int quick, int runs)
 		const struct workload *wl = &workloads[w];
 		double peer = best_of(w, PEER);
 
-		int ran = 0;
-
-		for (size_t c = 0; c < NC; c++)
-			ran |= cells[w][c].n > 0;
-		if ((quick && !wl->quick) || !ran)
+		if (!row_shown(w, quick))
 			continue;
 		fprintf(out, "| %s |", wl->label);
 		for (size_t c = 0; c < NC; c++) {
@@ -274,13 +294,7 @@ static void print_table(FILE *out, int quick, int runs)
 		" of glibc, jemalloc, mimalloc and tcmalloc over uslab's (libuslab-malloc as shipped;"
 		" kmem: the better personality), above 1.00x meaning uslab is faster or smaller.\n", runs);
 	fprintf(out, "Peers:");
-	for (size_t c = 0, first = 1; c < NC; c++)
-		if (contestants[c].kind == PEER) {
-			fprintf(out, "%s %s%s", first ? "" : ",", contestants[c].name,
-				contestants[c].present ? "" : " (not installed: skipped)");
-			first = 0;
-		}
-	fprintf(out, ".\n");
+	print_peers(out);
 }
 
 /* The table for a terminal: medians only, at most 100 columns (the
@@ -310,11 +324,8 @@ static void print_screen_table(FILE *out, int quick, int runs)
 	for (size_t w = 0; w < NW; w++) {
 		const struct workload *wl = &workloads[w];
 		double peer = best_of(w, PEER);
-		int ran = 0;
 
-		for (size_t c = 0; c < NC; c++)
-			ran |= cells[w][c].n > 0;
-		if ((quick && !wl->quick) || !ran)
+		if (!row_shown(w, quick))
 			continue;
 		fprintf(out, "%-12s", wl->id);
 		for (size_t c = 0; c < NC; c++) {
@@ -340,13 +351,7 @@ static void print_screen_table(FILE *out, int quick, int runs)
 		"kmem_cache/kmalloc API. Units: ns per operation (hot, batch, prodcons, larson,\n"
 		"coldfree), s (hackbench), transactions/s (tcp_rr), resident/ideal (live, frag),\n"
 		"MB (threads64). Peers:", runs);
-	for (size_t c = 0, first = 1; c < NC; c++)
-		if (contestants[c].kind == PEER) {
-			fprintf(out, "%s %s%s", first ? "" : ",", contestants[c].name,
-				contestants[c].present ? "" : " (not installed: skipped)");
-			first = 0;
-		}
-	fprintf(out, ".\n");
+	print_peers(out);
 	if (worst > 1.25)
 		fprintf(out, "\nwarning: the runs of one cell differed by up to %.1fx (%s, %s): the\n"
 			"machine was busy while it ran; take the ratios with care, or run again.\n",

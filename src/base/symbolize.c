@@ -381,20 +381,20 @@ void symbolize_lines(const char *in, char *out, size_t len, bool resolve)
 	/* Call sites seen before are answered from the memo; the rest are
 	 * moved to the front, grouped by object, for addr2line. */
 	{
-		int todo = 0;
+		int misses = 0;
 
 		for (int i = 0; sc && i < nr; i++)
 			if (!memo_get(&sc->lk[i])) {
-				struct lookup tmp = sc->lk[todo];
+				struct lookup tmp = sc->lk[misses];
 
-				sc->lk[todo] = sc->lk[i];
+				sc->lk[misses] = sc->lk[i];
 				sc->lk[i] = tmp;
-				todo++;
+				misses++;
 			}
-		for (int i = 0; sc && i < todo; ) {
+		for (int i = 0; sc && i < misses; ) {
 			int k = i;
 
-			while (k < todo && sc->lk[k].slot == sc->lk[i].slot)
+			while (k < misses && sc->lk[k].slot == sc->lk[i].slot)
 				k++;
 			/* Only a whole answer is kept: a failed run is tried
 			 * again at the next report. */
