@@ -53,6 +53,9 @@ static struct contestant contestants[] = {
 
 enum better { LOWER, HIGHER };
 enum group { G_TIME, G_TCP, G_MEMORY };
+/* A row run on its own, or one that reads another figure off the runs of
+ * the row above it: the workload's second number, or its peak RSS. */
+enum from { F_RUN, F_EXTRA, F_PEAK_RSS };
 
 struct workload {
 	const char *id;        /* short, for files: hot64, tcp_rr4 ... */
@@ -62,32 +65,39 @@ struct workload {
 	enum better better;
 	enum group group;
 	int quick;             /* in bench-quick */
+	enum from from;
 };
 
 static const struct workload workloads[] = {
-	{ "hot16", "hot pair 16 B (ns)", { "hot", "16" }, "ns", LOWER, G_TIME, 0 },
-	{ "hot64", "hot pair 64 B (ns)", { "hot", "64" }, "ns", LOWER, G_TIME, 1 },
-	{ "hot256", "hot pair 256 B (ns)", { "hot", "256" }, "ns", LOWER, G_TIME, 0 },
-	{ "hot1024", "hot pair 1024 B (ns)", { "hot", "1024" }, "ns", LOWER, G_TIME, 0 },
-	{ "hot4096", "hot pair 4096 B (ns)", { "hot", "4096" }, "ns", LOWER, G_TIME, 0 },
-	{ "batch100", "batch 100 alloc, 100 free (ns)", { "batch", "100" }, "ns", LOWER, G_TIME, 0 },
-	{ "batch1000", "batch 1000 alloc, 1000 free (ns)", { "batch", "1000" }, "ns", LOWER, G_TIME, 1 },
-	{ "batch100000", "batch 100000 alloc, 100000 free (ns)", { "batch", "100000" }, "ns", LOWER, G_TIME, 0 },
-	{ "prodcons", "producer -> consumer, 2 threads (ns)", { "prodcons", NULL }, "ns", LOWER, G_TIME, 1 },
-	{ "larson", "larson-style churn, 8 threads, 8-1024 B (ns)", { "larson", NULL }, "ns", LOWER, G_TIME, 1 },
-	{ "coldfree", "cache-cold free, 256 B (ns)", { "coldfree", NULL }, "ns", LOWER, G_TIME, 1 },
-	{ "hackbench", "hackbench-like, 10 groups x 5+5 threads (s)", { "hackbench", "10" }, "s", LOWER, G_TIME, 1 },
-	{ "tcp_rr1", "tcp_rr-like, 1 client (transactions/s)", { "tcp_rr", "1" }, "tps", HIGHER, G_TCP, 0 },
-	{ "tcp_rr2", "tcp_rr-like, 2 clients (transactions/s)", { "tcp_rr", "2" }, "tps", HIGHER, G_TCP, 0 },
-	{ "tcp_rr4", "tcp_rr-like, 4 clients (transactions/s)", { "tcp_rr", "4" }, "tps", HIGHER, G_TCP, 1 },
-	{ "tcp_rr8", "tcp_rr-like, 8 clients (transactions/s)", { "tcp_rr", "8" }, "tps", HIGHER, G_TCP, 0 },
-	{ "live32", "RSS / ideal, 1M live 32 B objects", { "live", "32" }, "x", LOWER, G_MEMORY, 0 },
-	{ "live64", "RSS / ideal, 1M live 64 B objects", { "live", "64" }, "x", LOWER, G_MEMORY, 1 },
-	{ "live192", "RSS / ideal, 1M live 192 B objects", { "live", "192" }, "x", LOWER, G_MEMORY, 0 },
-	{ "live1024", "RSS / ideal, 1M live 1024 B objects", { "live", "1024" }, "x", LOWER, G_MEMORY, 0 },
-	{ "frag90", "RSS / live after freeing a random 90%", { "frag90", NULL }, "x", LOWER, G_MEMORY, 0 },
-	{ "fragphase", "RSS / live after a phase change of sizes", { "fragphase", NULL }, "x", LOWER, G_MEMORY, 0 },
-	{ "threads64", "RSS of 64 threads holding every kmalloc size (MB)", { "threads64", NULL }, "MB", LOWER, G_MEMORY, 1 },
+	{ "hot16", "hot pair 16 B (ns)", { "hot", "16" }, "ns", LOWER, G_TIME, 0, F_RUN },
+	{ "hot64", "hot pair 64 B (ns)", { "hot", "64" }, "ns", LOWER, G_TIME, 1, F_RUN },
+	{ "hot256", "hot pair 256 B (ns)", { "hot", "256" }, "ns", LOWER, G_TIME, 0, F_RUN },
+	{ "hot1024", "hot pair 1024 B (ns)", { "hot", "1024" }, "ns", LOWER, G_TIME, 0, F_RUN },
+	{ "hot4096", "hot pair 4096 B (ns)", { "hot", "4096" }, "ns", LOWER, G_TIME, 0, F_RUN },
+	{ "batch100", "batch 100 alloc, 100 free (ns)", { "batch", "100" }, "ns", LOWER, G_TIME, 0, F_RUN },
+	{ "batch1000", "batch 1000 alloc, 1000 free (ns)", { "batch", "1000" }, "ns", LOWER, G_TIME, 1, F_RUN },
+	{ "batch100000", "batch 100000 alloc, 100000 free (ns)", { "batch", "100000" }, "ns", LOWER, G_TIME, 0, F_RUN },
+	{ "prodcons", "producer -> consumer, 2 threads (ns)", { "prodcons", NULL }, "ns", LOWER, G_TIME, 1, F_RUN },
+	{ "larson", "larson-style churn, 8 threads, 8-1024 B (ns)", { "larson", "8" }, "ns", LOWER, G_TIME, 1, F_RUN },
+	{ "larson32", "larson-style churn, 32 threads, 8-1024 B (ns)", { "larson", "32" }, "ns", LOWER, G_TIME, 0, F_RUN },
+	{ "medium", "medium sizes 4 B-32 KiB, 2 threads (ns)", { "medium", NULL }, "ns", LOWER, G_TIME, 0, F_RUN },
+	{ "mixed", "mixed sizes 16 B-4 KiB, 1 thread (ns)", { "mixed", NULL }, "ns", LOWER, G_TIME, 0, F_RUN },
+	{ "bigloop", "large blocks 5-25 MiB replaced, 600 times (s)", { "bigloop", NULL }, "s", LOWER, G_TIME, 0, F_RUN },
+	{ "bigfaults", "large blocks: page faults (thousands)", { "bigloop", NULL }, "k", LOWER, G_TIME, 0, F_EXTRA },
+	{ "bigrss", "large blocks: peak RSS (MB)", { "bigloop", NULL }, "MB", LOWER, G_MEMORY, 0, F_PEAK_RSS },
+	{ "coldfree", "cache-cold free, 256 B (ns)", { "coldfree", NULL }, "ns", LOWER, G_TIME, 1, F_RUN },
+	{ "hackbench", "hackbench-like, 10 groups x 5+5 threads (s)", { "hackbench", "10" }, "s", LOWER, G_TIME, 1, F_RUN },
+	{ "tcp_rr1", "tcp_rr-like, 1 client (transactions/s)", { "tcp_rr", "1" }, "tps", HIGHER, G_TCP, 0, F_RUN },
+	{ "tcp_rr2", "tcp_rr-like, 2 clients (transactions/s)", { "tcp_rr", "2" }, "tps", HIGHER, G_TCP, 0, F_RUN },
+	{ "tcp_rr4", "tcp_rr-like, 4 clients (transactions/s)", { "tcp_rr", "4" }, "tps", HIGHER, G_TCP, 1, F_RUN },
+	{ "tcp_rr8", "tcp_rr-like, 8 clients (transactions/s)", { "tcp_rr", "8" }, "tps", HIGHER, G_TCP, 0, F_RUN },
+	{ "live32", "RSS / ideal, 1M live 32 B objects", { "live", "32" }, "x", LOWER, G_MEMORY, 0, F_RUN },
+	{ "live64", "RSS / ideal, 1M live 64 B objects", { "live", "64" }, "x", LOWER, G_MEMORY, 1, F_RUN },
+	{ "live192", "RSS / ideal, 1M live 192 B objects", { "live", "192" }, "x", LOWER, G_MEMORY, 0, F_RUN },
+	{ "live1024", "RSS / ideal, 1M live 1024 B objects", { "live", "1024" }, "x", LOWER, G_MEMORY, 0, F_RUN },
+	{ "frag90", "RSS / live after freeing a random 90%", { "frag90", NULL }, "x", LOWER, G_MEMORY, 0, F_RUN },
+	{ "fragphase", "RSS / live after a phase change of sizes", { "fragphase", NULL }, "x", LOWER, G_MEMORY, 0, F_RUN },
+	{ "threads64", "RSS of 64 threads holding every kmalloc size (MB)", { "threads64", NULL }, "MB", LOWER, G_MEMORY, 1, F_RUN },
 };
 #define NW (sizeof(workloads) / sizeof(workloads[0]))
 
@@ -125,7 +135,7 @@ static void find_contestants(void)
 }
 
 static int run_cell(const struct contestant *k, const struct workload *w, int quick,
-		    double *value, double *rss_mb)
+		    double *value, double *extra, double *rss_mb)
 {
 	char bin[PATH_MAX], buf[512];
 	int pipefd[2], status;
@@ -171,6 +181,7 @@ static int run_cell(const struct contestant *k, const struct workload *w, int qu
 					  &mb, &kb) != 3)
 		return -1;
 	*rss_mb = (double)kb / 1024.0;
+	*extra = mb;
 	return 0;
 }
 
@@ -349,8 +360,9 @@ static void print_screen_table(FILE *out, int quick, int runs)
 		"better kmem personality) against the best peer, above 1.00x uslab is faster or\n"
 		"smaller. u-slub: libuslab-malloc with USLAB_ALLOCATOR=slub; k-slub, k-unif: the\n"
 		"kmem_cache/kmalloc API. Units: ns per operation (hot, batch, prodcons, larson,\n"
-		"coldfree), s (hackbench), transactions/s (tcp_rr), resident/ideal (live, frag),\n"
-		"MB (threads64). Peers:", runs);
+		"medium, mixed, coldfree), s (hackbench, bigloop), thousands (bigfaults),\n"
+		"transactions/s (tcp_rr), resident/ideal (live, frag), MB (bigrss, threads64).\n"
+		"Peers:", runs);
 	print_peers(out);
 	if (worst > 1.25)
 		fprintf(out, "\nwarning: the runs of one cell differed by up to %.1fx (%s, %s): the\n"
@@ -525,11 +537,25 @@ void bench_suite(const struct suite_options *opt)
 
 				if (!contestants[c].present)
 					continue;
+				double extra;
+
+				if (workloads[w].from != F_RUN)
+					continue;
 				if (run_cell(&contestants[c], &workloads[w], opt->quick, &ce->v[ce->n],
-					     &ce->rss[ce->n]) == 0)
+					     &extra, &ce->rss[ce->n]) == 0) {
+					/* The rows that read this run's other figures. */
+					for (size_t d = w + 1; d < NW && workloads[d].from != F_RUN; d++) {
+						struct cell *de = &cells[d][c];
+
+						de->v[de->n] = workloads[d].from == F_EXTRA ?
+							extra / 1000.0 : ce->rss[ce->n];
+						de->rss[de->n] = ce->rss[ce->n];
+						de->n++;
+					}
 					ce->n++;
-				else
+				} else {
 					failed++;
+				}
 			}
 		}
 	for (size_t w = 0; w < NW; w++)

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -248,11 +249,12 @@ static double prodcons(void)
  * each round the sets move on to the next thread, so most objects are
  * freed by a thread that did not allocate them.
  */
-#define LARSON_THREADS 8
+#define LARSON_MAX_THREADS 32
 #define LARSON_SLOTS 2000
 
-static void *larson_sets[LARSON_THREADS][LARSON_SLOTS];
+static void *larson_sets[LARSON_MAX_THREADS][LARSON_SLOTS];
 static pthread_barrier_t larson_barrier;
+static int larson_threads;
 static long larson_ops;
 static int larson_rounds;
 
@@ -262,7 +264,7 @@ static void *larson_thread(void *arg)
 	uint64_t seed = (uint64_t)id * 7919 + 1;
 
 	for (int r = 0; r < larson_rounds; r++) {
-		void **set = larson_sets[(id + r) % LARSON_THREADS];
+		void **set = larson_sets[(id + r) % larson_threads];
 
 		for (long i = 0; i < larson_ops; i++) {
 			uint64_t x = rng_next(&seed);
@@ -278,27 +280,163 @@ static void *larson_thread(void *arg)
 	return NULL;
 }
 
-static double larson(void)
+/* threads: 8 (the classic), or up to 32: many more threads than CPUs,
+ * the same work in all. */
+static double larson(int threads)
 {
-	pthread_t t[LARSON_THREADS];
+	pthread_t t[LARSON_MAX_THREADS];
 	double elapsed;
 
+	larson_threads = threads;
 	larson_rounds = quick ? 10 : 30;
-	larson_ops = 20000;
-	for (int i = 0; i < LARSON_THREADS; i++)
+	larson_ops = 20000 * 8 / threads;
+	for (int i = 0; i < threads; i++)
 		for (int k = 0; k < LARSON_SLOTS; k++)
 			larson_sets[i][k] = var_alloc(8 + (size_t)(k * 37) % 1017);
-	pthread_barrier_init(&larson_barrier, NULL, LARSON_THREADS);
+	pthread_barrier_init(&larson_barrier, NULL, (unsigned int)threads);
 	elapsed = now_ns();
-	for (int i = 0; i < LARSON_THREADS; i++)
+	for (int i = 0; i < threads; i++)
 		pthread_create(&t[i], NULL, larson_thread, (void *)(uintptr_t)i);
-	for (int i = 0; i < LARSON_THREADS; i++)
+	for (int i = 0; i < threads; i++)
 		pthread_join(t[i], NULL);
 	elapsed = now_ns() - elapsed;
-	for (int i = 0; i < LARSON_THREADS; i++)
+	for (int i = 0; i < threads; i++)
 		for (int k = 0; k < LARSON_SLOTS; k++)
 			var_free(larson_sets[i][k]);
-	return elapsed / ((double)LARSON_THREADS * larson_rounds * larson_ops);
+	return elapsed / ((double)threads * larson_rounds * larson_ops);
+}
+
+/* ------------------------------------------------ medium sizes, 2 threads */
+
+/*
+ * Each thread replaces random slots of its own 1,024-slot working set
+ * with blocks of 4 B - 32 KiB, sizes drawn from an inverse-square
+ * distribution (mostly small, a long tail of medium blocks), every byte
+ * of each block written: what a program's per-thread buffers look like.
+ */
+#define MEDIUM_SLOTS 1024
+#define MEDIUM_MIN 4.0
+#define MEDIUM_MAX 32768.0
+
+static long medium_ops;
+
+static size_t inverse_square_size(uint64_t x)
+{
+	double u = (double)(x >> 11) / (double)(1ULL << 53);
+
+	return (size_t)(1.0 / (1.0 / MEDIUM_MIN - u * (1.0 / MEDIUM_MIN - 1.0 / MEDIUM_MAX)));
+}
+
+static void *medium_thread(void *arg)
+{
+	uint64_t seed = (uint64_t)(uintptr_t)arg * 104729 + 3;
+	void **set = calloc(MEDIUM_SLOTS, sizeof(void *));
+
+	for (long i = 0; i < medium_ops; i++) {
+		uint64_t x = rng_next(&seed);
+		unsigned int k = (unsigned int)(x % MEDIUM_SLOTS);
+		size_t size = inverse_square_size(rng_next(&seed));
+
+		var_free(set[k]);
+		set[k] = var_alloc(size);
+		memset(set[k], (int)k, size);
+	}
+	for (int k = 0; k < MEDIUM_SLOTS; k++)
+		var_free(set[k]);
+	free(set);
+	return NULL;
+}
+
+static double medium(void)
+{
+	pthread_t t[2];
+	double elapsed;
+
+	medium_ops = quick ? 1000000 : 4000000;
+	elapsed = now_ns();
+	for (int i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, medium_thread, (void *)(uintptr_t)(i + 1));
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	return (now_ns() - elapsed) / (2.0 * medium_ops);
+}
+
+/* ------------------------------------------- mixed sizes, one thread */
+
+/*
+ * One thread, a working set of 4,096 slots replaced at random with sizes
+ * 16 B - 4 KiB (three in four below 256 B), the first and last bytes
+ * written: many short-lived allocations of varying size, as in a bignum
+ * or a compiler's work.
+ */
+static double mixed(void)
+{
+	enum { SLOTS = 4096 };
+	long n = quick ? 3000000 : 12000000;
+	void **set = calloc(SLOTS, sizeof(void *));
+	uint64_t seed = 12345;
+	double t0;
+
+	t0 = now_ns();
+	for (long i = 0; i < n; i++) {
+		uint64_t x = rng_next(&seed);
+		unsigned int k = (unsigned int)(x % SLOTS);
+		size_t size = (x >> 40) % 4 ? 16 + (x >> 20) % 241 : 16 + (x >> 20) % 4081;
+		char *p;
+
+		var_free(set[k]);
+		p = set[k] = var_alloc(size);
+		p[0] = (char)i;
+		p[size - 1] = (char)i;
+	}
+	t0 = now_ns() - t0;
+	for (int k = 0; k < SLOTS; k++)
+		var_free(set[k]);
+	free(set);
+	return t0 / (double)n;
+}
+
+/* ------------------------------------ large blocks replaced in a loop */
+
+/*
+ * 20 live buffers of 5 - 25 MiB; again and again one of them, at random,
+ * is replaced by a new buffer of a random size that the program zero-
+ * fills (C++'s make_unique<char[]>: the new one exists before the old
+ * is freed).  Seconds for the whole loop; *faults: the minor page faults
+ * it took.
+ */
+static double big_loop(double *faults)
+{
+	enum { LIVE = 20 };
+	size_t min = 5u << 20, span = 20u << 20;
+	int iterations = quick ? 150 : 600;
+	void *buf[LIVE] = { 0 };
+	uint64_t seed = 42;
+	struct rusage r0, r1;
+	double t0;
+
+	getrusage(RUSAGE_SELF, &r0);
+	t0 = now_ns();
+	for (int i = 0; i < iterations; i++) {
+		uint64_t x = rng_next(&seed);
+		unsigned int k = (unsigned int)(x % LIVE);
+		size_t size = min + (size_t)((x >> 20) % span);
+		void *p = var_alloc(size);
+
+		if (!p) {
+			perror("big_loop");
+			exit(1);
+		}
+		memset(p, 0, size);
+		var_free(buf[k]);
+		buf[k] = p;
+	}
+	t0 = now_ns() - t0;
+	getrusage(RUSAGE_SELF, &r1);
+	*faults = (double)(r1.ru_minflt - r0.ru_minflt);
+	for (int k = 0; k < LIVE; k++)
+		var_free(buf[k]);
+	return t0 / 1e9;
 }
 
 /* ---------------------------------------------------- cache-cold free */
@@ -693,8 +831,8 @@ static double mem_threads(void)
 
 static int usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s hot SIZE | batch K | prodcons | larson | coldfree |"
-		" hackbench GROUPS | tcp_rr CLIENTS | live SIZE | frag90 | fragphase |"
+	fprintf(stderr, "usage: %s hot SIZE | batch K | prodcons | larson [THREADS] | coldfree |"
+		" hackbench GROUPS | medium | mixed | bigloop | tcp_rr CLIENTS | live SIZE | frag90 | fragphase |"
 		" threads64  [--quick]\n", prog);
 	return 2;
 }
@@ -720,7 +858,16 @@ int main(int argc, char **argv)
 	else if (!strcmp(w, "prodcons"))
 		v = prodcons();
 	else if (!strcmp(w, "larson"))
-		v = larson();
+		v = larson(param > 0 && param <= LARSON_MAX_THREADS ? (int)param : 8);
+	else if (!strcmp(w, "medium"))
+		v = medium();
+	else if (!strcmp(w, "mixed"))
+		v = mixed();
+	else if (!strcmp(w, "bigloop")) {
+		/* The faults travel in the "mb" field: the driver's second row. */
+		v = big_loop(&mb);
+		unit = "s";
+	}
 	else if (!strcmp(w, "coldfree"))
 		v = cold_free();
 	else if (!strcmp(w, "hackbench") && param > 0) {

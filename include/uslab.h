@@ -434,6 +434,8 @@ struct uslab_page_stats {
 	unsigned long failed_requests;
 	unsigned long purges;          /* madvise calls that gave memory back */
 	unsigned long segments_unmapped;
+	unsigned long huge_cached;     /* huge mappings freed, kept for reuse */
+	unsigned long huge_reused;     /* huge allocations served by one */
 };
 
 USLAB_API struct uslab_page_allocator *uslab_root_page_allocator(void);

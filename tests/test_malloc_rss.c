@@ -2,7 +2,8 @@
  * test_malloc_rss.c - memory goes back without being asked: 1 GiB of small
  * objects allocated by four threads and freed, then resident memory must
  * fall below 64 MiB within a second (the background purger), and at once
- * after malloc_trim(0) the second time.
+ * after malloc_trim(0) the second time; the same for 1 GiB of large
+ * blocks (kept for reuse when freed, huge_cache.c).
  */
 #include <malloc.h>
 #include <stdint.h>
@@ -115,6 +116,52 @@ TEST(rss_falls_at_once_after_malloc_trim)
 	long peak, rss;
 
 	allocate_and_free_1gib(&peak);
+	CHECK_EQ(malloc_trim(0), 1);
+	rss = rss_bytes();
+	printf("peak RSS %ld MiB; %ld MiB right after malloc_trim(0)\n", peak >> 20, rss >> 20);
+	CHECK(peak > (long)(TOTAL_BYTES * 9 / 10));
+	CHECK(rss < LIMIT_BYTES);
+}
+
+/* 41 blocks of 25 MiB, written, freed. */
+static void allocate_and_free_1gib_of_large_blocks(long *peak)
+{
+	enum { N = 41 };
+	static void *blocks[N];
+
+	for (int i = 0; i < N; i++) {
+		blocks[i] = malloc(25 << 20);
+		memset(blocks[i], 0x22, 25 << 20);
+	}
+	*peak = rss_bytes();
+	for (int i = 0; i < N; i++)
+		free(blocks[i]);
+}
+
+TEST(rss_falls_within_a_second_after_large_blocks)
+{
+	uint64_t start;
+	long peak, rss;
+
+	allocate_and_free_1gib_of_large_blocks(&peak);
+	start = now_ms();
+	do {
+		rss = rss_bytes();
+		if (rss < LIMIT_BYTES)
+			break;
+		usleep(10000);
+	} while (now_ms() - start < 1000);
+	printf("peak RSS %ld MiB; %ld MiB after %llu ms\n", peak >> 20, rss >> 20,
+	       (unsigned long long)(now_ms() - start));
+	CHECK(peak > (long)(TOTAL_BYTES * 9 / 10));
+	CHECK(rss < LIMIT_BYTES);
+}
+
+TEST(rss_falls_at_once_after_malloc_trim_after_large_blocks)
+{
+	long peak, rss;
+
+	allocate_and_free_1gib_of_large_blocks(&peak);
 	CHECK_EQ(malloc_trim(0), 1);
 	rss = rss_bytes();
 	printf("peak RSS %ld MiB; %ld MiB right after malloc_trim(0)\n", peak >> 20, rss >> 20);

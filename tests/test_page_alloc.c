@@ -164,25 +164,194 @@ TEST(huge_requests_get_their_own_mapping)
 	char *addr;
 
 	setup();
+	uslab_page_purge();
 	uslab_page_stats(&st0);
 	head = pa_alloc_huge(pa, 5 << 20, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
 	CHECK(head);
 	CHECK_EQ(head->kind, PAGE_HUGE);
 	addr = slab_address(head);
-	CHECK(huge_usable_size(head) >= (5u << 20));
+	CHECK_EQ(huge_usable_size(head), 5u << 20);
 	memset(addr, 3, 5 << 20);
 	CHECK(virt_to_slab_checked(addr) == head);
 	uslab_page_stats(&st1);
 	CHECK_EQ(st1.huge_mappings, st0.huge_mappings + 1);
+	CHECK_EQ(st1.pages_in_use, st0.pages_in_use + (5 << 20) / PAGE_SIZE);
+	/* Freed, it waits for reuse: still uslab's, but no block. */
 	pa_free_pages(pa, head);
 	uslab_page_stats(&st1);
+	CHECK_EQ(st1.huge_mappings, st0.huge_mappings + 1);
+	CHECK_EQ(st1.huge_cached, st0.huge_cached + 1);
+	CHECK_EQ(st1.pages_in_use, st0.pages_in_use);
+	CHECK_EQ(st1.pages_free_cached, st0.pages_free_cached + (5 << 20) / PAGE_SIZE);
+	CHECK(virt_to_slab_checked(addr) != NULL);
+	CHECK_EQ(virt_to_slab_checked(addr)->kind, PAGE_NONE);
+	/* A forced purge unmaps it. */
+	uslab_page_purge();
+	uslab_page_stats(&st1);
 	CHECK_EQ(st1.huge_mappings, st0.huge_mappings);
+	CHECK_EQ(st1.huge_cached, 0);
 	CHECK(virt_to_slab_checked(addr) == NULL);
 	/* Aligned: the data start honours the alignment asked for. */
 	head = pa_alloc_huge(pa, 3 << 20, 1 << 20, NUMA_NO_NODE, GFP_KERNEL);
 	CHECK(head);
 	CHECK_EQ((uintptr_t)slab_address(head) % (1 << 20), 0);
 	pa_free_pages(pa, head);
+	uslab_page_purge();
+}
+
+static bool all_bytes(const char *p, size_t n, char c)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != c)
+			return false;
+	return true;
+}
+
+TEST(freed_huge_mappings_are_reused)
+{
+	struct uslab_page_stats st0, st1;
+	struct slab *head;
+	char *addr, *again;
+
+	setup();
+	uslab_page_purge();
+	uslab_page_stats(&st0);
+	/* 7 MiB gets room for 8: a block of 8 fits when it is freed. */
+	head = pa_alloc_huge(pa, 7 << 20, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
+	addr = slab_address(head);
+	memset(addr, 0xaa, 7 << 20);
+	pa_free_pages(pa, head);
+	head = pa_alloc_huge(pa, 8 << 20, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL | __GFP_ZERO);
+	again = slab_address(head);
+	uslab_page_stats(&st1);
+	CHECK(again == addr);
+	CHECK_EQ(st1.huge_reused, st0.huge_reused + 1);
+	CHECK_EQ(st1.huge_mappings, st0.huge_mappings + 1);
+	CHECK_EQ(huge_usable_size(head), 8u << 20);
+	/* __GFP_ZERO: the last block's bytes do not show through. */
+	CHECK(all_bytes(again, 8 << 20, 0));
+	memset(again, 0x55, 8 << 20);
+	pa_free_pages(pa, head);
+	/* An aligned request fits the same mapping. */
+	head = pa_alloc_huge(pa, 3 << 20, 1 << 20, NUMA_NO_NODE, GFP_KERNEL);
+	uslab_page_stats(&st1);
+	CHECK_EQ(st1.huge_reused, st0.huge_reused + 2);
+	CHECK_EQ((uintptr_t)slab_address(head) % (1 << 20), 0);
+	CHECK(ptr_segment(slab_address(head)) == ptr_segment(addr));
+	CHECK(virt_to_slab_checked(slab_address(head)) == head);
+	pa_free_pages(pa, head);
+	/* Too big for every cached mapping: a new one. */
+	head = pa_alloc_huge(pa, 9 << 20, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
+	uslab_page_stats(&st1);
+	CHECK_EQ(st1.huge_reused, st0.huge_reused + 2);
+	CHECK_EQ(st1.huge_mappings, st0.huge_mappings + 2);
+	pa_free_pages(pa, head);
+	uslab_page_purge();
+	uslab_page_stats(&st1);
+	CHECK_EQ(st1.huge_mappings, st0.huge_mappings);
+}
+
+TEST(spare_pages_of_a_reused_mapping_are_bounded_and_purged)
+{
+	struct uslab_page_stats st0, st1;
+	struct slab *head;
+	char *addr;
+
+	setup();
+	uslab_page_purge();
+	uslab_page_stats(&st0);
+	head = pa_alloc_huge(pa, 11 << 20, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
+	memset(slab_address(head), 1, 11 << 20);
+	pa_free_pages(pa, head);
+	uslab_page_stats(&st1);
+	CHECK_EQ(st1.pages_free_cached, st0.pages_free_cached + (11 << 20) / PAGE_SIZE);
+	/* 3 MiB in the 11 MiB resident: 3 more stay spare, 5 go back. */
+	head = pa_alloc_huge(pa, 3 << 20, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
+	addr = slab_address(head);
+	uslab_page_stats(&st1);
+	CHECK_EQ(st1.pages_free_cached, st0.pages_free_cached + (3 << 20) / PAGE_SIZE);
+	/* A purge takes the spare pages, not the block's. */
+	uslab_page_purge();
+	uslab_page_stats(&st1);
+	CHECK_EQ(st1.pages_free_cached, st0.pages_free_cached);
+	CHECK(all_bytes(addr, 3 << 20, 1));
+	CHECK(virt_to_slab_checked(addr) == head);
+	pa_free_pages(pa, head);
+	uslab_page_purge();
+	uslab_page_stats(&st1);
+	CHECK_EQ(st1.huge_mappings, st0.huge_mappings);
+	CHECK_EQ(st1.pages_free_cached, st0.pages_free_cached);
+}
+
+/* Threads replace huge blocks while purges run: no block ever holds
+ * another's bytes or loses its own. */
+struct huge_worker {
+	pthread_t tid;
+	unsigned int seed;
+	int bad;
+};
+
+static void *huge_worker(void *arg)
+{
+	struct huge_worker *w = arg;
+	struct slab *held[2] = { 0 };
+	size_t size[2] = { 0 };
+
+	for (int r = 0; r < 60; r++) {
+		int i = (int)(rand_r(&w->seed) % 2);
+
+		if (held[i]) {
+			char *p = slab_address(held[i]);
+			char tag = (char)(size[i] >> 12);
+
+			for (size_t off = 0; off < size[i]; off += 16384)
+				w->bad |= p[off] != tag;
+			w->bad |= p[size[i] - 1] != tag;
+			pa_free_pages(pa, held[i]);
+			held[i] = NULL;
+		}
+		if (r % 7 == 0)
+			uslab_page_purge();
+		size[i] = (2 << 20) + PAGE_SIZE * (rand_r(&w->seed) % 2048);
+		held[i] = pa_alloc_huge(pa, size[i], PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
+		if (!held[i]) {
+			w->bad = 1;
+			break;
+		}
+		memset(slab_address(held[i]), (char)(size[i] >> 12), size[i]);
+	}
+	for (int i = 0; i < 2; i++)
+		if (held[i])
+			pa_free_pages(pa, held[i]);
+	return NULL;
+}
+
+TEST(threads_replace_huge_blocks_while_purges_run)
+{
+	struct huge_worker w[4];
+	struct uslab_page_stats st0, st1;
+
+	setup();
+	uslab_option_set(USLAB_OPT_PURGE_DELAY_MS, 2);
+	uslab_page_purge();
+	uslab_page_stats(&st0);
+	for (int i = 0; i < 4; i++) {
+		w[i].seed = (unsigned int)i + 1;
+		w[i].bad = 0;
+		pthread_create(&w[i].tid, NULL, huge_worker, &w[i]);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(w[i].tid, NULL);
+		CHECK_EQ(w[i].bad, 0);
+	}
+	uslab_page_stats(&st1);
+	CHECK(st1.huge_reused > st0.huge_reused);
+	CHECK_EQ(st1.pages_in_use, st0.pages_in_use);
+	uslab_page_purge();
+	uslab_page_stats(&st1);
+	CHECK_EQ(st1.huge_mappings, st0.huge_mappings);
+	CHECK_EQ(st1.huge_cached, 0);
+	uslab_option_set(USLAB_OPT_PURGE_DELAY_MS, 100);
 }
 
 TEST(threads_share_the_page_allocator)

@@ -42,6 +42,7 @@ enum lock_rank {
 	LOCK_RANK_SLAB,         /* the slab lock (bit), only without cmpxchg16b */
 	LOCK_RANK_BARN,         /* a node's barn of sheaves */
 	LOCK_RANK_PAGE_ALLOC,   /* the page allocator's node lock */
+	LOCK_RANK_HUGE_CACHE,   /* freed huge mappings kept for reuse */
 	LOCK_RANK_SHEAF_POOL,   /* free sheaves */
 	LOCK_RANK_META,         /* metadata blocks */
 	LOCK_RANK_PURGE,        /* the background purger's wake-ups */

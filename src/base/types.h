@@ -171,6 +171,9 @@ struct segment {
 			uint8_t node;
 			bool empty;                /* on the empty list, runs off the free lists */
 			uint16_t purging;          /* runs detached for a purge */
+			size_t resident_end;       /* huge: pages below may be resident */
+			uint8_t huge_list;         /* huge: enum huge_list (huge_cache.c) */
+			uint16_t huge_head;        /* huge, in use: its block's first page */
 		};
 		struct slab pages[SEGMENT_PAGES];
 	};

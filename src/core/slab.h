@@ -21,6 +21,9 @@
  *                       slab->freelist + counters
  *   barn->lock          a node's barn of sheaves
  *   page allocator      a NUMA node's free runs, segments, purge lists
+ *   huge_lock           freed huge mappings kept for reuse, the spare
+ *                       pages of the blocks that reuse them (madvise
+ *                       under it); never held with a node's lock
  *   sheaf pool lock     free sheaves of one capacity
  *   meta_lock           metadata blocks
  *   purge_lock          the background purger's sleep
@@ -30,7 +33,7 @@
  * The fast paths take no lock.  A slow path takes list_lock (and, under
  * it, the slab lock), then drops it before it asks the page allocator for
  * a slab or gives one back (a slab is discarded once nobody can reach
- * it).  Barn, pool, meta, purge, shrinker and sink locks are leaves.
+ * it).  Barn, huge, pool, meta, purge, shrinker and sink locks are leaves.
  *
  * SLAB STATES (types.h has the fields): a slub slab is the cpu slab of
  * one thread (frozen; its free objects on that thread's c->freelist,

@@ -143,7 +143,7 @@ retry:
 		if (p && (flags & __GFP_ZERO))
 			memset(p, 0, PAGE_SIZE << order);
 	} else {
-		/* A fresh mapping: already zero. */
+		/* A mapping of its own, zeroed by the page allocator on __GFP_ZERO. */
 		head = pa_alloc_huge(pa, size, align > PAGE_SIZE ? align : PAGE_SIZE, node, flags);
 		p = head ? slab_address(head) : NULL;
 	}

@@ -19,6 +19,8 @@
  *    runs (then fully coalesced) leave the free lists, it waits on the
  *    node's empty list, and it is unmapped once it has stayed empty for
  *    the purge delay (or at once when forced).
+ * Blocks above the largest run are mappings of their own; freed, they wait
+ * in huge_cache.c for reuse, under its own lock (never with a node's).
  * Free memory goes back to the OS only during a page allocator call (or an
  * explicit purge): a quiescent process does no work.
  */
@@ -28,6 +30,7 @@
 #include "base/os.h"
 #include "base/report.h"
 #include "base/start.h"
+#include "page/huge_cache.h"
 #include "page/page_alloc.h"
 #include "page/segment.h"
 
@@ -405,28 +408,43 @@ static struct slab *root_alloc_huge(struct uslab_page_allocator *pa, size_t byte
 				    int node, gfp_t gfp)
 {
 	struct segment *seg;
+	struct slab *head;
 	size_t off;
 
-	(void)pa; (void)gfp;
+	(void)pa;
 	PSTAT_ADD(alloc_requests, 1);
 	if (node < 0 || !os_node_online(node))
 		node = os_current_node();
-	seg = segment_create_huge(bytes, align, node, &off);
+	head = huge_cache_take(bytes, align, node, gfp & __GFP_ZERO, os_now_ms());
+	if (head) {
+		PSTAT_ADD(pages_in_use, ptr_segment(head)->used_pages);
+		return head;
+	}
+	/* Room to grow into when reused; a fresh mapping reads as zeros. */
+	seg = segment_create_huge(huge_round_room(bytes), align, node, &off);
 	if (!seg) {
 		PSTAT_ADD(failed_requests, 1);
 		return NULL;
 	}
+	seg->used_pages = (unsigned int)(ALIGN(bytes, PAGE_SIZE) >> PAGE_SHIFT);
+	seg->huge_head = (uint16_t)(off >> PAGE_SHIFT);
+	huge_cache_count_new(seg);
 	PSTAT_ADD(huge_mappings, 1);
 	PSTAT_ADD(bytes_mapped, seg->mapped_size);
 	PSTAT_ADD(pages_in_use, seg->used_pages);
 	return &seg->pages[off >> PAGE_SHIFT];
 }
 
+void huge_mapping_unmap(struct segment *seg)
+{
+	PSTAT_SUB(huge_mappings, 1);
+	PSTAT_SUB(bytes_mapped, seg->mapped_size);
+	segment_destroy(seg);
+}
+
 size_t huge_usable_size(const struct slab *head)
 {
-	const struct segment *seg = ptr_segment(head);
-
-	return seg->mapped_size - ((size_t)slab_page_index(head) << PAGE_SHIFT);
+	return (size_t)ptr_segment(head)->used_pages << PAGE_SHIFT;
 }
 
 static void root_free_pages(struct uslab_page_allocator *pa, struct slab *head)
@@ -441,10 +459,9 @@ static void root_free_pages(struct uslab_page_allocator *pa, struct slab *head)
 	(void)pa;
 	PSTAT_ADD(free_requests, 1);
 	if (seg->kind == SEGMENT_HUGE) {
-		PSTAT_SUB(huge_mappings, 1);
-		PSTAT_SUB(bytes_mapped, seg->mapped_size);
 		PSTAT_SUB(pages_in_use, seg->used_pages);
-		segment_destroy(seg);
+		huge_cache_put(seg, head, os_now_ms());
+		purge_thread_kick();
 		return;
 	}
 	n = &root.node[seg->node];
@@ -494,6 +511,7 @@ bool page_alloc_purge(bool force)
 		spin_unlock(&n->lock);
 		finish_batch(n, &batch);
 	}
+	left |= huge_cache_purge(now, uslab_opt(USLAB_OPT_PURGE_DELAY_MS), force);
 	return left;
 }
 
@@ -501,6 +519,7 @@ void page_alloc_fork_lock(void)
 {
 	for (int i = 0; i < os_nr_nodes(); i++)
 		spin_lock(&root.node[i].lock);
+	huge_cache_fork_lock();
 }
 
 /* In the child: runs that a thread (gone now) had detached for a purge go
@@ -529,6 +548,7 @@ static void reclaim_purging_runs(struct page_alloc_node *n)
 
 void page_alloc_fork_unlock(bool child)
 {
+	huge_cache_fork_unlock(child);
 	for (int i = 0; i < os_nr_nodes(); i++) {
 		if (child) {
 			spin_lock_init(&root.node[i].lock, LOCK_RANK_PAGE_ALLOC);
@@ -575,6 +595,9 @@ void page_alloc_stats(struct uslab_page_stats *st)
 	PSTAT_READ(purges);
 	PSTAT_READ(segments_unmapped);
 #undef PSTAT_READ
+	st->huge_cached = __atomic_load_n(&huge_stats.cached, __ATOMIC_RELAXED);
+	st->huge_reused = __atomic_load_n(&huge_stats.reused, __ATOMIC_RELAXED);
+	st->pages_free_cached += __atomic_load_n(&huge_stats.resident_pages, __ATOMIC_RELAXED);
 }
 
 static const struct page_allocator_ops root_ops = {

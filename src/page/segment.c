@@ -99,15 +99,19 @@ struct segment *segment_create(int node)
 	return seg;
 }
 
-struct segment *segment_create_huge(size_t bytes, size_t align, int node, size_t *data_off)
+size_t segment_huge_data_offset(size_t align)
 {
 	size_t off = (segment_header_pages() + 1) << PAGE_SHIFT;      /* header, guard */
+
+	return ALIGN(off, align < PAGE_SIZE ? PAGE_SIZE : align);
+}
+
+struct segment *segment_create_huge(size_t bytes, size_t align, int node, size_t *data_off)
+{
+	size_t off = segment_huge_data_offset(align);
 	struct segment *seg;
 	struct slab *head;
 
-	if (align < PAGE_SIZE)
-		align = PAGE_SIZE;
-	off = ALIGN(off, align);
 	/* The data page's descriptor must be in the table. */
 	if (off >= SEGMENT_SIZE || bytes > SIZE_MAX - off - PAGE_SIZE)
 		return NULL;

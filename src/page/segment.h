@@ -75,5 +75,7 @@ void segment_destroy(struct segment *seg);
  * segment_is_mapped() says no: there is no descriptor table there). */
 bool segment_in_huge_tail(const void *p);
 size_t segment_header_pages(void);
+/* Where a block's data starts in a huge mapping, for an alignment. */
+size_t segment_huge_data_offset(size_t align);
 
 #endif
