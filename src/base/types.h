@@ -139,6 +139,10 @@ struct slab {
 	 * scan (memcheck's leak check) never takes it for a pointer. */
 	uint8_t kind;
 	uint8_t dirty;        /* PAGE_FREE: pages may be resident */
+	/* Every page of a slab (PAGE_SLAB and its PAGE_TAILs): the cache's
+	 * cpu_index, so that kfree() and free() find the thread's entry from
+	 * the page's own descriptor; meaningless elsewhere. */
+	unsigned int cpu_index;
 } __attribute__((aligned(CACHE_LINE_SIZE)));
 
 /* One descriptor per cache line: virt_to_slab is shifts only, and the

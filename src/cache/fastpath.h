@@ -25,10 +25,10 @@ void slab_free_slow(struct kmem_cache *s, struct slab *slab, void *object,
 /* unified_first: the caller's caches are mostly unified (the malloc
  * replacement); only the branch layout differs.  Otherwise one test
  * sends every cache but plain slub off the straight path. */
-static __always_inline void *slab_alloc_node_biased(struct kmem_cache *s, gfp_t gfpflags,
-						    int node, size_t orig_size, bool unified_first)
+static __always_inline void *slab_alloc_node_at(struct kmem_cache *s, struct kmem_cache_cpu *c,
+						gfp_t gfpflags, int node, size_t orig_size,
+						bool unified_first)
 {
-	struct kmem_cache_cpu *c = this_cpu_slab(s);
 	slab_flags_t kind = s->flags & (__SLAB_CHECKED | SLAB_UNIFIED);
 	void *object;
 	bool hit;
@@ -48,16 +48,26 @@ static __always_inline void *slab_alloc_node_biased(struct kmem_cache *s, gfp_t 
 	return slab_alloc_slow(s, gfpflags, node, orig_size);
 }
 
+static __always_inline void *slab_alloc_node_biased(struct kmem_cache *s, gfp_t gfpflags,
+						    int node, size_t orig_size, bool unified_first)
+{
+	return slab_alloc_node_at(s, this_cpu_slab(s), gfpflags, node, orig_size, unified_first);
+}
+
 static __always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfpflags, int node,
 					     size_t orig_size)
 {
 	return slab_alloc_node_biased(s, gfpflags, node, orig_size, false);
 }
 
-static __always_inline void slab_free_biased(struct kmem_cache *s, struct slab *slab,
-					     void *object, bool check_start, bool unified_first)
+/* c: the thread's entry for s, or NULL.  kfree and free find it through
+ * the page descriptor's copy of the cpu_index (page_cpu_slab): no load of
+ * the cache or of the head descriptor lies between the pointer and the
+ * sheaf it is pushed onto. */
+static __always_inline void slab_free_at(struct kmem_cache *s, struct slab *slab,
+					 struct kmem_cache_cpu *c, void *object, bool check_start,
+					 bool unified_first)
 {
-	struct kmem_cache_cpu *c = this_cpu_slab(s);
 
 	if (likely(c)) {
 		bool hit;
@@ -82,7 +92,15 @@ static __always_inline void slab_free_biased(struct kmem_cache *s, struct slab *
 static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, void *object,
 				      bool check_start)
 {
-	slab_free_biased(s, slab, object, check_start, false);
+	slab_free_at(s, slab, this_cpu_slab(s), object, check_start, false);
+}
+
+/* The entry of the cache whose slab holds the page descriptor d (valid
+ * only if d's head has a slab_cache: every descriptor of a slab holds its
+ * cache's cpu_index, core/slab.c). */
+static __always_inline struct kmem_cache_cpu *page_cpu_slab(const struct slab *d)
+{
+	return this_cpu_slab_at(d->cpu_index);
 }
 
 #endif

@@ -17,16 +17,19 @@
 #include "core/slab.h"
 #include "page/segment.h"
 
-/* The calling thread's entry for s; NULL sends the caller to a slow path,
+/* The calling thread's entry for s (this_cpu_slab_at: for the cache whose
+ * cpu_index is given, copied from the cache into a slab's descriptor or
+ * the malloc size classes, which saves a dependent load); NULL sends the
+ * caller to a slow path,
  * which registers the thread or makes more entries valid
  * (this_cpu_slab_slow).  The block never moves (types.h), so an entry
  * stays valid across anything a slow path calls. */
-static __always_inline struct kmem_cache_cpu *this_cpu_slab(const struct kmem_cache *s)
+static __always_inline struct kmem_cache_cpu *this_cpu_slab_at(unsigned int cpu_index)
 {
 	struct uslab_thread *t = current_thread();
 
-	if (likely(s->cpu_index < t->nr_cpu_slab)) {
-		struct kmem_cache_cpu *c = &t->cpu_slab[s->cpu_index];
+	if (likely(cpu_index < t->nr_cpu_slab)) {
+		struct kmem_cache_cpu *c = &t->cpu_slab[cpu_index];
 
 		/* Tells the compiler so: the callers' NULL test folds away. */
 		if (!c)
@@ -34,6 +37,11 @@ static __always_inline struct kmem_cache_cpu *this_cpu_slab(const struct kmem_ca
 		return c;
 	}
 	return NULL;
+}
+
+static __always_inline struct kmem_cache_cpu *this_cpu_slab(const struct kmem_cache *s)
+{
+	return this_cpu_slab_at(s->cpu_index);
 }
 
 /* A stored free pointer: XOR the cache's key and the byte-swapped address

@@ -70,6 +70,8 @@ static struct slab *allocate_slab(struct kmem_cache *s, gfp_t flags, int node,
 
 	objects = s->ops->objects_per_slab(s, oo.order);
 	slab->slab_cache = s;
+	for (unsigned int i = 0; i < 1u << oo.order; i++)
+		slab[i].cpu_index = s->cpu_index;
 	slab->objects = objects;
 	slab->inuse = 0;
 	slab->frozen = 0;

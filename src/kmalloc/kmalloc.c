@@ -69,8 +69,8 @@ static struct kmem_cache *create_kmalloc_cache(const char *name, unsigned int si
  * classes), so that a malloc of 513 bytes does not take 1024.  Every
  * class above 8 is a multiple of 16: malloc's alignment.
  */
-struct kmem_cache *malloc_class_small[MALLOC_SMALL_SLOTS];
-struct kmem_cache *malloc_class_large[MALLOC_LARGE_SLOTS];
+struct malloc_class malloc_class_small[MALLOC_SMALL_SLOTS];
+struct malloc_class malloc_class_large[MALLOC_LARGE_SLOTS];
 
 static const unsigned int fine_sizes[] = {
 	48, 80, 112, 160, 224, 320, 384, 448, 640, 768, 896,
@@ -81,14 +81,14 @@ static struct kmem_cache *fine_caches[NR_FINE];
 static char fine_names[NR_FINE][16];
 
 /* The smallest class of at least size bytes (size <= 8192). */
-static struct kmem_cache *smallest_class(size_t size)
+static struct malloc_class smallest_class(size_t size)
 {
 	struct kmem_cache *best = kmalloc_caches[kmalloc_index(size)];
 
 	for (unsigned int i = 0; i < NR_FINE; i++)
 		if (fine_sizes[i] >= size && fine_sizes[i] < best->object_size)
 			best = fine_caches[i];
-	return best;
+	return (struct malloc_class){ best, best->cpu_index };
 }
 
 /* Called with slab_mutex held, after the kmalloc caches exist. */
@@ -262,19 +262,20 @@ USLAB_ENTRY void *kcalloc_node(size_t n, size_t size, gfp_t flags, int node)
 
 USLAB_ENTRY void kfree(const void *x)
 {
-	struct slab *slab;
+	struct slab *d, *slab;
 	struct kmem_cache *s;
 
 	if (unlikely(ZERO_OR_NULL_PTR(x)))
 		return;
-	slab = virt_to_slab_checked(x);
-	if (unlikely(!slab)) {
+	if (unlikely(!segment_is_mapped(x))) {
 		bug_unmapped_pointer(x, "kfree");
 		return;
 	}
+	d = virt_to_page_desc(x);
+	slab = page_desc_head(d);
 	s = slab->slab_cache;
 	if (likely(s)) {
-		slab_free(s, slab, (void *)x, true);
+		slab_free_at(s, slab, page_cpu_slab(d), (void *)x, true, false);
 		return;
 	}
 	kfree_large(slab, x, "kfree");

@@ -26,11 +26,17 @@ void kmalloc_init(void);
 
 /* The malloc replacement's finer classes (kmalloc.c, built when
  * malloc_replacement is set): the cache for a size, by (size + 7) >> 3 up
- * to 1024 bytes and by (size - 1) >> 8 above. */
+ * to 1024 bytes and by (size - 1) >> 8 above, with a copy of its
+ * cpu_index (fixed for the cache's life): malloc finds the thread's entry
+ * without waiting for a load from the cache. */
+struct malloc_class {
+	struct kmem_cache *s;
+	unsigned int cpu_index;
+};
 #define MALLOC_SMALL_SLOTS 129
 #define MALLOC_LARGE_SLOTS 32
-extern struct kmem_cache *malloc_class_small[MALLOC_SMALL_SLOTS];
-extern struct kmem_cache *malloc_class_large[MALLOC_LARGE_SLOTS];
+extern struct malloc_class malloc_class_small[MALLOC_SMALL_SLOTS];
+extern struct malloc_class malloc_class_large[MALLOC_LARGE_SLOTS];
 void kmalloc_large_counts(unsigned long *allocs, unsigned long *frees, unsigned long *bytes);
 /* Above the caches: a run of pages aligned to align (a power of two), or
  * a mapping of its own above 2 MiB.  kfree_large() takes its start. */

@@ -114,12 +114,12 @@ void malloc_layer_options(void)
 
 /* ------------------------------------------------------------ allocation */
 
-/* 1 <= size <= 8192; NULL before init (the tables are empty). */
-static __always_inline struct kmem_cache *malloc_cache(size_t size)
+/* 1 <= size <= 8192; s NULL before init (the tables are empty). */
+static __always_inline const struct malloc_class *malloc_class(size_t size)
 {
 	if (likely(size <= 1024))
-		return malloc_class_small[(size + 7) >> 3];
-	return malloc_class_large[(size - 1) >> 8];
+		return &malloc_class_small[(size + 7) >> 3];
+	return &malloc_class_large[(size - 1) >> 8];
 }
 
 static __noinline void *malloc_slow(size_t size, gfp_t gfp)
@@ -136,7 +136,7 @@ static __noinline void *malloc_slow(size_t size, gfp_t gfp)
 	if (!size)
 		size = 1;
 	if (size <= KMALLOC_MAX_CACHE_SIZE)
-		return slab_alloc_node(malloc_cache(size), gfp, NUMA_NO_NODE, size);
+		return slab_alloc_node(malloc_class(size)->s, gfp, NUMA_NO_NODE, size);
 	if (size > (size_t)PTRDIFF_MAX) {
 		errno = ENOMEM;
 		return NULL;
@@ -147,10 +147,12 @@ static __noinline void *malloc_slow(size_t size, gfp_t gfp)
 static __always_inline void *malloc_gfp(size_t size, gfp_t gfp)
 {
 	if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE)) {
-		struct kmem_cache *s = malloc_cache(size);
+		const struct malloc_class *mc = malloc_class(size);
+		struct kmem_cache *s = mc->s;
 
 		if (likely(s))
-			return slab_alloc_node_biased(s, gfp, NUMA_NO_NODE, size, true);
+			return slab_alloc_node_at(s, this_cpu_slab_at(mc->cpu_index), gfp,
+						  NUMA_NO_NODE, size, true);
 	}
 	return malloc_slow(size, gfp);
 }
@@ -291,17 +293,18 @@ static __noinline void free_unmapped(void *p)
 
 MALLOC_API void free(void *p)
 {
-	struct slab *slab;
+	struct slab *d, *slab;
 	struct kmem_cache *s;
 
 	if (unlikely(!segment_is_mapped(p))) {
 		free_unmapped(p);
 		return;
 	}
-	slab = virt_to_slab(p);
+	d = virt_to_page_desc(p);
+	slab = page_desc_head(d);
 	s = slab->slab_cache;
 	if (likely(s)) {
-		slab_free_biased(s, slab, p, true, true);
+		slab_free_at(s, slab, page_cpu_slab(d), p, true, true);
 		return;
 	}
 	kfree_large(slab, p, "free");

@@ -51,13 +51,22 @@ static inline int slab_nid(const struct slab *slab)
 	return slab->node;
 }
 
+/* The descriptor of the page holding p; p must be in a mapped segment. */
+static inline struct slab *virt_to_page_desc(const void *p)
+{
+	return &ptr_segment(p)->pages[((uintptr_t)p & SEGMENT_MASK) >> PAGE_SHIFT];
+}
+
+/* The head descriptor of a page's run. */
+static inline struct slab *page_desc_head(const struct slab *d)
+{
+	return (struct slab *)((char *)d - d->head_offset);
+}
+
 /* The head descriptor of the run holding p; p must be in a mapped segment. */
 static inline struct slab *virt_to_slab(const void *p)
 {
-	struct segment *seg = ptr_segment(p);
-	struct slab *d = &seg->pages[((uintptr_t)p & SEGMENT_MASK) >> PAGE_SHIFT];
-
-	return (struct slab *)((char *)d - d->head_offset);
+	return page_desc_head(virt_to_page_desc(p));
 }
 
 /* As virt_to_slab, or NULL for an address outside every segment. */
