@@ -4,10 +4,12 @@
  * back to the OS, empty segments unmapped, own mappings for huge requests.
  * White-box: uses the page allocator's internal calls.
  */
+#include <errno.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "check.h"
+#include "base/os.h"
 #include "page/page_alloc.h"
 #include "page/segment.h"
 
@@ -281,6 +283,121 @@ TEST(spare_pages_of_a_reused_mapping_are_bounded_and_purged)
 	uslab_page_stats(&st1);
 	CHECK_EQ(st1.huge_mappings, st0.huge_mappings);
 	CHECK_EQ(st1.pages_free_cached, st0.pages_free_cached);
+}
+
+TEST(zeroed_reuse_holds_where_madvise_fails)
+{
+	struct slab *head;
+	char *addr;
+
+	setup();
+	uslab_page_purge();
+	head = pa_alloc_huge(pa, 7 << 20, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
+	addr = slab_address(head);
+	memset(addr, 0xaa, 7 << 20);
+	/* Locked pages refuse MADV_DONTNEED and keep their bytes. */
+	if (mlock(addr, 7 << 20)) {
+		printf("  (mlock refused: %s; the locked case is not exercised)\n", strerror(errno));
+		pa_free_pages(pa, head);
+		head = pa_alloc_huge(pa, (5 << 20) / 2, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
+	} else {
+		pa_free_pages(pa, head);
+		/* 2.5 MiB: keeps 5 resident, asks the kernel to drop the rest. */
+		head = pa_alloc_huge(pa, (5 << 20) / 2, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
+		CHECK(slab_address(head) == addr);
+	}
+	pa_free_pages(pa, head);
+	head = pa_alloc_huge(pa, 7 << 20, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL | __GFP_ZERO);
+	CHECK(all_bytes(slab_address(head), 7 << 20, 0));
+	munlock(slab_address(head), 7 << 20);
+	pa_free_pages(pa, head);
+	uslab_page_purge();
+}
+
+/* Pages of [addr, addr + bytes) resident; bytes <= 4 MiB; -1 if mincore
+ * failed. */
+static long resident_pages_in(void *addr, size_t bytes)
+{
+	unsigned char vec[1024];
+	size_t pages = bytes / PAGE_SIZE;
+	long n = 0;
+
+	if (pages > sizeof(vec) || mincore(addr, bytes, vec))
+		return -1;
+	for (size_t i = 0; i < pages; i++)
+		n += vec[i] & 1;
+	return n;
+}
+
+TEST(reuse_at_a_larger_alignment_gives_the_pages_below_back)
+{
+	struct slab *head;
+	char *seg;
+
+	setup();
+	uslab_page_purge();
+	head = pa_alloc_huge(pa, 5 << 20, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
+	seg = (char *)ptr_segment(slab_address(head));
+	memset(slab_address(head), 1, 5 << 20);
+	pa_free_pages(pa, head);
+	head = pa_alloc_huge(pa, 3 << 20, 2 << 20, NUMA_NO_NODE, GFP_KERNEL);
+	CHECK((char *)ptr_segment(slab_address(head)) == seg);
+	CHECK((char *)slab_address(head) == seg + (2 << 20));
+	/* Nothing of the last block stays resident below this one. */
+	CHECK_EQ(resident_pages_in(seg + ((segment_header_pages() + 1) << PAGE_SHIFT),
+				   (2 << 20) - ((segment_header_pages() + 1) << PAGE_SHIFT)), 0);
+	pa_free_pages(pa, head);
+	uslab_page_purge();
+}
+
+TEST(spare_pages_age_out_without_a_purger)
+{
+	struct uslab_page_stats st0, st1;
+	struct slab *held, *other;
+	uint64_t t0;
+
+	setup();
+	uslab_option_set(USLAB_OPT_PURGE_DELAY_MS, 1);
+	uslab_page_purge();
+	uslab_page_stats(&st0);
+	held = pa_alloc_huge(pa, 11 << 20, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
+	memset(slab_address(held), 1, 11 << 20);
+	pa_free_pages(pa, held);
+	held = pa_alloc_huge(pa, 3 << 20, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
+	uslab_page_stats(&st1);
+	CHECK_EQ(st1.pages_free_cached, st0.pages_free_cached + (3 << 20) / PAGE_SIZE);
+	/* Once the delay has passed (by the clock, not by a guess), the
+	 * next huge free gives the held block's spare pages back. */
+	t0 = os_now_ms();
+	while (os_now_ms() < t0 + 2)
+		;
+	other = pa_alloc_huge(pa, 20 << 20, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
+	memset(slab_address(other), 2, 20 << 20);
+	pa_free_pages(pa, other);
+	uslab_page_stats(&st1);
+	/* What is cached now is the 20 MiB just freed, nothing of held. */
+	CHECK_EQ(st1.pages_free_cached, st0.pages_free_cached + (20 << 20) / PAGE_SIZE);
+	pa_free_pages(pa, held);
+	uslab_page_purge();
+	uslab_option_set(USLAB_OPT_PURGE_DELAY_MS, 100);
+}
+
+TEST(a_small_request_leaves_a_big_mapping_alone)
+{
+	struct uslab_page_stats st0, st1;
+	struct slab *head;
+
+	setup();
+	uslab_page_purge();
+	uslab_page_stats(&st0);
+	head = pa_alloc_huge(pa, 64 << 20, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
+	pa_free_pages(pa, head);
+	head = pa_alloc_huge(pa, 3 << 20, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
+	uslab_page_stats(&st1);
+	CHECK_EQ(st1.huge_reused, st0.huge_reused);
+	CHECK_EQ(st1.huge_mappings, st0.huge_mappings + 2);
+	pa_free_pages(pa, head);
+	uslab_page_purge();
 }
 
 /* Threads replace huge blocks while purges run: no block ever holds

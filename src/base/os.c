@@ -159,11 +159,12 @@ void os_unmap(void *addr, size_t size)
 
 void (*os_purge_hook)(void *addr, size_t size);
 
-void os_purge(void *addr, size_t size)
+bool os_purge(void *addr, size_t size)
 {
 	if (unlikely(os_purge_hook))
 		os_purge_hook(addr, size);
-	madvise(addr, size, MADV_DONTNEED);
+	/* Fails on locked memory (mlockall): the pages keep their bytes. */
+	return madvise(addr, size, MADV_DONTNEED) == 0;
 }
 
 void os_bind_node(void *addr, size_t size, int node)

@@ -24,8 +24,10 @@ bool os_guard_page(void *addr);
 void *os_map_guarded(size_t size);
 void os_unmap(void *addr, size_t size);
 /* Gives the pages back (MADV_DONTNEED): resident memory drops now.  Its
- * callers hold no lock; os_purge_hook (tests) runs first. */
-void os_purge(void *addr, size_t size);
+ * callers hold no lock (huge_cache.c's purge of a live block's spare pages
+ * excepted: its hook must not allocate); os_purge_hook (tests) runs first.
+ * False when the kernel refused (locked memory): the bytes are still there. */
+bool os_purge(void *addr, size_t size);
 extern void (*os_purge_hook)(void *addr, size_t size);
 /* Places the pages of a new mapping on node (no-op on one node). */
 void os_bind_node(void *addr, size_t size, int node);

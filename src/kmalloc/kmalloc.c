@@ -136,6 +136,10 @@ void *kmalloc_large_aligned(size_t size, size_t align, gfp_t flags, int node)
 
 	while ((PAGE_SIZE << order) < need && order <= PAGE_ALLOC_MAX_ORDER)
 		order++;
+	/* init_on_alloc holds for large objects too (a reused huge mapping
+	 * holds its last block's bytes). */
+	if (uslab_opt(USLAB_OPT_INIT_ON_ALLOC))
+		flags |= __GFP_ZERO;
 retry:
 	if (order <= PAGE_ALLOC_MAX_ORDER) {
 		head = pa_alloc_pages(pa, order, node, flags, PAGE_LARGE);

@@ -20,7 +20,7 @@
  *    again as the block asks for (the rest go back at once): the block's
  *    mapping, freed again, then serves a larger request without faults.
  *    Spare pages of a block held longer than the purge delay go back to
- *    the OS in a purge pass, as free pages do;
+ *    the OS in a purge pass or at the next huge free;
  *  - at most HUGE_CACHE_MAX mappings, and of their resident pages at
  *    most HUGE_CACHE_MIN_BYTES or a quarter of the bytes in huge blocks
  *    (whichever is more), wait here: the oldest go first.  Each is
@@ -28,17 +28,21 @@
  *    background purger, or the next huge free), all of them on a forced
  *    purge (malloc_trim, uslab_reclaim, uslab_page_purge).
  *
- * Both madvise calls (the spare pages beyond as many again, when a block
- * is taken; a held block's spare pages, in a purge pass) run under
- * huge_lock, so that the block cannot be freed and its mapping handed to
- * another request meanwhile; munmap runs outside it.
+ * A block being taken is on no list: its madvise calls run unlocked.  The
+ * purge of a held block's spare pages runs under huge_lock, so that the
+ * block cannot be freed and its mapping handed to another request
+ * meanwhile (a huge free may wait for it); munmap runs outside the lock.
+ * A madvise the kernel refuses (locked memory) leaves resident_end where
+ * it was: __GFP_ZERO then zeroes those bytes too.
  *
  * A cached mapping stays in segment_map (its addresses are still uslab's)
  * with its head descriptor cleared: freeing the block again is reported
- * as what it is.  huge_lock guards both lists and, for the segments on
+ * (as a pointer to no allocated object).  huge_lock guards both lists and, for the segments on
  * them, seg_list, freed_at, resident_end, huge_list and huge_head; it is
- * a leaf lock, never held with a node lock.
+ * a leaf lock, never held with a node lock (but by the fork handler,
+ * after them).
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "base/options.h"
@@ -62,6 +66,9 @@ static unsigned long nr_cached, cached_bytes;   /* resident bytes of the cached 
 static unsigned long huge_bytes_in_use;         /* data bytes of live blocks */
 
 struct huge_cache_stats huge_stats;
+
+_Static_assert(offsetof(struct segment, huge_head) + sizeof(uint16_t) <= sizeof(struct slab),
+	       "the segment header outgrew the header page's descriptor");
 
 /* The end of the block's data, as an offset into its mapping. */
 static size_t data_end(const struct segment *seg, size_t off)
@@ -104,6 +111,13 @@ size_t huge_round_room(size_t bytes)
 	return ALIGN(bytes, step);
 }
 
+/* True when an entry stamped at t has waited delay ms by now; t may be
+ * later than now (stamped by another thread after now was read). */
+static bool waited(uint64_t t, uint64_t now, long delay)
+{
+	return delay >= 0 && t <= now && now - t >= (uint64_t)delay;
+}
+
 /* huge_lock held: seg leaves the cached list. */
 static void uncache(struct segment *seg)
 {
@@ -136,10 +150,32 @@ static void trim_cache(struct list_head *out, uint64_t now, long delay, bool for
 		struct segment *seg = list_last_entry(&huge_cached, struct segment, seg_list);
 
 		if (!force && nr_cached <= HUGE_CACHE_MAX && cached_bytes <= max_bytes &&
-		    (delay < 0 || now - seg->freed_at < (uint64_t)delay))
+		    !waited(seg->freed_at, now, delay))
 			break;
 		uncache(seg);
 		list_add(&seg->seg_list, out);
+	}
+}
+
+/* huge_lock held: the spare pages of blocks held the delay (all, forced)
+ * go back.  Under the lock, so that the block cannot be freed and its
+ * mapping handed to another request meanwhile. */
+static void purge_spare(uint64_t now, long delay, bool force)
+{
+	struct segment *seg, *tmp;
+
+	list_for_each_entry_safe(seg, tmp, &huge_spare, seg_list) {
+		size_t off = (size_t)seg->huge_head << PAGE_SHIFT, end;
+
+		if (!force && !waited(seg->freed_at, now, delay))
+			continue;
+		end = data_end(seg, off);
+		if (!os_purge((char *)seg + end, seg->resident_end - end))
+			continue;
+		count_spare(seg, off, false);
+		seg->resident_end = end;
+		seg->huge_list = HUGE_LIVE;
+		list_del(&seg->seg_list);
 	}
 }
 
@@ -164,23 +200,34 @@ void huge_cache_put(struct segment *seg, struct slab *head, uint64_t now)
 	cached_bytes += spare_bytes(seg, 0);
 	__atomic_add_fetch(&huge_stats.cached, 1, __ATOMIC_RELAXED);
 	count_spare(seg, 0, true);
+	/* Without the background purger, huge frees are what ages them. */
+	purge_spare(now, uslab_opt(USLAB_OPT_PURGE_DELAY_MS), false);
 	trim_cache(&out, now, uslab_opt(USLAB_OPT_PURGE_DELAY_MS), false);
 	spin_unlock(&huge_lock);
 	unmap_list(&out);
 }
 
+/* Candidates with more room than this many times the request are left
+ * for a request their size: a small block would hold a big mapping's
+ * address space and commit charge. */
+#define HUGE_ROOM_RATIO 8
+
 struct slab *huge_cache_take(size_t bytes, size_t align, int node, bool zero, uint64_t now)
 {
 	size_t need = ALIGN(bytes, PAGE_SIZE), off = segment_huge_data_offset(align);
+	size_t first, res, end, keep, zero_end;
 	struct segment *seg, *best = NULL;
-	size_t best_res = 0, res, end, keep;
+	size_t best_res = 0;
 	struct slab *head;
 
-	if (!__atomic_load_n(&huge_stats.cached, __ATOMIC_RELAXED))
+	/* The head descriptor must lie in the table. */
+	if (!__atomic_load_n(&huge_stats.cached, __ATOMIC_RELAXED) || off >= SEGMENT_SIZE)
 		return NULL;
 	spin_lock(&huge_lock);
 	list_for_each_entry(seg, &huge_cached, seg_list) {
-		if (seg->node != node || seg->mapped_size < off || seg->mapped_size - off < need)
+		size_t room = seg->mapped_size > off ? seg->mapped_size - off : 0;
+
+		if (seg->node != node || room < need || room / HUGE_ROOM_RATIO > need)
 			continue;
 		res = seg->resident_end > off ? seg->resident_end - off : 0;
 		/* Covering it: the tightest; not covering it: the most. */
@@ -197,31 +244,40 @@ struct slab *huge_cache_take(size_t bytes, size_t align, int node, bool zero, ui
 	uncache(seg);
 	huge_bytes_in_use += need;
 	__atomic_add_fetch(&huge_stats.reused, 1, __ATOMIC_RELAXED);
+	spin_unlock(&huge_lock);
+
+	/* On no list now: nobody else reads or writes its fields. */
 	seg->used_pages = (unsigned int)(need >> PAGE_SHIFT);
 	seg->huge_head = (uint16_t)(off >> PAGE_SHIFT);
 	seg->huge_list = HUGE_LIVE;
+	first = (size_t)seg->first_page << PAGE_SHIFT;
+	end = off + need;
+	keep = end + need < seg->mapped_size ? end + need : seg->mapped_size;
+	/* The last block's pages below this one's start (a larger
+	 * alignment) would be resident and counted nowhere: they go back,
+	 * as do spare pages beyond as many again as the block. */
+	if (off > first && seg->resident_end > first)
+		os_purge((char *)seg + first, (seg->resident_end < off ? seg->resident_end : off) - first);
+	if (seg->resident_end > keep && os_purge((char *)seg + keep, seg->resident_end - keep))
+		seg->resident_end = keep;
+	/* What was resident holds the last block's bytes; the rest is zero
+	 * (below resident_end only where madvise failed: locked memory). */
+	zero_end = seg->resident_end < end ? seg->resident_end : end;
+	if (zero && zero_end > off)
+		memset((char *)seg + off, 0, zero_end - off);
 	head = &seg->pages[off >> PAGE_SHIFT];
 	head->kind = PAGE_HUGE;
 	head->node = seg->node;
-	end = off + need;
-	keep = end + need < seg->mapped_size ? end + need : seg->mapped_size;
-	/* Spare pages beyond as many again as the block go back now, the
-	 * rest when the block has been held for the purge delay. */
-	if (seg->resident_end > keep) {
-		os_purge((char *)seg + keep, seg->resident_end - keep);
-		seg->resident_end = keep;
-	}
 	if (seg->resident_end > end) {
+		/* The rest of the spare pages go when the block has been
+		 * held for the purge delay. */
+		spin_lock(&huge_lock);
 		seg->freed_at = now;
 		seg->huge_list = HUGE_SPARE;
 		list_add_tail(&seg->seg_list, &huge_spare);
 		count_spare(seg, off, true);
+		spin_unlock(&huge_lock);
 	}
-	spin_unlock(&huge_lock);
-
-	/* What was resident holds the last block's bytes; the rest is zero. */
-	if (zero && seg->resident_end > off)
-		memset((char *)seg + off, 0, (seg->resident_end < end ? seg->resident_end : end) - off);
 	return head;
 }
 
@@ -230,26 +286,6 @@ void huge_cache_count_new(struct segment *seg)
 	spin_lock(&huge_lock);
 	huge_bytes_in_use += (size_t)seg->used_pages << PAGE_SHIFT;
 	spin_unlock(&huge_lock);
-}
-
-/* huge_lock held: the spare pages of blocks held the delay (all, forced)
- * go back. */
-static void purge_spare(uint64_t now, long delay, bool force)
-{
-	struct segment *seg, *tmp;
-
-	list_for_each_entry_safe(seg, tmp, &huge_spare, seg_list) {
-		size_t off = (size_t)seg->huge_head << PAGE_SHIFT, end;
-
-		if (!force && (delay < 0 || now - seg->freed_at < (uint64_t)delay))
-			continue;
-		count_spare(seg, off, false);
-		end = data_end(seg, off);
-		os_purge((char *)seg + end, seg->resident_end - end);
-		seg->resident_end = end;
-		seg->huge_list = HUGE_LIVE;
-		list_del(&seg->seg_list);
-	}
 }
 
 bool huge_cache_purge(uint64_t now, long delay, bool force)

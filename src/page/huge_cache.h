@@ -9,7 +9,8 @@
 
 struct huge_cache_stats {
 	unsigned long cached;           /* mappings waiting for reuse */
-	unsigned long resident_pages;   /* their pages that may be resident */
+	unsigned long resident_pages;   /* resident pages no block uses: the cached
+					 * mappings', live blocks' spare ones */
 	unsigned long reused;           /* requests served by one */
 };
 extern struct huge_cache_stats huge_stats;
