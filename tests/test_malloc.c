@@ -63,6 +63,9 @@ TEST(malloc_size_classes)
 		{ 1, 8 }, { 8, 8 }, { 9, 16 }, { 17, 32 }, { 33, 48 }, { 65, 80 }, { 129, 160 },
 		{ 200, 224 }, { 257, 320 }, { 513, 640 }, { 700, 768 }, { 1025, 1280 },
 		{ 2100, 2560 }, { 4097, 5120 }, { 7000, 7168 }, { 8192, 8192 },
+		/* Medium classes, up to 256 KiB; above, runs of pages. */
+		{ 8193, 10240 }, { 10241, 12288 }, { 16385, 20480 }, { 40000, 40960 },
+		{ 100000, 114688 }, { 200000, 229376 }, { 262144, 262144 }, { 262145, 524288 },
 	};
 
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
@@ -76,6 +79,28 @@ TEST(malloc_size_classes)
 	}
 	/* The kernel API keeps the kernel's classes. */
 	CHECK_EQ(kmalloc_size_roundup(513), 1024);
+}
+
+/* A medium block freed is the next one of its class handed out, from the
+ * thread's cache: no page allocator call in between. */
+TEST(medium_sizes_are_cached_per_thread)
+{
+	struct uslab_page_stats before, after;
+	void *p, *q;
+
+	p = malloc(volatile_size(30000));
+	memset(p, 1, 30000);
+	free(p);
+	uslab_page_stats(&before);
+	for (int i = 0; i < 100; i++) {
+		q = malloc(volatile_size(30000));
+		CHECK(q == p);
+		memset(q, 2, 30000);
+		free(q);
+	}
+	uslab_page_stats(&after);
+	CHECK_EQ(after.alloc_requests, before.alloc_requests);
+	CHECK_EQ(after.free_requests, before.free_requests);
 }
 
 TEST(malloc_zero_is_unique)

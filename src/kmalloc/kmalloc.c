@@ -80,6 +80,22 @@ static const unsigned int fine_sizes[] = {
 static struct kmem_cache *fine_caches[NR_FINE];
 static char fine_names[NR_FINE][16];
 
+/*
+ * Medium classes, 8 KiB to 256 KiB, four per doubling: slabs of objects
+ * cached per thread like the small ones (a program's buffers of this
+ * size would otherwise go to the page allocator under its node lock on
+ * every call), with slabs wasting at most 1/8 (cache_layout.c) and
+ * sheaves holding at most about 256 KiB (unified.c).
+ */
+static const unsigned int medium_sizes[] = {
+	10 << 10, 12 << 10, 14 << 10, 16 << 10, 20 << 10, 24 << 10, 28 << 10, 32 << 10,
+	40 << 10, 48 << 10, 56 << 10, 64 << 10, 80 << 10, 96 << 10, 112 << 10, 128 << 10,
+	160 << 10, 192 << 10, 224 << 10, 256 << 10,
+};
+#define NR_MEDIUM (sizeof(medium_sizes) / sizeof(medium_sizes[0]))
+static char medium_names[NR_MEDIUM][16];
+struct kmem_cache *malloc_class_medium[MALLOC_MEDIUM_SLOTS];
+
 /* The smallest class of at least size bytes (size <= 8192). */
 static struct malloc_class smallest_class(size_t size)
 {
@@ -102,6 +118,15 @@ static void create_fine_classes(void)
 		malloc_class_small[slot] = smallest_class(slot << 3);
 	for (size_t slot = 4; slot < MALLOC_LARGE_SLOTS; slot++)
 		malloc_class_large[slot] = smallest_class((slot + 1) << 8);
+	for (unsigned int i = 0, slot = KMALLOC_MAX_CACHE_SIZE >> 11; i < NR_MEDIUM; i++) {
+		struct kmem_cache *s;
+
+		snprintf(medium_names[i], sizeof(medium_names[i]), "kmalloc-%u", medium_sizes[i]);
+		s = create_kmalloc_cache(medium_names[i], medium_sizes[i]);
+		/* Slot n holds sizes up to (n + 1) << 11. */
+		for (; slot < MALLOC_MEDIUM_SLOTS && (slot + 1) << 11 <= medium_sizes[i]; slot++)
+			malloc_class_medium[slot] = s;
+	}
 }
 
 void kmalloc_init(void)

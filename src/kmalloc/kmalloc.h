@@ -37,6 +37,11 @@ struct malloc_class {
 #define MALLOC_LARGE_SLOTS 32
 extern struct malloc_class malloc_class_small[MALLOC_SMALL_SLOTS];
 extern struct malloc_class malloc_class_large[MALLOC_LARGE_SLOTS];
+/* Above the kmalloc caches, up to MALLOC_MEDIUM_MAX: four classes per
+ * doubling, by (size - 1) >> 11 (NULL when not the malloc replacement). */
+#define MALLOC_MEDIUM_MAX (256u << 10)
+#define MALLOC_MEDIUM_SLOTS (MALLOC_MEDIUM_MAX >> 11)
+extern struct kmem_cache *malloc_class_medium[MALLOC_MEDIUM_SLOTS];
 void kmalloc_large_counts(unsigned long *allocs, unsigned long *frees, unsigned long *bytes);
 /* Above the caches: a run of pages aligned to align (a power of two), or
  * a mapping of its own above 2 MiB.  kfree_large() takes its start. */

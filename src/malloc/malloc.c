@@ -4,7 +4,7 @@
  * with -luslab-malloc); libuslab itself leaves malloc to libc.
  *
  * malloc and free are kmalloc and kfree with malloc's contract (and size
- * classes four per doubling above 64 bytes, kmalloc.c): errno on
+ * classes four per doubling from 64 bytes to 256 KiB, kmalloc.c): errno on
  * failure, no report when memory runs out, malloc(0) a unique pointer,
  * a pointer uslab never handed out reported once and ignored.
  *
@@ -137,6 +137,8 @@ static __noinline void *malloc_slow(size_t size, gfp_t gfp)
 		size = 1;
 	if (size <= KMALLOC_MAX_CACHE_SIZE)
 		return slab_alloc_node(malloc_class(size)->s, gfp, NUMA_NO_NODE, size);
+	if (size <= MALLOC_MEDIUM_MAX)
+		return slab_alloc_node(malloc_class_medium[(size - 1) >> 11], gfp, NUMA_NO_NODE, size);
 	if (size > (size_t)PTRDIFF_MAX) {
 		errno = ENOMEM;
 		return NULL;

@@ -523,9 +523,13 @@ static void unified_setup_cache(struct kmem_cache *s)
 		limit = 30;
 	else
 		limit = 62;
-	/* A program's malloc batches are longer than a kernel's. */
-	if (malloc_replacement && (s->flags & SLAB_KMALLOC))
+	/* A program's malloc batches are longer than a kernel's; its medium
+	 * classes (above 8 KiB) hold about 256 KiB a sheaf. */
+	if (malloc_replacement && (s->flags & SLAB_KMALLOC)) {
 		limit = 2 * limit + 2;
+		if (s->size > KMALLOC_MAX_CACHE_SIZE)
+			limit = clamp_t(unsigned int, (256u << 10) / s->size, 2, limit);
+	}
 	s->queue_limit = limit;
 	s->batchcount = (limit + 1) / 2;
 	s->cpu_partial = 0;
