@@ -74,6 +74,7 @@ static const struct workload workloads[] = {
 	{ "hot256", "hot pair 256 B (ns)", { "hot", "256" }, "ns", LOWER, G_TIME, 0, F_RUN },
 	{ "hot1024", "hot pair 1024 B (ns)", { "hot", "1024" }, "ns", LOWER, G_TIME, 0, F_RUN },
 	{ "hot4096", "hot pair 4096 B (ns)", { "hot", "4096" }, "ns", LOWER, G_TIME, 0, F_RUN },
+	{ "hot32768", "hot pair 32 KiB (ns)", { "hot", "32768" }, "ns", LOWER, G_TIME, 0, F_RUN },
 	{ "batch100", "batch 100 alloc, 100 free (ns)", { "batch", "100" }, "ns", LOWER, G_TIME, 0, F_RUN },
 	{ "batch1000", "batch 1000 alloc, 1000 free (ns)", { "batch", "1000" }, "ns", LOWER, G_TIME, 1, F_RUN },
 	{ "batch100000", "batch 100000 alloc, 100000 free (ns)", { "batch", "100000" }, "ns", LOWER, G_TIME, 0, F_RUN },

@@ -35,11 +35,11 @@ static __always_inline void *slab_alloc_node_at(struct kmem_cache *s, struct kme
 
 	if (likely(c)) {
 		if (unified_first && likely(kind == SLAB_UNIFIED))
-			hit = unified_alloc_fast(s, c, gfpflags, node, orig_size, &object);
+			hit = unified_alloc_fast(s, c, gfpflags, node, orig_size, false, &object);
 		else if (likely(!kind))
 			hit = slub_alloc_fast(s, c, gfpflags, node, orig_size, false, &object);
 		else if (kind & SLAB_UNIFIED)
-			hit = unified_alloc_fast(s, c, gfpflags, node, orig_size, &object);
+			hit = unified_alloc_fast(s, c, gfpflags, node, orig_size, true, &object);
 		else
 			hit = slub_alloc_fast(s, c, gfpflags, node, orig_size, true, &object);
 		if (likely(hit))
@@ -63,25 +63,29 @@ static __always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfpflag
 /* c: the thread's entry for s, or NULL.  kfree and free find it through
  * the page descriptor's copy of the cpu_index (page_cpu_slab): no load of
  * the cache or of the head descriptor lies between the pointer and the
- * sheaf it is pushed onto. */
+ * sheaf it is pushed onto.  unified_first: the malloc replacement's
+ * branch order. */
 static __always_inline void slab_free_at(struct kmem_cache *s, struct slab *slab,
 					 struct kmem_cache_cpu *c, void *object, bool check_start,
 					 bool unified_first)
 {
-
 	if (likely(c)) {
+		slab_flags_t kind = s->flags & (__SLAB_CHECKED | SLAB_UNIFIED);
 		bool hit;
 
 		if (unified_first) {
-			if (likely(s->flags & SLAB_UNIFIED))
-				hit = unified_free_fast(s, slab, c, object, check_start);
+			if (likely(kind == SLAB_UNIFIED))
+				hit = unified_free_fast(s, slab, c, object, check_start, false);
+			else if (kind & SLAB_UNIFIED)
+				hit = unified_free_fast(s, slab, c, object, check_start, true);
 			else
 				hit = slub_free_fast(s, slab, c, object, check_start);
 		} else {
-			if (likely(!(s->flags & SLAB_UNIFIED)))
+			if (likely(!(kind & SLAB_UNIFIED)))
 				hit = slub_free_fast(s, slab, c, object, check_start);
 			else
-				hit = unified_free_fast(s, slab, c, object, check_start);
+				hit = unified_free_fast(s, slab, c, object, check_start,
+							kind & __SLAB_CHECKED);
 		}
 		if (likely(hit))
 			return;

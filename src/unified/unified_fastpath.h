@@ -15,9 +15,12 @@
 #include "core/object.h"
 
 
+/* checked: the cache has __SLAB_CHECKED, which init_on_alloc and
+ * init_on_free set (cache.c): without it only __GFP_ZERO zeroes, and the
+ * test folds away where the caller's gfp is a constant (malloc). */
 static __always_inline bool unified_alloc_fast(struct kmem_cache *s, struct kmem_cache_cpu *c,
 					       gfp_t gfpflags, int node, size_t orig_size,
-					       void **ret)
+					       bool checked, void **ret)
 {
 	struct sheaf *main = c->main;
 	unsigned int size = READ_ONCE(main->size);
@@ -28,7 +31,7 @@ static __always_inline bool unified_alloc_fast(struct kmem_cache *s, struct kmem
 	object = main->objects[size - 1];
 	WRITE_ONCE(main->size, size - 1);
 	COUNTER_INC(c->stat[ALLOC_FASTPATH]);
-	if (unlikely(want_zero(s, gfpflags))) {
+	if (unlikely(checked ? want_zero(s, gfpflags) : (gfpflags & __GFP_ZERO))) {
 		*ret = slab_alloc_zero(s, object, orig_size);
 		return true;
 	}
@@ -44,20 +47,23 @@ static __always_inline bool unified_alloc_fast(struct kmem_cache *s, struct kmem
 static __always_inline bool sheaf_recent(const struct sheaf *sh, unsigned int size,
 					 const void *object)
 {
-	return sh->objects[(int)size - 1] == object || sh->objects[(int)size - 2] == object;
+	void *const *top = &sh->objects[size];
+
+	return top[-1] == object || top[-2] == object;
 }
 
 /* check_start as for slub (slub_fastpath.h): kfree() takes pointers of
  * any origin. */
 static __always_inline bool unified_free_fast(struct kmem_cache *s, struct slab *slab,
 					      struct kmem_cache_cpu *c, void *object,
-					      bool check_start)
+					      bool check_start, bool checked)
 {
 	struct sheaf *main = c->main;
 	unsigned int size = READ_ONCE(main->size);
 
 	if (unlikely(size >= main->capacity || slab->slab_cache != s ||
-		     sheaf_recent(main, size, object) || (s->flags & __SLAB_INIT_ON_FREE) ||
+		     sheaf_recent(main, size, object) ||
+		     (checked && (s->flags & __SLAB_INIT_ON_FREE)) ||
 		     (check_start && !object_start(s, slab, object))))
 		return false;
 	kasan_slab_free(s, object);
