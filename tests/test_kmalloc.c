@@ -178,6 +178,29 @@ TEST(krealloc_zero_tail)
 	kfree(q);
 }
 
+/* A large block resized in place: with __GFP_ZERO the grown part is
+ * zero even where the mapping held an earlier block's bytes. */
+TEST(krealloc_of_a_large_block_in_place_zeroes_the_growth)
+{
+	char *p = kmalloc(5 << 20, GFP_KERNEL), *q;
+
+	memset(p, 0xbb, 5 << 20);
+	q = krealloc(p, 3 << 20, GFP_KERNEL);
+	CHECK(q == p);
+	CHECK_EQ(ksize(q), 3u << 20);
+	q = krealloc(q, 6 << 20, GFP_KERNEL | __GFP_ZERO);
+	CHECK(q == p);
+	CHECK_EQ(ksize(q), 6u << 20);
+	for (size_t i = 0; i < (3u << 20); i += 4096)
+		CHECK_EQ(q[i], (char)0xbb);
+	for (size_t i = 3u << 20; i < (6u << 20); i++)
+		if (q[i]) {
+			CHECK_EQ(q[i], 0);
+			break;
+		}
+	kfree(q);
+}
+
 TEST(strings_and_dup)
 {
 	char *s = kstrdup("hello, slab", GFP_KERNEL);

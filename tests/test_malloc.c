@@ -56,6 +56,49 @@ TEST(malloc_comes_from_kmalloc)
 	CHECK_EQ(active_objs(100), before);
 }
 
+static bool all_bytes_are(const char *p, size_t n, char c)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != c)
+			return false;
+	return true;
+}
+
+/* A large block has room to grow in its mapping: realloc uses it. */
+TEST(realloc_grows_a_large_block_in_place)
+{
+	char *p = malloc(volatile_size(5 << 20)), *q;
+
+	memset(p, 0x5a, 5 << 20);
+	q = realloc(p, volatile_size(6 << 20));
+	CHECK(q == p);
+	CHECK_EQ(malloc_usable_size(q), 6u << 20);
+	CHECK(all_bytes_are(q, 5 << 20, 0x5a));
+	memset(q, 0x5b, 6 << 20);
+	/* Beyond the room (6 MiB): moved, the bytes with it. */
+	p = realloc(q, volatile_size(7 << 20));
+	CHECK(p != q);
+	CHECK(all_bytes_are(p, 6 << 20, 0x5b));
+	free(p);
+}
+
+/* Shrunk in place, freed, then reused by calloc: no byte of the old
+ * block shows through, not even past the shrunk end. */
+TEST(calloc_after_a_large_block_shrank_in_place_reads_zeros)
+{
+	char *p = malloc(volatile_size(6 << 20)), *q, *r;
+
+	memset(p, 0xaa, 6 << 20);
+	q = realloc(p, volatile_size((7 << 20) / 2));
+	CHECK(q == p);
+	CHECK_EQ(malloc_usable_size(q), (size_t)(7 << 20) / 2);
+	free(q);
+	r = calloc(1, volatile_size(6 << 20));
+	CHECK(r == p);
+	CHECK(all_bytes_are(r, 6 << 20, 0));
+	free(r);
+}
+
 /* Four classes per doubling above 64 bytes: little waste for any size. */
 TEST(malloc_size_classes)
 {

@@ -226,8 +226,14 @@ static int scan_for_anchor(const char *exe, uintptr_t *addr)
 				 * the rest must fit too. */
 				/* (Version and layout are judged by the caller, which
 				 * says so when they differ.) */
+				/* A file page can be mapped twice: at the end of
+				 * the read-only segment too, its pointers never
+				 * relocated.  The real one points at memory. */
+				struct list_head probe;
+
 				if (!memcmp(a->magic, USLAB_REMOTE_MAGIC, sizeof(USLAB_REMOTE_MAGIC)) &&
-				    a->size == sizeof(*a) && a->slab_caches && a->thread_list) {
+				    a->size == sizeof(*a) && a->slab_caches && a->thread_list &&
+				    !rread((uintptr_t)a->slab_caches, &probe, sizeof(probe))) {
 					*addr = at + o;
 					found = 0;
 					break;

@@ -199,6 +199,9 @@ struct page_allocator_ops {
 				   size_t align, int node, gfp_t gfp);
 	/* Gives back a run or huge mapping (any kind). */
 	void (*free_pages)(struct uslab_page_allocator *pa, struct slab *head);
+	/* Optional: a PAGE_HUGE block made 'bytes' long in place, within the
+	 * room of its mapping; false if it has not the room. */
+	bool (*resize_huge)(struct uslab_page_allocator *pa, struct slab *head, size_t bytes);
 	void (*destroy)(struct uslab_page_allocator *pa);
 };
 

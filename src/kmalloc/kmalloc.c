@@ -214,6 +214,29 @@ void kfree_large(struct slab *head, const void *object, const char *caller)
 	pa_free_pages(__atomic_load_n(&current_page_allocator, __ATOMIC_ACQUIRE), head);
 }
 
+bool kmalloc_resize_in_place(const void *p, size_t new_size)
+{
+	struct slab *head;
+	size_t before, after;
+
+	if (new_size <= (PAGE_SIZE << PAGE_ALLOC_MAX_ORDER) || new_size > (size_t)PTRDIFF_MAX ||
+	    !segment_is_mapped(p))
+		return false;
+	head = virt_to_slab(p);
+	if (head->slab_cache || head->kind != PAGE_HUGE || p != slab_address(head))
+		return false;
+	before = huge_usable_size(head);
+	if (!pa_resize_huge(__atomic_load_n(&current_page_allocator, __ATOMIC_ACQUIRE), head,
+			    new_size))
+		return false;
+	after = huge_usable_size(head);
+	if (after > before)
+		__atomic_add_fetch(&large_bytes, after - before, __ATOMIC_RELAXED);
+	else
+		__atomic_sub_fetch(&large_bytes, before - after, __ATOMIC_RELAXED);
+	return true;
+}
+
 /* ------------------------------------------------------------- kmalloc */
 
 static __noinline void *kmalloc_slow(size_t size, gfp_t flags, int node)
@@ -372,6 +395,12 @@ USLAB_ENTRY void *krealloc(const void *p, size_t new_size, gfp_t flags)
 	ks = ksize_for(p, "krealloc");
 	if (!ks)
 		return NULL;
+	if (kmalloc_resize_in_place(p, new_size)) {
+		/* What lies past the old end may be an earlier block's. */
+		if ((flags & __GFP_ZERO) && new_size > ks)
+			memset((char *)p + ks, 0, new_size - ks);
+		return (void *)p;
+	}
 	if (new_size <= ks) {
 		struct slab *slab = virt_to_slab((void *)p);
 		struct kmem_cache *s = slab->slab_cache;

@@ -47,5 +47,8 @@ void kmalloc_large_counts(unsigned long *allocs, unsigned long *frees, unsigned 
  * a mapping of its own above 2 MiB.  kfree_large() takes its start. */
 void *kmalloc_large_aligned(size_t size, size_t align, gfp_t flags, int node);
 void kfree_large(struct slab *head, const void *object, const char *caller);
+/* A block with a mapping of its own grown or shrunk in place, within its
+ * mapping's room; false (nothing changed) for any other pointer or size. */
+bool kmalloc_resize_in_place(const void *p, size_t new_size);
 
 #endif

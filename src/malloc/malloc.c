@@ -371,6 +371,9 @@ MALLOC_API void *realloc(void *p, size_t size)
 	 * debug cache's red zone and the sanitizer's poison). */
 	if (size <= old && size > old / 2 && !is_bootstrap(p))
 		return krealloc(p, size, MALLOC_GFP);
+	/* A large block grows (or shrinks) within its mapping's room. */
+	if (kmalloc_resize_in_place(p, size))
+		return p;
 	q = malloc(size);
 	if (!q)
 		return NULL;

@@ -281,6 +281,37 @@ struct slab *huge_cache_take(size_t bytes, size_t align, int node, bool zero, ui
 	return head;
 }
 
+bool huge_cache_resize(struct segment *seg, size_t bytes, uint64_t now)
+{
+	size_t off = (size_t)seg->huge_head << PAGE_SHIFT, need = ALIGN(bytes, PAGE_SIZE);
+	size_t old_end = data_end(seg, off);
+
+	if (off >= seg->mapped_size || seg->mapped_size - off < need)
+		return false;
+	spin_lock(&huge_lock);
+	if (seg->huge_list == HUGE_SPARE) {
+		count_spare(seg, off, false);
+		list_del(&seg->seg_list);
+	}
+	/* The block's own pages were resident, whatever resident_end said
+	 * of a mapping never cached: a shrink leaves them spare, and a later
+	 * __GFP_ZERO reuse must know they hold bytes. */
+	if (old_end > seg->resident_end)
+		seg->resident_end = old_end;
+	huge_bytes_in_use += need;
+	huge_bytes_in_use -= (size_t)seg->used_pages << PAGE_SHIFT;
+	seg->used_pages = (unsigned int)(need >> PAGE_SHIFT);
+	seg->huge_list = HUGE_LIVE;
+	if (seg->resident_end > off + need) {
+		seg->freed_at = now;
+		seg->huge_list = HUGE_SPARE;
+		list_add_tail(&seg->seg_list, &huge_spare);
+		count_spare(seg, off, true);
+	}
+	spin_unlock(&huge_lock);
+	return true;
+}
+
 void huge_cache_count_new(struct segment *seg)
 {
 	spin_lock(&huge_lock);

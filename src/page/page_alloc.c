@@ -600,10 +600,24 @@ void page_alloc_stats(struct uslab_page_stats *st)
 	st->pages_free_cached += __atomic_load_n(&huge_stats.resident_pages, __ATOMIC_RELAXED);
 }
 
+static bool root_resize_huge(struct uslab_page_allocator *pa, struct slab *head, size_t bytes)
+{
+	struct segment *seg = ptr_segment(head);
+	unsigned int before = seg->used_pages;
+
+	(void)pa;
+	if (!huge_cache_resize(seg, bytes, os_now_ms()))
+		return false;
+	PSTAT_SUB(pages_in_use, before);
+	PSTAT_ADD(pages_in_use, seg->used_pages);
+	return true;
+}
+
 static const struct page_allocator_ops root_ops = {
 	.alloc_pages = root_alloc_pages,
 	.alloc_huge = root_alloc_huge,
 	.free_pages = root_free_pages,
+	.resize_huge = root_resize_huge,
 	.destroy = NULL,
 };
 

@@ -33,6 +33,11 @@ static inline void pa_free_pages(struct uslab_page_allocator *pa, struct slab *h
 	pa->ops->free_pages(pa, head);
 }
 
+static inline bool pa_resize_huge(struct uslab_page_allocator *pa, struct slab *head, size_t bytes)
+{
+	return pa->ops->resize_huge && pa->ops->resize_huge(pa, head, bytes);
+}
+
 /* Bytes usable at a PAGE_HUGE descriptor's address. */
 size_t huge_usable_size(const struct slab *head);
 /* Runs of pages the allocator holds free right now, per order: used by

@@ -82,10 +82,19 @@ static void fi_destroy(struct uslab_page_allocator *pa)
 			      (void *)pa);
 }
 
+/* Growing in place is a request that may fail like any other. */
+static bool fi_resize_huge(struct uslab_page_allocator *pa, struct slab *head, size_t bytes)
+{
+	if (should_fail(to_fault_inject(pa)))
+		return false;
+	return pa_resize_huge(pa->base, head, bytes);
+}
+
 static const struct page_allocator_ops fault_inject_ops = {
 	.alloc_pages = fi_alloc_pages,
 	.alloc_huge = fi_alloc_huge,
 	.free_pages = fi_free_pages,
+	.resize_huge = fi_resize_huge,
 	.destroy = fi_destroy,
 };
 
