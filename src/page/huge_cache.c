@@ -22,7 +22,7 @@
  *    Spare pages of a block held longer than the purge delay go back to
  *    the OS in a purge pass or at the next huge free;
  *  - at most HUGE_CACHE_MAX mappings, and of their resident pages at
- *    most HUGE_CACHE_MIN_BYTES or a quarter of the bytes in huge blocks
+ *    most HUGE_CACHE_MIN_BYTES or half the bytes in huge blocks
  *    (whichever is more), wait here: the oldest go first.  Each is
  *    unmapped once it has waited the purge delay (a purge pass: the
  *    background purger, or the next huge free), all of them on a forced
@@ -142,7 +142,7 @@ static void unmap_list(struct list_head *list)
  * have waited the purge delay, onto out. */
 static void trim_cache(struct list_head *out, uint64_t now, long delay, bool force)
 {
-	unsigned long max_bytes = huge_bytes_in_use / 4;
+	unsigned long max_bytes = huge_bytes_in_use / 2;
 
 	if (max_bytes < HUGE_CACHE_MIN_BYTES)
 		max_bytes = HUGE_CACHE_MIN_BYTES;
