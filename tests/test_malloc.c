@@ -99,6 +99,23 @@ TEST(calloc_after_a_large_block_shrank_in_place_reads_zeros)
 	free(r);
 }
 
+/* A pointer into a segment's first page (its header, whose descriptor the
+ * segment's own fields lie over) is reported and ignored, not followed. */
+TEST(free_of_a_pointer_into_a_segment_header_is_ignored)
+{
+	char *p = malloc(volatile_size(64));
+	char *seg = (char *)((uintptr_t)p & ~((uintptr_t)(4 << 20) - 1));
+
+	free(seg + 0x10);
+	free(seg + 0x40);
+	free(seg + 0x1000);
+	CHECK_EQ(malloc_usable_size(seg + 0x40), 0);
+	free(p);
+	p = malloc(volatile_size(64));
+	CHECK(p);
+	free(p);
+}
+
 /* Four classes per doubling above 64 bytes: little waste for any size. */
 TEST(malloc_size_classes)
 {

@@ -161,27 +161,43 @@ enum segment_kind {
  * SEGMENT_SIZE so that virt_to_slab() is a mask, a shift and an index.
  * The segment's own fields overlay the descriptor of its first page, a
  * header page that is never a run, so pages[] starts at the segment's
- * first byte.  The fields are guarded by the page allocator node lock.
+ * first byte.  The fields are guarded by the page allocator node lock;
+ * those of a huge mapping by huge_lock (page/huge_cache.c).
  */
 struct segment {
 	union {
+		/* These fields lie over pages[0] (a header page): the words
+		 * a lookup of a pointer into that page reads as slab_cache,
+		 * head_offset and kind stay zero, so that free(segment + 64)
+		 * is reported as what it is, not followed (static asserts
+		 * below). */
 		struct {
 			struct list_head seg_list; /* the node's segments, or its empty list */
+			void *no_slab_cache;       /* pages[0].slab_cache: NULL */
 			size_t mapped_size;        /* bytes mapped (SEGMENT_SIZE unless huge) */
 			uint64_t freed_at;         /* when its last page was freed (ms) */
-			unsigned int used_pages;   /* pages in runs in use */
-			uint16_t first_page;       /* first page after the header */
-			uint8_t kind;              /* enum segment_kind */
-			uint8_t node;
-			bool empty;                /* on the empty list, runs off the free lists */
+			uint16_t no_head_offset;   /* pages[0].head_offset: 0 */
 			uint16_t purging;          /* runs detached for a purge */
+			uint16_t first_page;       /* first page after the header */
+			uint8_t node;
+			uint8_t no_kind;           /* pages[0].kind: PAGE_NONE */
 			size_t resident_end;       /* huge: pages below may be resident */
+			unsigned int used_pages;   /* pages in runs in use */
+			uint8_t kind;              /* enum segment_kind */
+			bool empty;                /* on the empty list, runs off the free lists */
 			uint8_t huge_list;         /* huge: enum huge_list (huge_cache.c) */
 			uint16_t huge_head;        /* huge, in use: its block's first page */
 		};
 		struct slab pages[SEGMENT_PAGES];
 	};
 };
+
+_Static_assert(__builtin_offsetof(struct segment, no_slab_cache) ==
+	       __builtin_offsetof(struct slab, slab_cache) &&
+	       __builtin_offsetof(struct segment, no_head_offset) ==
+	       __builtin_offsetof(struct slab, head_offset) &&
+	       __builtin_offsetof(struct segment, no_kind) == __builtin_offsetof(struct slab, kind),
+	       "the segment header covers a field that a pointer lookup reads");
 
 /* --------------------------------------------------- page allocators */
 

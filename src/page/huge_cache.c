@@ -67,8 +67,11 @@ static unsigned long huge_bytes_in_use;         /* data bytes of live blocks */
 
 struct huge_cache_stats huge_stats;
 
-_Static_assert(offsetof(struct segment, huge_head) + sizeof(uint16_t) <= sizeof(struct slab),
-	       "the segment header outgrew the header page's descriptor");
+/* The header may run into pages[1]: a header page, whose descriptor is
+ * zero where a lookup reads it (types.h). */
+_Static_assert(offsetof(struct segment, huge_head) + sizeof(uint16_t) <=
+	       sizeof(struct slab) + offsetof(struct slab, slab_cache),
+	       "the segment header reached pages[1].slab_cache");
 
 /* The end of the block's data, as an offset into its mapping. */
 static size_t data_end(const struct segment *seg, size_t off)
