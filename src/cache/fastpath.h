@@ -61,9 +61,9 @@ static __always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfpflag
 }
 
 /* c: the thread's entry for s, or NULL.  kfree and free find it through
- * the page descriptor's copy of the cpu_index (page_cpu_slab): no load of
- * the cache or of the head descriptor lies between the pointer and the
- * sheaf it is pushed onto.  unified_first: the malloc replacement's
+ * the page descriptor's copy of the cpu_index (page_cpu_slab): the sheaf
+ * it is pushed onto is found without waiting for a load of the cache or
+ * of the head descriptor (those feed only branches).  unified_first: the malloc replacement's
  * branch order. */
 static __always_inline void slab_free_at(struct kmem_cache *s, struct slab *slab,
 					 struct kmem_cache_cpu *c, void *object, bool check_start,

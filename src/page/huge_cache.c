@@ -160,6 +160,23 @@ static void trim_cache(struct list_head *out, uint64_t now, long delay, bool for
 	}
 }
 
+/* huge_lock held: a live block at off with pages past its end goes on
+ * huge_spare (its spare pages age from now), or leaves it. */
+static void spare_add(struct segment *seg, size_t off, uint64_t now)
+{
+	seg->freed_at = now;
+	seg->huge_list = HUGE_SPARE;
+	list_add_tail(&seg->seg_list, &huge_spare);
+	count_spare(seg, off, true);
+}
+
+static void spare_del(struct segment *seg, size_t off)
+{
+	count_spare(seg, off, false);
+	list_del(&seg->seg_list);
+	seg->huge_list = HUGE_LIVE;
+}
+
 /* huge_lock held: the spare pages of blocks held the delay (all, forced)
  * go back.  Under the lock, so that the block cannot be freed and its
  * mapping handed to another request meanwhile. */
@@ -175,10 +192,8 @@ static void purge_spare(uint64_t now, long delay, bool force)
 		end = data_end(seg, off);
 		if (!os_purge((char *)seg + end, seg->resident_end - end))
 			continue;
-		count_spare(seg, off, false);
+		spare_del(seg, off);
 		seg->resident_end = end;
-		seg->huge_list = HUGE_LIVE;
-		list_del(&seg->seg_list);
 	}
 }
 
@@ -189,10 +204,8 @@ void huge_cache_put(struct segment *seg, struct slab *head, uint64_t now)
 
 	memset(head, 0, sizeof(*head));         /* PAGE_NONE: no block here now */
 	spin_lock(&huge_lock);
-	if (seg->huge_list == HUGE_SPARE) {
-		count_spare(seg, off, false);
-		list_del(&seg->seg_list);
-	}
+	if (seg->huge_list == HUGE_SPARE)
+		spare_del(seg, off);
 	huge_bytes_in_use -= (size_t)seg->used_pages << PAGE_SHIFT;
 	if (end > seg->resident_end)
 		seg->resident_end = end;
@@ -275,10 +288,7 @@ struct slab *huge_cache_take(size_t bytes, size_t align, int node, bool zero, ui
 		/* The rest of the spare pages go when the block has been
 		 * held for the purge delay. */
 		spin_lock(&huge_lock);
-		seg->freed_at = now;
-		seg->huge_list = HUGE_SPARE;
-		list_add_tail(&seg->seg_list, &huge_spare);
-		count_spare(seg, off, true);
+		spare_add(seg, off, now);
 		spin_unlock(&huge_lock);
 	}
 	return head;
@@ -292,10 +302,8 @@ bool huge_cache_resize(struct segment *seg, size_t bytes, uint64_t now)
 	if (off >= seg->mapped_size || seg->mapped_size - off < need)
 		return false;
 	spin_lock(&huge_lock);
-	if (seg->huge_list == HUGE_SPARE) {
-		count_spare(seg, off, false);
-		list_del(&seg->seg_list);
-	}
+	if (seg->huge_list == HUGE_SPARE)
+		spare_del(seg, off);
 	/* The block's own pages were resident, whatever resident_end said
 	 * of a mapping never cached: a shrink leaves them spare, and a later
 	 * __GFP_ZERO reuse must know they hold bytes. */
@@ -304,13 +312,8 @@ bool huge_cache_resize(struct segment *seg, size_t bytes, uint64_t now)
 	huge_bytes_in_use += need;
 	huge_bytes_in_use -= (size_t)seg->used_pages << PAGE_SHIFT;
 	seg->used_pages = (unsigned int)(need >> PAGE_SHIFT);
-	seg->huge_list = HUGE_LIVE;
-	if (seg->resident_end > off + need) {
-		seg->freed_at = now;
-		seg->huge_list = HUGE_SPARE;
-		list_add_tail(&seg->seg_list, &huge_spare);
-		count_spare(seg, off, true);
-	}
+	if (seg->resident_end > off + need)
+		spare_add(seg, off, now);
 	spin_unlock(&huge_lock);
 	return true;
 }

@@ -603,13 +603,13 @@ void page_alloc_stats(struct uslab_page_stats *st)
 static bool root_resize_huge(struct uslab_page_allocator *pa, struct slab *head, size_t bytes)
 {
 	struct segment *seg = ptr_segment(head);
-	unsigned int before = seg->used_pages;
+	unsigned long before = seg->used_pages;
 
 	(void)pa;
 	if (!huge_cache_resize(seg, bytes, os_now_ms()))
 		return false;
-	PSTAT_SUB(pages_in_use, before);
-	PSTAT_ADD(pages_in_use, seg->used_pages);
+	/* Unsigned wrap-around: the delta either way. */
+	PSTAT_ADD(pages_in_use, (unsigned long)seg->used_pages - before);
 	return true;
 }
 
