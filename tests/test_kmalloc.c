@@ -201,6 +201,48 @@ TEST(krealloc_of_a_large_block_in_place_zeroes_the_growth)
 	kfree(q);
 }
 
+/* Shrunk with __GFP_ZERO, then grown with it: all past the new size reads
+ * zero, the tail of the shrunk block's last page too. */
+TEST(krealloc_of_a_large_block_zero_shrink_then_grow)
+{
+	char *p = kmalloc(5 << 20, GFP_KERNEL), *q;
+	size_t cut = (3 << 20) + 100;
+
+	memset(p, 0xbb, 5 << 20);
+	q = krealloc(p, cut, GFP_KERNEL | __GFP_ZERO);
+	CHECK(q == p);
+	q = krealloc(q, 5 << 20, GFP_KERNEL | __GFP_ZERO);
+	CHECK(q == p);
+	for (size_t i = 0; i < cut; i += 4096)
+		CHECK_EQ(q[i], (char)0xbb);
+	for (size_t i = cut; i < (5u << 20); i++)
+		if (q[i]) {
+			CHECK_EQ(i, 0);
+			break;
+		}
+	kfree(q);
+}
+
+/* init_on_alloc holds for the part a block grows into in place. */
+TEST(krealloc_of_a_large_block_in_place_honours_init_on_alloc)
+{
+	char *p = kmalloc(5 << 20, GFP_KERNEL), *q;
+
+	memset(p, 0xbb, 5 << 20);
+	q = krealloc(p, 3 << 20, GFP_KERNEL);
+	CHECK(q == p);
+	uslab_option_set(USLAB_OPT_INIT_ON_ALLOC, 1);
+	q = krealloc(q, 6 << 20, GFP_KERNEL);
+	uslab_option_set(USLAB_OPT_INIT_ON_ALLOC, 0);
+	CHECK(q == p);
+	for (size_t i = 3u << 20; i < (6u << 20); i++)
+		if (q[i]) {
+			CHECK_EQ(i, 0);
+			break;
+		}
+	kfree(q);
+}
+
 TEST(strings_and_dup)
 {
 	char *s = kstrdup("hello, slab", GFP_KERNEL);

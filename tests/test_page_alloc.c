@@ -382,6 +382,79 @@ TEST(spare_pages_age_out_without_a_purger)
 	uslab_option_set(USLAB_OPT_PURGE_DELAY_MS, 100);
 }
 
+/* A block shrunk in place keeps spare pages as a reused one does: as
+ * many again as it asks for, the rest back at once. */
+TEST(a_shrunk_block_keeps_as_many_again_spare)
+{
+	struct uslab_page_stats st0, st1;
+	struct slab *head;
+
+	setup();
+	uslab_page_purge();
+	uslab_page_stats(&st0);
+	head = pa_alloc_huge(pa, 11 << 20, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
+	memset(slab_address(head), 1, 11 << 20);
+	CHECK(pa_resize_huge(pa, head, 3 << 20, GFP_KERNEL));
+	CHECK_EQ(huge_usable_size(head), 3u << 20);
+	uslab_page_stats(&st1);
+	CHECK_EQ(st1.pages_free_cached, st0.pages_free_cached + (3 << 20) / PAGE_SIZE);
+	CHECK(all_bytes(slab_address(head), 3 << 20, 1));
+	uslab_page_purge();
+	uslab_page_stats(&st1);
+	CHECK_EQ(st1.pages_free_cached, st0.pages_free_cached);
+	pa_free_pages(pa, head);
+	uslab_page_purge();
+}
+
+/* Spare pages age from when they became spare: resizing the block again
+ * and again does not keep them from going back. */
+TEST(spare_pages_of_a_block_resized_in_a_loop_age_out)
+{
+	struct uslab_page_stats st0, st1;
+	struct slab *held, *other;
+	uint64_t t0;
+
+	setup();
+	uslab_option_set(USLAB_OPT_PURGE_DELAY_MS, 1);
+	uslab_page_purge();
+	uslab_page_stats(&st0);
+	held = pa_alloc_huge(pa, 11 << 20, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
+	memset(slab_address(held), 1, 11 << 20);
+	CHECK(pa_resize_huge(pa, held, 3 << 20, GFP_KERNEL));
+	t0 = os_now_ms();
+	while (os_now_ms() < t0 + 2)
+		;
+	CHECK(pa_resize_huge(pa, held, (3 << 20) + PAGE_SIZE, GFP_KERNEL));
+	other = pa_alloc_huge(pa, 20 << 20, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
+	memset(slab_address(other), 2, 20 << 20);
+	pa_free_pages(pa, other);
+	uslab_page_stats(&st1);
+	CHECK_EQ(st1.pages_free_cached, st0.pages_free_cached + (20 << 20) / PAGE_SIZE);
+	pa_free_pages(pa, held);
+	uslab_page_purge();
+	uslab_option_set(USLAB_OPT_PURGE_DELAY_MS, 100);
+}
+
+/* Grown into pages an earlier shrink left spare, with __GFP_ZERO: the
+ * grown part reads zero, the block's own bytes stay. */
+TEST(a_zeroed_growth_into_spare_pages_reads_zero)
+{
+	struct slab *head;
+	char *addr;
+
+	setup();
+	uslab_page_purge();
+	head = pa_alloc_huge(pa, 5 << 20, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
+	addr = slab_address(head);
+	memset(addr, 0xcc, 5 << 20);
+	CHECK(pa_resize_huge(pa, head, 3 << 20, GFP_KERNEL));
+	CHECK(pa_resize_huge(pa, head, 6 << 20, GFP_KERNEL | __GFP_ZERO));
+	CHECK(all_bytes(addr, 3 << 20, (char)0xcc));
+	CHECK(all_bytes(addr + (3 << 20), 3 << 20, 0));
+	pa_free_pages(pa, head);
+	uslab_page_purge();
+}
+
 TEST(a_small_request_leaves_a_big_mapping_alone)
 {
 	struct uslab_page_stats st0, st1;

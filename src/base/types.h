@@ -216,8 +216,10 @@ struct page_allocator_ops {
 	/* Gives back a run or huge mapping (any kind). */
 	void (*free_pages)(struct uslab_page_allocator *pa, struct slab *head);
 	/* Optional: a PAGE_HUGE block made 'bytes' long in place, within the
-	 * room of its mapping; false if it has not the room. */
-	bool (*resize_huge)(struct uslab_page_allocator *pa, struct slab *head, size_t bytes);
+	 * room of its mapping, the grown part zeroed on __GFP_ZERO; false if
+	 * it has not the room. */
+	bool (*resize_huge)(struct uslab_page_allocator *pa, struct slab *head, size_t bytes,
+			    gfp_t gfp);
 	void (*destroy)(struct uslab_page_allocator *pa);
 };
 

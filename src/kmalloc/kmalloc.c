@@ -214,7 +214,7 @@ void kfree_large(struct slab *head, const void *object, const char *caller)
 	pa_free_pages(__atomic_load_n(&current_page_allocator, __ATOMIC_ACQUIRE), head);
 }
 
-bool kmalloc_resize_in_place(const void *p, size_t new_size)
+bool kmalloc_resize_in_place(const void *p, size_t new_size, gfp_t flags)
 {
 	struct slab *head;
 	size_t before, after;
@@ -226,10 +226,18 @@ bool kmalloc_resize_in_place(const void *p, size_t new_size)
 	if (head->slab_cache || head->kind != PAGE_HUGE || p != slab_address(head))
 		return false;
 	before = huge_usable_size(head);
+	/* The grown part may hold an earlier block's bytes: init_on_alloc
+	 * holds for it as for a new block. */
+	if (uslab_opt(USLAB_OPT_INIT_ON_ALLOC))
+		flags |= __GFP_ZERO;
 	if (!pa_resize_huge(__atomic_load_n(&current_page_allocator, __ATOMIC_ACQUIRE), head,
-			    new_size))
+			    new_size, flags))
 		return false;
 	after = huge_usable_size(head);
+	/* Shrunk, the tail of its last page is zeroed too: growing back
+	 * later reads zeros, as for a slab object. */
+	if ((flags & __GFP_ZERO) && new_size < before)
+		memset((char *)p + new_size, 0, after - new_size);
 	if (after > before)
 		__atomic_add_fetch(&large_bytes, after - before, __ATOMIC_RELAXED);
 	else
@@ -395,12 +403,8 @@ USLAB_ENTRY void *krealloc(const void *p, size_t new_size, gfp_t flags)
 	ks = ksize_for(p, "krealloc");
 	if (!ks)
 		return NULL;
-	if (kmalloc_resize_in_place(p, new_size)) {
-		/* What lies past the old end may be an earlier block's. */
-		if ((flags & __GFP_ZERO) && new_size > ks)
-			memset((char *)p + ks, 0, new_size - ks);
+	if (kmalloc_resize_in_place(p, new_size, flags))
 		return (void *)p;
-	}
 	if (new_size <= ks) {
 		struct slab *slab = virt_to_slab((void *)p);
 		struct kmem_cache *s = slab->slab_cache;

@@ -48,7 +48,8 @@ void kmalloc_large_counts(unsigned long *allocs, unsigned long *frees, unsigned 
 void *kmalloc_large_aligned(size_t size, size_t align, gfp_t flags, int node);
 void kfree_large(struct slab *head, const void *object, const char *caller);
 /* A block with a mapping of its own grown or shrunk in place, within its
- * mapping's room; false (nothing changed) for any other pointer or size. */
-bool kmalloc_resize_in_place(const void *p, size_t new_size);
+ * mapping's room; false (nothing changed) for any other pointer or size.
+ * On __GFP_ZERO (or init_on_alloc) the bytes past new_size read zero. */
+bool kmalloc_resize_in_place(const void *p, size_t new_size, gfp_t flags);
 
 #endif

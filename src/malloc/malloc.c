@@ -372,7 +372,7 @@ MALLOC_API void *realloc(void *p, size_t size)
 	if (size <= old && size > old / 2 && !is_bootstrap(p))
 		return krealloc(p, size, MALLOC_GFP);
 	/* A large block grows (or shrinks) within its mapping's room. */
-	if (kmalloc_resize_in_place(p, size))
+	if (kmalloc_resize_in_place(p, size, MALLOC_GFP))
 		return p;
 	q = malloc(size);
 	if (!q)

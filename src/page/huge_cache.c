@@ -161,10 +161,10 @@ static void trim_cache(struct list_head *out, uint64_t now, long delay, bool for
 }
 
 /* huge_lock held: a live block at off with pages past its end goes on
- * huge_spare (its spare pages age from now), or leaves it. */
-static void spare_add(struct segment *seg, size_t off, uint64_t now)
+ * huge_spare (its spare pages age from since), or leaves it. */
+static void spare_add(struct segment *seg, size_t off, uint64_t since)
 {
-	seg->freed_at = now;
+	seg->freed_at = since;
 	seg->huge_list = HUGE_SPARE;
 	list_add_tail(&seg->seg_list, &huge_spare);
 	count_spare(seg, off, true);
@@ -195,6 +195,24 @@ static void purge_spare(uint64_t now, long delay, bool force)
 		spare_del(seg, off);
 		seg->resident_end = end;
 	}
+}
+
+/* A live block on no list, its used_pages set: spare pages beyond as
+ * many again as the block go back at once, the rest wait on huge_spare
+ * for the purge delay, counted from since. */
+static void hold_spare(struct segment *seg, size_t off, uint64_t since)
+{
+	size_t end = data_end(seg, off), keep = end + (end - off);
+
+	if (keep > seg->mapped_size)
+		keep = seg->mapped_size;
+	if (seg->resident_end > keep && os_purge((char *)seg + keep, seg->resident_end - keep))
+		seg->resident_end = keep;
+	if (seg->resident_end <= end)
+		return;
+	spin_lock(&huge_lock);
+	spare_add(seg, off, since);
+	spin_unlock(&huge_lock);
 }
 
 void huge_cache_put(struct segment *seg, struct slab *head, uint64_t now)
@@ -231,7 +249,7 @@ void huge_cache_put(struct segment *seg, struct slab *head, uint64_t now)
 struct slab *huge_cache_take(size_t bytes, size_t align, int node, bool zero, uint64_t now)
 {
 	size_t need = ALIGN(bytes, PAGE_SIZE), off = segment_huge_data_offset(align);
-	size_t first, res, end, keep, zero_end;
+	size_t first, res, end, zero_end;
 	struct segment *seg, *best = NULL;
 	size_t best_res = 0;
 	struct slab *head;
@@ -268,14 +286,10 @@ struct slab *huge_cache_take(size_t bytes, size_t align, int node, bool zero, ui
 	seg->huge_list = HUGE_LIVE;
 	first = (size_t)seg->first_page << PAGE_SHIFT;
 	end = off + need;
-	keep = end + need < seg->mapped_size ? end + need : seg->mapped_size;
 	/* The last block's pages below this one's start (a larger
-	 * alignment) would be resident and counted nowhere: they go back,
-	 * as do spare pages beyond as many again as the block. */
+	 * alignment) would be resident and counted nowhere: they go back. */
 	if (off > first && seg->resident_end > first)
 		os_purge((char *)seg + first, (seg->resident_end < off ? seg->resident_end : off) - first);
-	if (seg->resident_end > keep && os_purge((char *)seg + keep, seg->resident_end - keep))
-		seg->resident_end = keep;
 	/* What was resident holds the last block's bytes; the rest is zero
 	 * (below resident_end only where madvise failed: locked memory). */
 	zero_end = seg->resident_end < end ? seg->resident_end : end;
@@ -284,37 +298,42 @@ struct slab *huge_cache_take(size_t bytes, size_t align, int node, bool zero, ui
 	head = &seg->pages[off >> PAGE_SHIFT];
 	head->kind = PAGE_HUGE;
 	head->node = seg->node;
-	if (seg->resident_end > end) {
-		/* The rest of the spare pages go when the block has been
-		 * held for the purge delay. */
-		spin_lock(&huge_lock);
-		spare_add(seg, off, now);
-		spin_unlock(&huge_lock);
-	}
+	hold_spare(seg, off, now);
 	return head;
 }
 
-bool huge_cache_resize(struct segment *seg, size_t bytes, uint64_t now)
+bool huge_cache_resize(struct segment *seg, size_t bytes, bool zero, uint64_t now)
 {
 	size_t off = (size_t)seg->huge_head << PAGE_SHIFT, need = ALIGN(bytes, PAGE_SIZE);
-	size_t old_end = data_end(seg, off);
+	size_t old_end = data_end(seg, off), new_end = off + need, zero_end;
+	uint64_t since = now;
 
 	if (off >= seg->mapped_size || seg->mapped_size - off < need)
 		return false;
 	spin_lock(&huge_lock);
-	if (seg->huge_list == HUGE_SPARE)
+	/* Spare pages age from when they became spare, not from each
+	 * resize: a block resized in a loop must not hold them forever. */
+	if (seg->huge_list == HUGE_SPARE) {
+		since = seg->freed_at;
 		spare_del(seg, off);
+	}
 	/* The block's own pages were resident, whatever resident_end said
 	 * of a mapping never cached: a shrink leaves them spare, and a later
-	 * __GFP_ZERO reuse must know they hold bytes. */
+	 * zeroed growth must know they hold bytes. */
 	if (old_end > seg->resident_end)
 		seg->resident_end = old_end;
 	huge_bytes_in_use += need;
 	huge_bytes_in_use -= (size_t)seg->used_pages << PAGE_SHIFT;
 	seg->used_pages = (unsigned int)(need >> PAGE_SHIFT);
-	if (seg->resident_end > off + need)
-		spare_add(seg, off, now);
 	spin_unlock(&huge_lock);
+
+	/* On no list now.  Grown into resident pages: they hold an earlier
+	 * block's bytes (or this one's, shrunk before); beyond resident_end
+	 * the pages are fresh zeros. */
+	zero_end = seg->resident_end < new_end ? seg->resident_end : new_end;
+	if (zero && zero_end > old_end)
+		memset((char *)seg + old_end, 0, zero_end - old_end);
+	hold_spare(seg, off, since);
 	return true;
 }
 

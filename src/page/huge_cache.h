@@ -21,8 +21,10 @@ size_t huge_round_room(size_t bytes);
  * descriptor made PAGE_HUGE and (zero) its bytes zeroed; or NULL. */
 struct slab *huge_cache_take(size_t bytes, size_t align, int node, bool zero, uint64_t now);
 /* A live block made bytes long in place, within its mapping's room;
- * false if it has not the room.  Pages it gives up stay as spare ones. */
-bool huge_cache_resize(struct segment *seg, size_t bytes, uint64_t now);
+ * false if it has not the room.  Pages it gives up stay as spare ones
+ * (bounded as huge_cache_take's); grown, its new bytes are zero (zero)
+ * or hold what the pages held. */
+bool huge_cache_resize(struct segment *seg, size_t bytes, bool zero, uint64_t now);
 /* A freshly mapped block: counted among the bytes in huge blocks. */
 void huge_cache_count_new(struct segment *seg);
 /* The block at head is freed: its mapping waits for reuse (or, beyond

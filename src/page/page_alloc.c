@@ -600,14 +600,16 @@ void page_alloc_stats(struct uslab_page_stats *st)
 	st->pages_free_cached += __atomic_load_n(&huge_stats.resident_pages, __ATOMIC_RELAXED);
 }
 
-static bool root_resize_huge(struct uslab_page_allocator *pa, struct slab *head, size_t bytes)
+static bool root_resize_huge(struct uslab_page_allocator *pa, struct slab *head, size_t bytes,
+			     gfp_t gfp)
 {
 	struct segment *seg = ptr_segment(head);
 	unsigned long before = seg->used_pages;
 
 	(void)pa;
-	if (!huge_cache_resize(seg, bytes, os_now_ms()))
+	if (!huge_cache_resize(seg, bytes, gfp & __GFP_ZERO, os_now_ms()))
 		return false;
+	purge_thread_kick();
 	/* Unsigned wrap-around: the delta either way. */
 	PSTAT_ADD(pages_in_use, (unsigned long)seg->used_pages - before);
 	return true;

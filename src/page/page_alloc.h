@@ -33,9 +33,10 @@ static inline void pa_free_pages(struct uslab_page_allocator *pa, struct slab *h
 	pa->ops->free_pages(pa, head);
 }
 
-static inline bool pa_resize_huge(struct uslab_page_allocator *pa, struct slab *head, size_t bytes)
+static inline bool pa_resize_huge(struct uslab_page_allocator *pa, struct slab *head, size_t bytes,
+				  gfp_t gfp)
 {
-	return pa->ops->resize_huge && pa->ops->resize_huge(pa, head, bytes);
+	return pa->ops->resize_huge && pa->ops->resize_huge(pa, head, bytes, gfp);
 }
 
 /* Bytes usable at a PAGE_HUGE descriptor's address. */

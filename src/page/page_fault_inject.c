@@ -82,12 +82,14 @@ static void fi_destroy(struct uslab_page_allocator *pa)
 			      (void *)pa);
 }
 
-/* Growing in place is a request that may fail like any other. */
-static bool fi_resize_huge(struct uslab_page_allocator *pa, struct slab *head, size_t bytes)
+/* Growing in place is a request that may fail like any other; a
+ * shrink asks for nothing. */
+static bool fi_resize_huge(struct uslab_page_allocator *pa, struct slab *head, size_t bytes,
+			   gfp_t gfp)
 {
-	if (should_fail(to_fault_inject(pa)))
+	if (bytes > huge_usable_size(head) && should_fail(to_fault_inject(pa)))
 		return false;
-	return pa_resize_huge(pa->base, head, bytes);
+	return pa_resize_huge(pa->base, head, bytes, gfp);
 }
 
 static const struct page_allocator_ops fault_inject_ops = {
