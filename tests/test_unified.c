@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "base/types.h"
+#include "page/segment.h"
 
 #define ST(s, x) uslab_cache_stat(s, USLAB_STAT_##x)
 
@@ -219,6 +220,36 @@ static int count_threads(void)
 		n += e->d_name[0] != '.';
 	closedir(d);
 	return n;
+}
+
+/* kfree finds the thread's entry through the page descriptor's copy of
+ * the cache's cpu_index.  A racing free may read that copy stale (the
+ * slab given back and made anew by another cache meanwhile): the object
+ * must still never go onto the other cache's sheaf. */
+TEST(a_stale_cpu_index_never_sends_an_object_to_another_cache)
+{
+	struct kmem_cache *a = unified("u-stale-a", 64), *b = unified("u-stale-b", 64);
+	void *pa = kmem_cache_alloc(a, GFP_KERNEL), *pb = kmem_cache_alloc(b, GFP_KERNEL);
+	struct slab *d = virt_to_page_desc(pa);
+	unsigned int saved = d->cpu_index;
+	void *again, *held[200];
+
+	kmem_cache_free(b, pb);
+	d->cpu_index = b->cpu_index;
+	kfree(pa);
+	d->cpu_index = saved;
+	for (int i = 0; i < 200; i++) {
+		held[i] = kmem_cache_alloc(b, GFP_KERNEL);
+		CHECK(held[i] != pa);
+		CHECK(virt_to_slab(held[i])->slab_cache == b);
+	}
+	for (int i = 0; i < 200; i++)
+		kmem_cache_free(b, held[i]);
+	again = kmem_cache_alloc(a, GFP_KERNEL);
+	CHECK(again == pa);
+	kmem_cache_free(a, again);
+	kmem_cache_destroy(a);
+	kmem_cache_destroy(b);
 }
 
 TEST(no_thread_no_timer)

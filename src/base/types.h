@@ -246,6 +246,11 @@ struct kmem_cache_order_objects {
 struct sheaf {
 	unsigned int size;            /* objects held */
 	unsigned int capacity;        /* room for; 0 only in empty_sheaf */
+	/* The cache it holds objects of (set by sheaf_alloc): kfree's
+	 * entry comes from a descriptor's cpu_index, which a free racing
+	 * the slab's reuse may read stale; the free fast path takes an
+	 * object only onto a sheaf of the object's cache. */
+	struct kmem_cache *cache;
 	/* In a barn (under barn.lock), or a pool's free list.  It sits
 	 * just below objects[]: objects[-1] and objects[-2] are readable,
 	 * never objects, and never written by the fast paths (a load of a

@@ -87,8 +87,11 @@ void slab_free_slow(struct kmem_cache *s, struct slab *slab, void *object,
 	}
 	if (unlikely(!check_object_pointer(s, slab, object, "kmem_cache_free")))
 		return;
-	if (slow_path_enter() == 1 && reclaim_check_epoch())
-		c = this_cpu_slab(s);
+	/* c may be another cache's entry (kfree read a stale cpu_index, the
+	 * slab reused meanwhile), or remade by a reclaim epoch: s's own. */
+	if (slow_path_enter() == 1)
+		reclaim_check_epoch();
+	c = this_cpu_slab(s);
 	s->ops->free_slow(s, slab, object, c);
 	slow_path_exit();
 }

@@ -69,9 +69,11 @@ static struct slab *allocate_slab(struct kmem_cache *s, gfp_t flags, int node,
 		return NULL;
 
 	objects = s->ops->objects_per_slab(s, oo.order);
-	slab->slab_cache = s;
+	/* The cpu_index copies before the cache: a free that sees the cache
+	 * sees them (the fast paths check the entry's cache all the same). */
 	for (unsigned int i = 0; i < 1u << oo.order; i++)
 		slab[i].cpu_index = s->cpu_index;
+	__atomic_store_n(&slab->slab_cache, s, __ATOMIC_RELEASE);
 	slab->objects = objects;
 	slab->inuse = 0;
 	slab->frozen = 0;

@@ -61,7 +61,7 @@ static __always_inline bool unified_free_fast(struct kmem_cache *s, struct slab 
 	struct sheaf *main = c->main;
 	unsigned int size = READ_ONCE(main->size);
 
-	if (unlikely(size >= main->capacity || slab->slab_cache != s ||
+	if (unlikely(size >= main->capacity || slab->slab_cache != main->cache ||
 		     sheaf_recent(main, size, object) ||
 		     (checked && (s->flags & __SLAB_INIT_ON_FREE)) ||
 		     (check_start && !object_start(s, slab, object))))
