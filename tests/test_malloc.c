@@ -594,6 +594,75 @@ static void *thread_with_late_destructor(void *arg)
 	return NULL;
 }
 
+/* A thread that used every medium class (8-256 KiB) and went idle: what
+ * the classes hold for it (sheaves, barns, empty slabs) stays bounded. */
+static pthread_mutex_t idle_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t idle_cond = PTHREAD_COND_INITIALIZER;
+static int idle_phase;
+
+static void idle_set(int phase)
+{
+	pthread_mutex_lock(&idle_lock);
+	idle_phase = phase;
+	pthread_cond_broadcast(&idle_cond);
+	pthread_mutex_unlock(&idle_lock);
+}
+
+static void idle_wait(int phase)
+{
+	pthread_mutex_lock(&idle_lock);
+	while (idle_phase < phase)
+		pthread_cond_wait(&idle_cond, &idle_lock);
+	pthread_mutex_unlock(&idle_lock);
+}
+
+static void *medium_then_idle(void *arg)
+{
+	void *p[32];
+
+	(void)arg;
+	for (size_t size = 8192 + 1; size <= (256 << 10); size += 2048) {
+		for (int i = 0; i < 32; i++) {
+			p[i] = malloc(volatile_size(size));
+			memset(p[i], 1, size);
+		}
+		for (int i = 0; i < 32; i++)
+			free(p[i]);
+	}
+	idle_set(1);
+	idle_wait(2);
+	return NULL;
+}
+
+TEST(an_idle_thread_holds_little_of_the_medium_classes)
+{
+	unsigned long queued = 0, pages = 0;
+	struct kmem_cache *last = NULL;
+	pthread_t t;
+
+	idle_phase = 0;
+	CHECK_EQ(pthread_create(&t, NULL, medium_then_idle, NULL), 0);
+	idle_wait(1);
+	for (size_t size = 8192 + 1; size <= (256 << 10); size += 2048) {
+		struct kmem_cache *s = malloc_cache_of(size);
+		struct uslab_cache_info ci;
+
+		CHECK(s);
+		if (s == last || uslab_cache_info(s, &ci))
+			continue;
+		last = s;
+		CHECK(ci.min_partial <= 1 || ci.min_partial * (4096UL << ci.order) <= (256UL << 10));
+		CHECK(ci.barn_sheaves * ci.queue_limit * ci.size <= (256UL << 10) + ci.size);
+		queued += ci.queued_objs * ci.size;
+		pages += ci.pages;
+	}
+	/* This thread's lookups leave one object a class queued too. */
+	CHECK(queued <= (6UL << 20));
+	CHECK(pages * 4096 <= (28UL << 20));
+	idle_set(2);
+	pthread_join(t, NULL);
+}
+
 TEST(thread_exit_then_destructor_allocates)
 {
 	unsigned long before = active_objs(700);

@@ -347,6 +347,7 @@ struct kmem_cache {
 	const struct personality *ops; /* how objects move: slub or unified */
 	unsigned int queue_limit;   /* unified: capacity of new sheaves */
 	unsigned int batchcount;    /* unified: objects per refill / flush */
+	unsigned int barn_full_max; /* unified: full sheaves a barn keeps */
 	bool cmpxchg_double;        /* slab_update_freelist: CAS or slab lock */
 	bool dead;                  /* destroyed with objects left; kept alive */
 	bool name_static;           /* name is not ours to free */

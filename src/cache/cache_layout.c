@@ -177,8 +177,14 @@ bool calculate_sizes(struct kmem_cache *s)
 	s->slot_mask = is_power_of_2(size) && !s->red_left_pad && !slab_has_tail(s, s->oo) &&
 		       !slab_has_tail(s, s->min) ? size - 1 : 0;
 
+	/* SLUB's rule, and no more than 256 KiB of empty slabs a node (the
+	 * medium malloc classes have slabs of up to 2 MiB; the page
+	 * allocator keeps freed runs resident for a while anyway). */
 	min_partial = ilog2_long(size) / 2;
-	s->min_partial = min_partial < 5 ? 5 : min_partial > 10 ? 10 : min_partial;
+	min_partial = min_partial < 5 ? 5 : min_partial > 10 ? 10 : min_partial;
+	while (min_partial > 1 && (min_partial << (PAGE_SHIFT + s->oo.order)) > (256UL << 10))
+		min_partial--;
+	s->min_partial = min_partial;
 	s->ops->setup_cache(s);
 	return true;
 }

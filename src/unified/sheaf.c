@@ -145,12 +145,12 @@ struct sheaf *barn_get_empty(struct barn *b)
 	return sh;
 }
 
-bool barn_put(struct barn *b, struct sheaf *sh, bool full)
+bool barn_put(struct barn *b, struct sheaf *sh, bool full, unsigned int max_full)
 {
 	bool ok = false;
 
 	spin_lock(&b->lock);
-	if (full && b->nr_full < MAX_BARN_SHEAVES) {
+	if (full && b->nr_full < max_full) {
 		list_add(&sh->barn_list, &b->full);
 		WRITE_ONCE(b->nr_full, b->nr_full + 1);
 		ok = true;

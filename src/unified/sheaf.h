@@ -19,8 +19,9 @@ void sheaf_free(struct kmem_cache *s, struct sheaf *sh);
 
 struct sheaf *barn_get_full(struct barn *b);
 struct sheaf *barn_get_empty(struct barn *b);
-/* Stores a full (or empty) sheaf; false when the barn has no room. */
-bool barn_put(struct barn *b, struct sheaf *sh, bool full);
+/* Stores a full sheaf (at most max_full of them) or an empty one (at
+ * most MAX_BARN_SHEAVES); false when the barn has no room. */
+bool barn_put(struct barn *b, struct sheaf *sh, bool full, unsigned int max_full);
 /* Moves every sheaf of the barn onto out. */
 void barn_take_all(struct barn *b, struct list_head *out);
 

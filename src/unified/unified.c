@@ -346,7 +346,7 @@ static void *unified_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node,
 			WRITE_ONCE(c->spare, main);
 		} else if ((full = barn_get_full(local_barn(s)))) {
 			stat(s, c, BARN_GET);
-			if (main != &empty_sheaf && !barn_put(local_barn(s), main, false))
+			if (main != &empty_sheaf && !barn_put(local_barn(s), main, false, 0))
 				sheaf_free(s, main);
 			WRITE_ONCE(c->main, full);
 		} else {
@@ -409,7 +409,7 @@ static bool make_room(struct kmem_cache *s, struct kmem_cache_cpu *c)
 			return true;
 		}
 	}
-	if (barn_put(local_barn(s), main, true)) {
+	if (barn_put(local_barn(s), main, true, READ_ONCE(s->barn_full_max))) {
 		stat(s, c, BARN_PUT);
 		empty = barn_get_empty(local_barn(s));
 		if (!empty)
@@ -523,12 +523,20 @@ static void unified_setup_cache(struct kmem_cache *s)
 		limit = 30;
 	else
 		limit = 62;
-	/* A program's malloc batches are longer than a kernel's; its medium
-	 * classes (above 8 KiB) hold about 256 KiB a sheaf. */
+	/* A program's malloc batches are longer than a kernel's.  Its medium
+	 * classes (above 8 KiB) hold at most 64 KiB or one object a sheaf:
+	 * a thread that used all of them and went idle keeps about 4 MiB in
+	 * its main and spare sheaves (as much as tcmalloc lets a thread
+	 * cache hold), which nobody else can take until it allocates again. */
+	s->barn_full_max = MAX_BARN_SHEAVES;
 	if (malloc_replacement && (s->flags & SLAB_KMALLOC)) {
 		limit = 2 * limit + 2;
-		if (s->size > KMALLOC_MAX_CACHE_SIZE)
-			limit = clamp_t(unsigned int, (256u << 10) / s->size, 2, limit);
+		if (s->size > KMALLOC_MAX_CACHE_SIZE) {
+			limit = clamp_t(unsigned int, (64u << 10) / s->size, 1, limit);
+			/* And the barn: at most 256 KiB or one sheaf. */
+			s->barn_full_max = clamp_t(unsigned int, (256u << 10) / (limit * s->size),
+						   1, MAX_BARN_SHEAVES);
+		}
 	}
 	s->queue_limit = limit;
 	s->batchcount = (limit + 1) / 2;
