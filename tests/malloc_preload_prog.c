@@ -42,7 +42,22 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int main(void)
+/* malloc's alignment, whatever the layout (USLAB_DEBUG red zones). */
+static void check_alignment(void)
+{
+	for (size_t n = 9; n < 300000; n += n < 4096 ? 7 : 4093) {
+		void *a = NULL, *b = malloc(n);
+
+		EXPECT(b && (uintptr_t)b % 16 == 0);
+		free(b);
+		EXPECT(posix_memalign(&a, 16, n) == 0 && (uintptr_t)a % 16 == 0);
+		free(a);
+		if ((uintptr_t)b % 16)
+			break;
+	}
+}
+
+int main(int argc, char **argv)
 {
 	size_t (*ksize_fn)(const void *) = (size_t (*)(const void *))dlsym(RTLD_DEFAULT, "ksize");
 	const char *(*version)(void) = (const char *(*)(void))dlsym(RTLD_DEFAULT, "uslab_version");
@@ -56,6 +71,11 @@ int main(void)
 	if (!version || !ksize_fn) {
 		fprintf(stderr, "uslab is not loaded: run with LD_PRELOAD=libuslab-malloc.so\n");
 		return 1;
+	}
+	if (argc > 1 && !strcmp(argv[1], "align")) {
+		check_alignment();
+		printf("alignment: %s\n", failures ? "FAILED" : "ok");
+		return failures != 0;
 	}
 	/* libc's own allocations come from uslab too. */
 	s = strdup("preloaded");
@@ -72,6 +92,7 @@ int main(void)
 	free(p);
 	EXPECT(posix_memalign(&a, 65536, 10) == 0 && (uintptr_t)a % 65536 == 0);
 	free(a);
+	check_alignment();
 	errno = 0;
 	EXPECT(!calloc(huge, 4) && errno == ENOMEM);
 

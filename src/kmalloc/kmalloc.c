@@ -52,7 +52,9 @@ static struct kmem_cache *create_kmalloc_cache(const char *name, unsigned int si
 {
 	struct kmem_cache *s;
 
-	s = create_cache(name, size, 0,
+	/* malloc's 16 bytes above 8 hold with a debug layout too: a red zone
+	 * before the object is then 16 bytes, not a word. */
+	s = create_cache(name, size, malloc_replacement && size % 16 == 0 ? 16 : 0,
 			 SLAB_KMALLOC | debug_flags_for(name) |
 			 (uslab_opt(USLAB_OPT_RANDOM_FREELIST) ? SLAB_RANDOM_FREELIST : 0), NULL);
 	if (!s) {
