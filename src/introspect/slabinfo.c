@@ -114,7 +114,8 @@ static void report_memory(FILE *out, enum uslab_report_format format,
 	fprintf(out, "#   held by slabs           %14lu  (%lu caches; the rest is free objects and padding)\n",
 		tot->slab_bytes, tot->caches);
 	fprintf(out, "#   large kmalloc objects   %14lu  (%lu objects above %s, each its own pages)\n",
-		large_bytes, large_allocs - large_frees, malloc_replacement ? "256 KiB" : "8 KiB");
+		large_bytes, large_allocs - large_frees,
+		malloc_replacement ? "256 KiB from malloc, 8 KiB from kmalloc" : "8 KiB");
 	fprintf(out, "#   pages in use            %14lu  (slabs, large objects, per-thread arrays)\n",
 		ps.pages_in_use * PAGE_SIZE);
 	fprintf(out, "#   free pages, cached      %14lu  (resident until %ld ms free)\n",
