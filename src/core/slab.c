@@ -80,13 +80,17 @@ static struct slab *allocate_slab(struct kmem_cache *s, gfp_t flags, int node,
 	start = slab_address(slab);
 	if (kmem_cache_debug(s))
 		debug_hooks->setup_slab(s, slab, start);
-	for (unsigned int i = 0; i < objects; i++) {
-		char *p = slab_object(s, start, i);
+	/* Most caches have neither: no walk over the objects then (a tenth
+	 * of a batch of 100,000 mallocs went to an empty loop). */
+	if (kmem_cache_debug(s) || s->ctor) {
+		for (unsigned int i = 0; i < objects; i++) {
+			char *p = slab_object(s, start, i);
 
-		if (kmem_cache_debug(s))
-			debug_hooks->setup_object(s, p);
-		if (s->ctor)
-			s->ctor(p);
+			if (kmem_cache_debug(s))
+				debug_hooks->setup_object(s, p);
+			if (s->ctor)
+				s->ctor(p);
+		}
 	}
 	if (unlikely(!s->ops->init_slab(s, slab, start, objects))) {
 		pa_free_pages(pa, slab);
