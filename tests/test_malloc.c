@@ -379,10 +379,14 @@ TEST(alignment_errors_as_glibc)
 }
 
 /* free(p); free(q); free(p): glibc's tcache catches it; so do we, and
- * nothing is handed out twice afterwards. */
+ * nothing is handed out twice afterwards.  The largest classes have
+ * sheaves of one block. */
 TEST(interleaved_double_free)
 {
-	for (size_t size = 24; size <= 4096; size *= 4) {
+	static const size_t sizes[] = { 24, 96, 384, 1536, 4096, 16384, 65536, 131072, 262144 };
+
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		size_t size = sizes[k];
 		char *p = malloc(size), *q = malloc(size);
 		void *got[6];
 

@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "base/types.h"
+#include "core/object.h"
 #include "page/segment.h"
 
 #define ST(s, x) uslab_cache_stat(s, USLAB_STAT_##x)
@@ -245,6 +246,33 @@ TEST(a_stale_cpu_index_never_sends_an_object_to_another_cache)
 	}
 	for (int i = 0; i < 200; i++)
 		kmem_cache_free(b, held[i]);
+	again = kmem_cache_alloc(a, GFP_KERNEL);
+	CHECK(again == pa);
+	kmem_cache_free(a, again);
+	kmem_cache_destroy(a);
+	kmem_cache_destroy(b);
+}
+
+/* The same with a slub cache's entry: its words are no sheaf. */
+TEST(a_stale_cpu_index_naming_a_slub_entry_is_not_followed)
+{
+	struct kmem_cache *a = unified("u-stale-u", 64);
+	struct kmem_cache *b = kmem_cache_create("u-stale-slub", 64, 0, SLAB_NO_MERGE, NULL);
+	void *pa = kmem_cache_alloc(a, GFP_KERNEL), *pb = kmem_cache_alloc(b, GFP_KERNEL);
+	struct slab *d = virt_to_page_desc(pa);
+	unsigned int saved = d->cpu_index;
+	void *again;
+
+	kmem_cache_free(b, pb);
+	/* A state slub's entry may be in: no object remembered (NULL). */
+	if (!(b->flags & SLAB_UNIFIED))
+		this_cpu_slab(b)->second = NULL;
+	d->cpu_index = b->cpu_index;
+	kfree(pa);
+	d->cpu_index = saved;
+	again = kmem_cache_alloc(b, GFP_KERNEL);
+	CHECK(again != pa);
+	kmem_cache_free(b, again);
 	again = kmem_cache_alloc(a, GFP_KERNEL);
 	CHECK(again == pa);
 	kmem_cache_free(a, again);

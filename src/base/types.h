@@ -246,11 +246,6 @@ struct kmem_cache_order_objects {
 struct sheaf {
 	unsigned int size;            /* objects held */
 	unsigned int capacity;        /* room for; 0 only in empty_sheaf */
-	/* The cache it holds objects of (set by sheaf_alloc): kfree's
-	 * entry comes from a descriptor's cpu_index, which a free racing
-	 * the slab's reuse may read stale; the free fast path takes an
-	 * object only onto a sheaf of the object's cache. */
-	struct kmem_cache *cache;
 	/* In a barn (under barn.lock), or a pool's free list.  It sits
 	 * just below objects[]: objects[-1] and objects[-2] are readable,
 	 * never objects, and never written by the fast paths (a load of a
@@ -302,11 +297,16 @@ struct kmem_cache_cpu {
 	/* ~(bytes of the cpu slab - 1): a hardened freelist's next pointer
 	 * must share these bits with the object it was read from. */
 	uintptr_t slab_mask;
+	/* Set once the entry is used, NULL again when the cache goes.  In
+	 * the first line: kfree's entry comes from a descriptor's copy of
+	 * the cpu_index, which a free racing the slab's reuse may read
+	 * stale, and the unified free fast path pushes only onto an entry
+	 * of the object's cache (slub's compares its cpu slab). */
+	struct kmem_cache *cache;
 	/* ALLOC_FASTPATH and FREE_FASTPATH come first: same line as above. */
 	uint64_t stat[USLAB_NR_STATS];
 	struct slab *partial;  /* slub: cpu partial list of frozen slabs */
 	struct sheaf *spare;   /* unified: the second sheaf */
-	struct kmem_cache *cache;   /* set once the entry is used */
 	unsigned long nr_partial;   /* length of partial, for reports */
 	unsigned long refills;      /* unified: refills from slabs; the batch grows with them */
 	unsigned long pad[64 - 9 - USLAB_NR_STATS];   /* 512 bytes: a shift */

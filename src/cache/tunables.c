@@ -123,7 +123,7 @@ static int store_queue_limit(struct kmem_cache *s, long v)
 {
 	if (s->ops != &unified_personality || v < 1 || v > MAX_SHEAF_CAPACITY)
 		return -EINVAL;
-	WRITE_ONCE(s->queue_limit, (unsigned int)v);
+	unified_set_queue_limit(s, (unsigned int)v);
 	if (s->batchcount > (unsigned int)v)
 		WRITE_ONCE(s->batchcount, (unsigned int)v);
 	return 0;

@@ -87,7 +87,7 @@ static char fine_names[NR_FINE][16];
  * cached per thread like the small ones (a program's buffers of this
  * size would otherwise go to the page allocator under its node lock on
  * every call), with slabs wasting at most 1/8 (cache_layout.c) and
- * sheaves holding at most about 256 KiB (unified.c).
+ * sheaves holding at most 64 KiB or one object (unified.c).
  */
 static const unsigned int medium_sizes[] = {
 	10 << 10, 12 << 10, 14 << 10, 16 << 10, 20 << 10, 24 << 10, 28 << 10, 32 << 10,

@@ -75,7 +75,6 @@ struct sheaf *sheaf_alloc(struct kmem_cache *s, unsigned int capacity)
 	INIT_LIST_HEAD(&sh->barn_list);
 	WRITE_ONCE(sh->size, 0);
 	sh->capacity = capacity;
-	sh->cache = s;
 	stat(s, this_cpu_slab(s), SHEAF_ALLOC);
 	return sh;
 }

@@ -433,7 +433,12 @@ static void unified_free_slow(struct kmem_cache *s, struct slab *slab, void *obj
 		c = this_cpu_slab_slow(s);
 	if (c && unlikely(!c->cache))
 		WRITE_ONCE(c->cache, s);
-	if (c && c->main != &empty_sheaf && sheaf_recent(c->main, c->main->size, object)) {
+	/* The fast path saw the main sheaf's last two; with sheaves of one
+	 * object (the largest malloc classes) the one before went to the
+	 * spare sheaf when this one made room. */
+	if (c && ((c->main != &empty_sheaf && sheaf_recent(c->main, c->main->size, object)) ||
+		  (c->spare != &empty_sheaf && c->spare->size &&
+		   c->spare->objects[c->spare->size - 1] == object))) {
 		slab_bug_double_free(s, slab, object);
 		return;
 	}
@@ -511,6 +516,18 @@ static unsigned long unified_shrink(struct kmem_cache *s, bool destroying)
 
 /* Sheaf capacity by object size (the kernel's 4/12/26/60, filled up to
  * the sheaf classes); batches of half a sheaf, as SLAB's batchcount. */
+void unified_set_queue_limit(struct kmem_cache *s, unsigned int limit)
+{
+	unsigned int barn = MAX_BARN_SHEAVES;
+
+	/* The medium malloc classes' barns: at most 256 KiB or one sheaf. */
+	if (malloc_replacement && (s->flags & SLAB_KMALLOC) && s->size > KMALLOC_MAX_CACHE_SIZE)
+		barn = clamp_t(unsigned int, (256u << 10) / ((size_t)limit * s->size), 1,
+			       MAX_BARN_SHEAVES);
+	WRITE_ONCE(s->queue_limit, limit);
+	WRITE_ONCE(s->barn_full_max, barn);
+}
+
 static void unified_setup_cache(struct kmem_cache *s)
 {
 	unsigned int limit;
@@ -528,17 +545,12 @@ static void unified_setup_cache(struct kmem_cache *s)
 	 * a thread that used all of them and went idle keeps about 4 MiB in
 	 * its main and spare sheaves (as much as tcmalloc lets a thread
 	 * cache hold), which nobody else can take until it allocates again. */
-	s->barn_full_max = MAX_BARN_SHEAVES;
 	if (malloc_replacement && (s->flags & SLAB_KMALLOC)) {
 		limit = 2 * limit + 2;
-		if (s->size > KMALLOC_MAX_CACHE_SIZE) {
+		if (s->size > KMALLOC_MAX_CACHE_SIZE)
 			limit = clamp_t(unsigned int, (64u << 10) / s->size, 1, limit);
-			/* And the barn: at most 256 KiB or one sheaf. */
-			s->barn_full_max = clamp_t(unsigned int, (256u << 10) / (limit * s->size),
-						   1, MAX_BARN_SHEAVES);
-		}
 	}
-	s->queue_limit = limit;
+	unified_set_queue_limit(s, limit);
 	s->batchcount = (limit + 1) / 2;
 	s->cpu_partial = 0;
 	s->cpu_partial_slabs = 0;

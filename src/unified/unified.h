@@ -9,4 +9,8 @@
 
 extern const struct personality unified_personality;
 
+/* A unified cache's sheaf capacity (new sheaves), and with it the bound
+ * on full sheaves in its barns. */
+void unified_set_queue_limit(struct kmem_cache *s, unsigned int limit);
+
 #endif

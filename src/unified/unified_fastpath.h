@@ -53,16 +53,21 @@ static __always_inline bool sheaf_recent(const struct sheaf *sh, unsigned int si
 }
 
 /* check_start as for slub (slub_fastpath.h): kfree() takes pointers of
- * any origin. */
+ * any origin.  c is checked to be the slab's cache's entry before its
+ * main sheaf is read: kfree's c may be another cache's (types.h), and a
+ * slub entry's main is no sheaf. */
 static __always_inline bool unified_free_fast(struct kmem_cache *s, struct slab *slab,
 					      struct kmem_cache_cpu *c, void *object,
 					      bool check_start, bool checked)
 {
-	struct sheaf *main = c->main;
-	unsigned int size = READ_ONCE(main->size);
+	struct sheaf *main;
+	unsigned int size;
 
-	if (unlikely(size >= main->capacity || slab->slab_cache != main->cache ||
-		     sheaf_recent(main, size, object) ||
+	if (unlikely(slab->slab_cache != c->cache))
+		return false;
+	main = c->main;
+	size = READ_ONCE(main->size);
+	if (unlikely(size >= main->capacity || sheaf_recent(main, size, object) ||
 		     (checked && (s->flags & __SLAB_INIT_ON_FREE)) ||
 		     (check_start && !object_start(s, slab, object))))
 		return false;
