@@ -180,6 +180,14 @@ TEST(krealloc_zero_tail)
 
 /* A large block resized in place: with __GFP_ZERO the grown part is
  * zero even where the mapping held an earlier block's bytes. */
+/* The first byte of p[from, to) that is not zero, or to. */
+static size_t first_nonzero(const char *p, size_t from, size_t to)
+{
+	while (from < to && !p[from])
+		from++;
+	return from;
+}
+
 TEST(krealloc_of_a_large_block_in_place_zeroes_the_growth)
 {
 	char *p = kmalloc(5 << 20, GFP_KERNEL), *q;
@@ -193,11 +201,7 @@ TEST(krealloc_of_a_large_block_in_place_zeroes_the_growth)
 	CHECK_EQ(ksize(q), 6u << 20);
 	for (size_t i = 0; i < (3u << 20); i += 4096)
 		CHECK_EQ(q[i], (char)0xbb);
-	for (size_t i = 3u << 20; i < (6u << 20); i++)
-		if (q[i]) {
-			CHECK_EQ(q[i], 0);
-			break;
-		}
+	CHECK_EQ(first_nonzero(q, 3u << 20, 6u << 20), 6u << 20);
 	kfree(q);
 }
 
@@ -215,11 +219,7 @@ TEST(krealloc_of_a_large_block_zero_shrink_then_grow)
 	CHECK(q == p);
 	for (size_t i = 0; i < cut; i += 4096)
 		CHECK_EQ(q[i], (char)0xbb);
-	for (size_t i = cut; i < (5u << 20); i++)
-		if (q[i]) {
-			CHECK_EQ(i, 0);
-			break;
-		}
+	CHECK_EQ(first_nonzero(q, cut, 5u << 20), 5u << 20);
 	kfree(q);
 }
 
@@ -235,11 +235,7 @@ TEST(krealloc_of_a_large_block_in_place_honours_init_on_alloc)
 	q = krealloc(q, 6 << 20, GFP_KERNEL);
 	uslab_option_set(USLAB_OPT_INIT_ON_ALLOC, 0);
 	CHECK(q == p);
-	for (size_t i = 3u << 20; i < (6u << 20); i++)
-		if (q[i]) {
-			CHECK_EQ(i, 0);
-			break;
-		}
+	CHECK_EQ(first_nonzero(q, 3u << 20, 6u << 20), 6u << 20);
 	kfree(q);
 }
 

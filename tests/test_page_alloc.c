@@ -350,11 +350,29 @@ TEST(reuse_at_a_larger_alignment_gives_the_pages_below_back)
 	uslab_page_purge();
 }
 
+/* Waits until ms have passed by the clock (not by a guess). */
+static void pass_ms(uint64_t ms)
+{
+	uint64_t t0 = os_now_ms();
+
+	while (os_now_ms() < t0 + ms)
+		;
+}
+
+/* Without the purger, a huge free runs the purge pass: a 20 MiB block,
+ * touched, freed; it stays cached itself. */
+static void free_a_touched_huge_block(void)
+{
+	struct slab *other = pa_alloc_huge(pa, 20 << 20, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
+
+	memset(slab_address(other), 2, 20 << 20);
+	pa_free_pages(pa, other);
+}
+
 TEST(spare_pages_age_out_without_a_purger)
 {
 	struct uslab_page_stats st0, st1;
-	struct slab *held, *other;
-	uint64_t t0;
+	struct slab *held;
 
 	setup();
 	uslab_option_set(USLAB_OPT_PURGE_DELAY_MS, 1);
@@ -366,14 +384,10 @@ TEST(spare_pages_age_out_without_a_purger)
 	held = pa_alloc_huge(pa, 3 << 20, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
 	uslab_page_stats(&st1);
 	CHECK_EQ(st1.pages_free_cached, st0.pages_free_cached + (3 << 20) / PAGE_SIZE);
-	/* Once the delay has passed (by the clock, not by a guess), the
-	 * next huge free gives the held block's spare pages back. */
-	t0 = os_now_ms();
-	while (os_now_ms() < t0 + 2)
-		;
-	other = pa_alloc_huge(pa, 20 << 20, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
-	memset(slab_address(other), 2, 20 << 20);
-	pa_free_pages(pa, other);
+	/* Once the delay has passed, the next huge free gives the held
+	 * block's spare pages back. */
+	pass_ms(2);
+	free_a_touched_huge_block();
 	uslab_page_stats(&st1);
 	/* What is cached now is the 20 MiB just freed, nothing of held. */
 	CHECK_EQ(st1.pages_free_cached, st0.pages_free_cached + (20 << 20) / PAGE_SIZE);
@@ -411,8 +425,7 @@ TEST(a_shrunk_block_keeps_as_many_again_spare)
 TEST(spare_pages_of_a_block_resized_in_a_loop_age_out)
 {
 	struct uslab_page_stats st0, st1;
-	struct slab *held, *other;
-	uint64_t t0;
+	struct slab *held;
 
 	setup();
 	uslab_option_set(USLAB_OPT_PURGE_DELAY_MS, 1);
@@ -421,13 +434,9 @@ TEST(spare_pages_of_a_block_resized_in_a_loop_age_out)
 	held = pa_alloc_huge(pa, 11 << 20, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
 	memset(slab_address(held), 1, 11 << 20);
 	CHECK(pa_resize_huge(pa, held, 3 << 20, GFP_KERNEL));
-	t0 = os_now_ms();
-	while (os_now_ms() < t0 + 2)
-		;
+	pass_ms(2);
 	CHECK(pa_resize_huge(pa, held, (3 << 20) + PAGE_SIZE, GFP_KERNEL));
-	other = pa_alloc_huge(pa, 20 << 20, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
-	memset(slab_address(other), 2, 20 << 20);
-	pa_free_pages(pa, other);
+	free_a_touched_huge_block();
 	uslab_page_stats(&st1);
 	CHECK_EQ(st1.pages_free_cached, st0.pages_free_cached + (20 << 20) / PAGE_SIZE);
 	pa_free_pages(pa, held);

@@ -227,18 +227,26 @@ static int count_threads(void)
  * the cache's cpu_index.  A racing free may read that copy stale (the
  * slab given back and made anew by another cache meanwhile): the object
  * must still never go onto the other cache's sheaf. */
+/* kfree(p) as a free racing its slab's reuse would see it: the page
+ * descriptor's cpu_index read as other's. */
+static void kfree_through_index_of(void *p, const struct kmem_cache *other)
+{
+	struct slab *d = virt_to_page_desc(p);
+	unsigned int saved = d->cpu_index;
+
+	d->cpu_index = other->cpu_index;
+	kfree(p);
+	d->cpu_index = saved;
+}
+
 TEST(a_stale_cpu_index_never_sends_an_object_to_another_cache)
 {
 	struct kmem_cache *a = unified("u-stale-a", 64), *b = unified("u-stale-b", 64);
 	void *pa = kmem_cache_alloc(a, GFP_KERNEL), *pb = kmem_cache_alloc(b, GFP_KERNEL);
-	struct slab *d = virt_to_page_desc(pa);
-	unsigned int saved = d->cpu_index;
 	void *again, *held[200];
 
 	kmem_cache_free(b, pb);
-	d->cpu_index = b->cpu_index;
-	kfree(pa);
-	d->cpu_index = saved;
+	kfree_through_index_of(pa, b);
 	for (int i = 0; i < 200; i++) {
 		held[i] = kmem_cache_alloc(b, GFP_KERNEL);
 		CHECK(held[i] != pa);
@@ -259,17 +267,13 @@ TEST(a_stale_cpu_index_naming_a_slub_entry_is_not_followed)
 	struct kmem_cache *a = unified("u-stale-u", 64);
 	struct kmem_cache *b = kmem_cache_create("u-stale-slub", 64, 0, SLAB_NO_MERGE, NULL);
 	void *pa = kmem_cache_alloc(a, GFP_KERNEL), *pb = kmem_cache_alloc(b, GFP_KERNEL);
-	struct slab *d = virt_to_page_desc(pa);
-	unsigned int saved = d->cpu_index;
 	void *again;
 
 	kmem_cache_free(b, pb);
 	/* A state slub's entry may be in: no object remembered (NULL). */
 	if (!(b->flags & SLAB_UNIFIED))
 		this_cpu_slab(b)->second = NULL;
-	d->cpu_index = b->cpu_index;
-	kfree(pa);
-	d->cpu_index = saved;
+	kfree_through_index_of(pa, b);
 	again = kmem_cache_alloc(b, GFP_KERNEL);
 	CHECK(again != pa);
 	kmem_cache_free(b, again);
