@@ -65,6 +65,19 @@ SHOW_NUM(show_queue_limit, READ_ONCE(s->queue_limit))
 SHOW_NUM(show_batchcount, READ_ONCE(s->batchcount))
 SHOW_NUM(show_queued_objects, ci->queued_objs)
 SHOW_NUM(show_barn_sheaves, ci->barn_sheaves)
+
+/* Full sheaves only: the ones that hold memory (at most barn_full_max a
+ * node). */
+static int show_barn_full(struct kmem_cache *s, const struct uslab_cache_info *ci, char *buf,
+			  size_t len)
+{
+	unsigned long full = 0;
+
+	(void)ci;
+	for (unsigned int i = 0; i < s->nr_nodes; i++)
+		full += READ_ONCE(s->node[i].barn.nr_full);
+	return snprintf(buf, len, "%lu\n", full);
+}
 SHOW_NUM(show_sanity_checks, !!(s->flags & SLAB_CONSISTENCY_CHECKS))
 SHOW_NUM(show_red_zone, !!(s->flags & SLAB_RED_ZONE))
 SHOW_NUM(show_poison, !!(s->flags & SLAB_POISON))
@@ -223,6 +236,7 @@ static const struct attr attrs[] = {
 	  store_batchcount },
 	{ "queued_objects", "unified: free objects in threads' sheaves", show_queued_objects, NULL },
 	{ "barn_sheaves", "unified: sheaves waiting in the barns", show_barn_sheaves, NULL },
+	{ "barn_full", "unified: full sheaves among them", show_barn_full, NULL },
 	{ "sanity_checks", "debug F (write while empty)", show_sanity_checks, store_sanity_checks },
 	{ "red_zone", "debug Z (write while empty)", show_red_zone, store_red_zone },
 	{ "poison", "debug P (write while empty)", show_poison, store_poison },
