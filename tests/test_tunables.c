@@ -88,6 +88,16 @@ TEST(min_partial_and_order)
 	CHECK_EQ(uslab_cache_attr_write(s, "shrink", "1"), 0);
 	CHECK_EQ(cache_info(s).nr_slabs, 0);
 	kmem_cache_destroy(s);
+
+	/* No order whose slab would have more than 32767 slots. */
+	s = kmem_cache_create("tune-tiny", 8, 0, SLAB_NO_MERGE, NULL);
+	CHECK_EQ(uslab_cache_attr_write(s, "order", "5"), 0);
+	CHECK_EQ(attr(s, "objs_per_slab"), 16384);
+	capture_start();
+	CHECK_EQ(uslab_cache_attr_write(s, "order", "6"), -EINVAL);
+	capture_stop();
+	CHECK_EQ(attr(s, "order"), 5);
+	kmem_cache_destroy(s);
 }
 
 TEST(queue_limit_and_batchcount)

@@ -223,65 +223,134 @@ static int count_threads(void)
 	return n;
 }
 
-/* kfree finds the thread's entry through the page descriptor's copy of
- * the cache's cpu_index.  A racing free may read that copy stale (the
- * slab given back and made anew by another cache meanwhile): the object
- * must still never go onto the other cache's sheaf. */
-/* kfree(p) as a free racing its slab's reuse would see it: the page
- * descriptor's cpu_index read as other's. */
+/* kfree(p) as a free racing its slab's reuse could see it: the page's
+ * info word naming other's index (and order). */
 static void kfree_through_index_of(void *p, const struct kmem_cache *other)
 {
-	struct slab *d = virt_to_page_desc(p);
-	unsigned int saved = d->cpu_index;
+	uint32_t *info = virt_to_page_info(p), saved = *info;
 
-	d->cpu_index = other->cpu_index;
+	*info = page_info_make(other->cpu_index, other->oo.order);
 	kfree(p);
-	d->cpu_index = saved;
+	*info = saved;
 }
 
-TEST(a_stale_cpu_index_never_sends_an_object_to_another_cache)
+/* The info word of every page of a slab names its cache and order; the
+ * page allocator clears them when the slab goes. */
+TEST(every_page_of_a_slab_has_its_info_word_until_the_slab_goes)
 {
-	struct kmem_cache *a = unified("u-stale-a", 64), *b = unified("u-stale-b", 64);
-	void *pa = kmem_cache_alloc(a, GFP_KERNEL), *pb = kmem_cache_alloc(b, GFP_KERNEL);
-	void *again, *held[200];
+	struct kmem_cache *s = unified("u-info", 1000);
+	unsigned int order = s->oo.order, n = 0;
+	void *p[200];
+	struct slab *first;
+	char *start;
 
-	kmem_cache_free(b, pb);
-	kfree_through_index_of(pa, b);
-	for (int i = 0; i < 200; i++) {
-		held[i] = kmem_cache_alloc(b, GFP_KERNEL);
-		CHECK(held[i] != pa);
-		CHECK(virt_to_slab(held[i])->slab_cache == b);
+	CHECK(order > 0);
+	/* Objects of the first slab and one of another slab of its segment,
+	 * which keeps the segment (and its table) mapped. */
+	p[n++] = kmem_cache_alloc(s, GFP_KERNEL);
+	first = virt_to_slab(p[0]);
+	start = slab_address(first);
+	while (n < 200) {
+		p[n] = kmem_cache_alloc(s, GFP_KERNEL);
+		if (virt_to_slab(p[n]) != first && ptr_segment(p[n]) == ptr_segment(start))
+			break;
+		n++;
 	}
-	for (int i = 0; i < 200; i++)
-		kmem_cache_free(b, held[i]);
-	again = kmem_cache_alloc(a, GFP_KERNEL);
-	CHECK(again == pa);
-	kmem_cache_free(a, again);
-	kmem_cache_destroy(a);
-	kmem_cache_destroy(b);
+	CHECK(n < 200);
+	for (unsigned int i = 0; i < 1u << order; i++)
+		CHECK_EQ(*virt_to_page_info(start + ((size_t)i << PAGE_SHIFT)),
+			 page_info_make(s->cpu_index, order));
+	for (unsigned int i = 0; i < n; i++)
+		kmem_cache_free(s, p[i]);
+	kmem_cache_shrink(s);
+	CHECK(virt_to_slab(start)->kind != PAGE_SLAB);
+	for (unsigned int i = 0; i < 1u << order; i++)
+		CHECK_EQ(*virt_to_page_info(start + ((size_t)i << PAGE_SHIFT)), 0);
+	kmem_cache_free(s, p[n]);
+	kmem_cache_destroy(s);
 }
 
-/* The same with a slub cache's entry: its words are no sheaf. */
-TEST(a_stale_cpu_index_naming_a_slub_entry_is_not_followed)
+/* A word that names a cache whose fast path cannot take the object (a
+ * slub cache, a unified one of another size) while the descriptor names
+ * the slab's: the free goes by the descriptor, to the right cache.  (A
+ * word naming a cache of the same geometry is taken at its word: one
+ * aligned load shows the page as one slab's or the other's, and a double
+ * free that races the reuse of its slab is not caught, as in SLUB.) */
+TEST(a_page_info_word_the_descriptor_contradicts_is_settled_by_the_descriptor)
 {
 	struct kmem_cache *a = unified("u-stale-u", 64);
 	struct kmem_cache *b = kmem_cache_create("u-stale-slub", 64, 0, SLAB_NO_MERGE, NULL);
-	void *pa = kmem_cache_alloc(a, GFP_KERNEL), *pb = kmem_cache_alloc(b, GFP_KERNEL);
-	void *again;
+	struct kmem_cache *d = unified("u-stale-96", 96);
+	void *pb = kmem_cache_alloc(b, GFP_KERNEL), *pd = kmem_cache_alloc(d, GFP_KERNEL);
+	void *pa[2], *again = NULL;
 
+	/* One at an offset where d's slabs have no object start. */
+	pa[0] = kmem_cache_alloc(a, GFP_KERNEL);
+	pa[1] = kmem_cache_alloc(a, GFP_KERNEL);
+	if (object_start_order(d, d->oo.order, pa[0])) {
+		void *t = pa[0];
+
+		pa[0] = pa[1];
+		pa[1] = t;
+	}
+	CHECK(!object_start_order(d, d->oo.order, pa[0]));
+	kmem_cache_free(a, pa[1]);
 	kmem_cache_free(b, pb);
+	kmem_cache_free(d, pd);
 	/* A state slub's entry may be in: no object remembered (NULL). */
 	if (!(b->flags & SLAB_UNIFIED))
 		this_cpu_slab(b)->second = NULL;
-	kfree_through_index_of(pa, b);
-	again = kmem_cache_alloc(b, GFP_KERNEL);
-	CHECK(again != pa);
-	kmem_cache_free(b, again);
-	again = kmem_cache_alloc(a, GFP_KERNEL);
-	CHECK(again == pa);
+	for (int round = 0; round < 2; round++) {
+		struct kmem_cache *other = round ? d : b;
+
+		/* USLAB_ALLOCATOR=unified: b has a's geometry. */
+		if (other->flags & SLAB_UNIFIED && other->size == a->size)
+			continue;
+		kfree_through_index_of(pa[0], other);
+		again = kmem_cache_alloc(other, GFP_KERNEL);
+		CHECK(again != pa[0]);
+		kmem_cache_free(other, again);
+		again = kmem_cache_alloc(a, GFP_KERNEL);
+		CHECK(again == pa[0]);
+	}
 	kmem_cache_free(a, again);
 	kmem_cache_destroy(a);
 	kmem_cache_destroy(b);
+	kmem_cache_destroy(d);
+}
+
+/* object_start_order() against a division, at every word of slabs of
+ * orders 0-3 of caches of many sizes, with and without a left red zone:
+ * starts of slots, the slab's tail, the red zone and the words inside. */
+TEST(object_start_matches_a_division_at_every_offset)
+{
+	static const unsigned int sizes[] = { 8, 16, 24, 48, 64, 96, 100, 192, 1000, 2048, 3000, 4096 };
+	char *base = (char *)((uintptr_t)1 << 32);
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(sizes); i++) {
+		for (int red = 0; red < 2; red++) {
+			struct kmem_cache *s = kmem_cache_create("u-start", sizes[i], 0,
+								 SLAB_NO_MERGE | (red ? SLAB_RED_ZONE : 0),
+								 NULL);
+			int bad = 0;
+
+			CHECK(!red || s->red_left_pad > 0);
+			for (unsigned int order = 0; order <= 3; order++) {
+				uint64_t bytes = PAGE_SIZE << order;
+
+				if (bytes < s->size)   /* no slab of s has this order */
+					continue;
+				for (uint64_t off = 0; off < bytes; off += 8) {
+					int64_t q = (int64_t)off - s->red_left_pad;
+					bool want = q >= 0 && q % s->size == 0 && (uint64_t)q + s->size <= bytes;
+
+					bad += object_start_order(s, order, base + off) != want;
+				}
+			}
+			CHECK_EQ(bad, 0);
+			kmem_cache_destroy(s);
+		}
+	}
 }
 
 TEST(no_thread_no_timer)

@@ -139,10 +139,6 @@ struct slab {
 	 * scan (memcheck's leak check) never takes it for a pointer. */
 	uint8_t kind;
 	uint8_t dirty;        /* PAGE_FREE: pages may be resident */
-	/* Every page of a slab (PAGE_SLAB and its PAGE_TAILs): the cache's
-	 * cpu_index, so that kfree() and free() find the thread's entry from
-	 * the page's own descriptor; meaningless elsewhere. */
-	unsigned int cpu_index;
 } __attribute__((aligned(CACHE_LINE_SIZE)));
 
 /* One descriptor per cache line: virt_to_slab is shifts only, and the
@@ -190,6 +186,14 @@ struct segment {
 		};
 		struct slab pages[SEGMENT_PAGES];
 	};
+	/* One word per page, 0 unless the page is in a slab: the slab's
+	 * cache and order (core/object.h: page_info), so that kfree() and
+	 * free() need one load from a dense table, not a descriptor's line
+	 * (the descriptors of 1,000 pages fill an L1 cache; their words,
+	 * 64 lines).  allocate_slab() writes the words of every page of a
+	 * slab before it publishes the slab; the page allocator clears them
+	 * when the run is freed. */
+	uint32_t page_info[SEGMENT_PAGES];
 };
 
 _Static_assert(__builtin_offsetof(struct segment, no_slab_cache) ==
@@ -378,6 +382,10 @@ struct kmem_cache {
 	uintptr_t slot_mask;        /* size - 1 when slots are size-aligned, else 0 */
 	uintptr_t fp_key;           /* hardened freelist: per-cache random key */
 	uintptr_t fp_mix;           /* hardened freelist: ~0 mixes in the address */
+	/* UINT64_MAX / size + 1: an offset below 2^32 is a multiple of size
+	 * iff offset * start_magic < start_magic (mod 2^64; Lemire et al.,
+	 * "Faster remainder by direct computation", 2019): object_start(). */
+	uint64_t start_magic;
 
 	struct kmem_cache_node node[] __attribute__((aligned(CACHE_LINE_SIZE)));
 };

@@ -96,6 +96,27 @@ void slab_free_slow(struct kmem_cache *s, struct slab *slab, void *object,
 	slow_path_exit();
 }
 
+void slab_free_page_slow(struct kmem_cache *s, struct kmem_cache_cpu *c, void *object,
+			 unsigned int order, const char *caller)
+{
+	struct slab *slab = virt_to_run_head(object, order);
+
+	/* No entry in use; or a word read as the slab was reused (a double
+	 * free racing it) naming another cache: the descriptor decides. */
+	if (!s || unlikely(READ_ONCE(slab->slab_cache) != s)) {
+		slab = virt_to_slab(object);
+		s = READ_ONCE(slab->slab_cache);
+		if (unlikely(!s)) {
+			bug_foreign_pointer(object, caller, "not an allocated object");
+			return;
+		}
+		c = this_cpu_slab(s);
+		if (likely(c) && slab_free_fast(s, slab, c, object, true, slab->order, true, false))
+			return;
+	}
+	slab_free_slow(s, slab, object, c);
+}
+
 static void *__cold __noinline alloc_from_null_cache(const char *caller)
 {
 	uslab_reportf("uslab: %s(NULL): no cache; returning NULL\n", caller);

@@ -161,6 +161,7 @@ bool calculate_sizes(struct kmem_cache *s)
 	}
 	s->size = size;
 	s->reciprocal_size = (((uint64_t)1 << RECIPROCAL_SHIFT) + size - 1) / size;
+	s->start_magic = UINT64_MAX / size + 1;
 
 	order = calculate_order(size);
 	if (order < 0)

@@ -21,6 +21,10 @@ void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node, size_t ori
 /* The free fast path could not take the object: checks it, then frees. */
 void slab_free_slow(struct kmem_cache *s, struct slab *slab, void *object,
 		    struct kmem_cache_cpu *c);
+/* The same for slab_free_page, whose s and c may be NULL (the thread has
+ * no entry of the page's cache in use). */
+void slab_free_page_slow(struct kmem_cache *s, struct kmem_cache_cpu *c, void *object,
+			 unsigned int order, const char *caller);
 
 /* unified_first: the caller's caches are mostly unified (the malloc
  * replacement); only the branch layout differs.  Otherwise one test
@@ -60,51 +64,73 @@ static __always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfpflag
 	return slab_alloc_node_biased(s, gfpflags, node, orig_size, false);
 }
 
-/* c: the thread's entry for s, or NULL.  kfree and free find it through
- * the page descriptor's copy of the cpu_index (page_cpu_slab): the sheaf
- * it is pushed onto is found without waiting for a load of the cache or
- * of the head descriptor (those feed only branches).  unified_first: the malloc replacement's
+/* One of s's personality fast paths, or false.  check_cache, order: see
+ * unified_free_fast; slab NULL: the run of 2^order pages holding object
+ * (computed for slub only).  unified_first: the malloc replacement's
  * branch order. */
-static __always_inline void slab_free_at(struct kmem_cache *s, struct slab *slab,
-					 struct kmem_cache_cpu *c, void *object, bool check_start,
-					 bool unified_first)
+static __always_inline bool slab_free_fast(struct kmem_cache *s, struct slab *slab,
+					   struct kmem_cache_cpu *c, void *object,
+					   bool check_start, unsigned int order, bool check_cache,
+					   bool unified_first)
 {
-	if (likely(c)) {
-		slab_flags_t kind = s->flags & (__SLAB_CHECKED | SLAB_UNIFIED);
-		bool hit;
+	slab_flags_t kind = s->flags & (__SLAB_CHECKED | SLAB_UNIFIED);
 
-		if (unified_first) {
-			if (likely(kind == SLAB_UNIFIED))
-				hit = unified_free_fast(s, slab, c, object, check_start, false);
-			else if (kind & SLAB_UNIFIED)
-				hit = unified_free_fast(s, slab, c, object, check_start, true);
-			else
-				hit = slub_free_fast(s, slab, c, object, check_start);
-		} else {
-			if (likely(!(kind & SLAB_UNIFIED)))
-				hit = slub_free_fast(s, slab, c, object, check_start);
-			else
-				hit = unified_free_fast(s, slab, c, object, check_start,
-							kind & __SLAB_CHECKED);
-		}
-		if (likely(hit))
-			return;
+	if (unified_first) {
+		if (likely(kind == SLAB_UNIFIED))
+			return unified_free_fast(s, slab, c, object, check_start, order,
+						 check_cache, false);
+		if (kind & SLAB_UNIFIED)
+			return unified_free_fast(s, slab, c, object, check_start, order,
+						 check_cache, true);
+		return slub_free_fast(s, slab ? slab : virt_to_run_head(object, order), c,
+				      object, check_start, order);
 	}
-	slab_free_slow(s, slab, object, c);
+	if (likely(!(kind & SLAB_UNIFIED)))
+		return slub_free_fast(s, slab ? slab : virt_to_run_head(object, order), c,
+				      object, check_start, order);
+	return unified_free_fast(s, slab, c, object, check_start, order, check_cache,
+				 kind & __SLAB_CHECKED);
 }
 
+/* kmem_cache_free() and the bulk frees: s is the caller's (checked
+ * against the slab's by the fast path or the slow one). */
 static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, void *object,
 				      bool check_start)
 {
-	slab_free_at(s, slab, this_cpu_slab(s), object, check_start, false);
+	struct kmem_cache_cpu *c = this_cpu_slab(s);
+
+	if (likely(c) && likely(slab_free_fast(s, slab, c, object, check_start,
+					       check_start ? slab->order : 0, true, false)))
+		return;
+	slab_free_slow(s, slab, object, c);
 }
 
-/* The entry of the cache whose slab holds the page descriptor d (valid
- * only if d's head has a slab_cache: every descriptor of a slab holds its
- * cache's cpu_index, core/slab.c). */
-static __always_inline struct kmem_cache_cpu *page_cpu_slab(const struct slab *d)
+/*
+ * kfree() and free() of an object in a mapped segment whose page has the
+ * info word info (non-zero: a slab's page).  The word names the cache's
+ * cpu_index, so the thread's entry is found without a load of the page's
+ * descriptor (one cache line per page) or of the head's; the cache is the
+ * entry's (an index names one cache while that cache exists: cache.c),
+ * the slab's head is computed from the order.  The object is checked to
+ * be an object start.  Whatever the fast path does not take goes to
+ * slab_free_page_slow (a tail call: nothing is kept across a call).
+ */
+static __always_inline void slab_free_page(void *object, uint32_t info, bool unified_first,
+					   const char *caller)
 {
-	return this_cpu_slab_at(d->cpu_index);
+	struct kmem_cache_cpu *c = this_cpu_slab_at(page_info_cpu_index(info));
+	unsigned int order = page_info_order(info);
+	struct kmem_cache *s;
+
+	if (unlikely(!c)) {
+		slab_free_page_slow(NULL, NULL, object, order, caller);
+		return;
+	}
+	s = READ_ONCE(c->cache);
+	if (likely(s) && likely(slab_free_fast(s, NULL, c, object, true, order, false,
+					       unified_first)))
+		return;
+	slab_free_page_slow(s, c, object, order, caller);
 }
 
 #endif

@@ -114,7 +114,10 @@ static int store_order(struct kmem_cache *s, long v)
 {
 	unsigned int objects;
 
-	if (v < 0 || v > PAGE_ALLOC_MAX_ORDER || (PAGE_SIZE << v) < s->align)
+	/* At most MAX_OBJS_PER_SLAB slots a slab: no slab has a tail of
+	 * slots past its last object (core/object.h: object_start). */
+	if (v < 0 || v > PAGE_ALLOC_MAX_ORDER || (PAGE_SIZE << v) < s->align ||
+	    (PAGE_SIZE << v) / s->size > MAX_OBJS_PER_SLAB)
 		return -EINVAL;
 	objects = s->ops->objects_per_slab(s, (unsigned int)v);
 	if (!objects)
@@ -213,7 +216,7 @@ static const struct attr attrs[] = {
 	{ "object_size", "bytes asked for", show_object_size, NULL },
 	{ "slab_size", "stride of objects in a slab", show_slab_size, NULL },
 	{ "objs_per_slab", "objects in a slab of the current order", show_objs_per_slab, NULL },
-	{ "order", "2^order pages per new slab (0..9)", show_order, store_order },
+	{ "order", "2^order pages per new slab (0..9, at most 32767 slots)", show_order, store_order },
 	{ "objects", "objects allocated", show_objects, NULL },
 	{ "total_objects", "objects in all slabs", show_total_objects, NULL },
 	{ "slabs", "slabs", show_slabs, NULL },

@@ -56,6 +56,7 @@ static struct slab *allocate_slab(struct kmem_cache *s, gfp_t flags, int node,
 	struct kmem_cache_node *n;
 	struct slab *slab;
 	unsigned int objects;
+	uint32_t *info;
 	char *start;
 
 	slab = pa_alloc_pages(pa, oo.order, node, flags, PAGE_SLAB);
@@ -69,10 +70,11 @@ static struct slab *allocate_slab(struct kmem_cache *s, gfp_t flags, int node,
 		return NULL;
 
 	objects = s->ops->objects_per_slab(s, oo.order);
-	/* The cpu_index copies before the cache: a free that sees the cache
-	 * sees them (the fast paths check the entry's cache all the same). */
+	/* The info words before the cache: a free that sees the cache
+	 * sees them.  The page allocator clears them when the run is freed. */
+	info = virt_to_page_info(slab_address(slab));
 	for (unsigned int i = 0; i < 1u << oo.order; i++)
-		slab[i].cpu_index = s->cpu_index;
+		__atomic_store_n(&info[i], page_info_make(s->cpu_index, oo.order), __ATOMIC_RELAXED);
 	__atomic_store_n(&slab->slab_cache, s, __ATOMIC_RELEASE);
 	slab->objects = objects;
 	slab->inuse = 0;

@@ -71,8 +71,7 @@ static struct kmem_cache *create_kmalloc_cache(const char *name, unsigned int si
  * classes), so that a malloc of 513 bytes does not take 1024.  Every
  * class above 8 is a multiple of 16: malloc's alignment.
  */
-struct malloc_class malloc_class_small[MALLOC_SMALL_SLOTS];
-struct malloc_class malloc_class_large[MALLOC_LARGE_SLOTS];
+struct malloc_class malloc_classes[MALLOC_CLASS_SLOTS];
 
 static const unsigned int fine_sizes[] = {
 	48, 80, 112, 160, 224, 320, 384, 448, 640, 768, 896,
@@ -116,10 +115,8 @@ static void create_fine_classes(void)
 		snprintf(fine_names[i], sizeof(fine_names[i]), "kmalloc-%u", fine_sizes[i]);
 		fine_caches[i] = create_kmalloc_cache(fine_names[i], fine_sizes[i]);
 	}
-	for (size_t slot = 1; slot < MALLOC_SMALL_SLOTS; slot++)
-		malloc_class_small[slot] = smallest_class(slot << 3);
-	for (size_t slot = 4; slot < MALLOC_LARGE_SLOTS; slot++)
-		malloc_class_large[slot] = smallest_class((slot + 1) << 8);
+	for (size_t size = 8; size <= KMALLOC_MAX_CACHE_SIZE; size += size < 1024 ? 8 : 256)
+		malloc_classes[malloc_class_slot(size)] = smallest_class(size);
 	for (unsigned int i = 0, slot = KMALLOC_MAX_CACHE_SIZE >> 11; i < NR_MEDIUM; i++) {
 		struct kmem_cache *s;
 
@@ -324,8 +321,7 @@ USLAB_ENTRY void *kcalloc_node(size_t n, size_t size, gfp_t flags, int node)
 
 USLAB_ENTRY void kfree(const void *x)
 {
-	struct slab *d, *slab;
-	struct kmem_cache *s;
+	uint32_t info;
 
 	if (unlikely(ZERO_OR_NULL_PTR(x)))
 		return;
@@ -333,14 +329,27 @@ USLAB_ENTRY void kfree(const void *x)
 		bug_unmapped_pointer(x, "kfree");
 		return;
 	}
-	d = virt_to_page_desc(x);
-	slab = page_desc_head(d);
-	s = slab->slab_cache;
-	if (likely(s)) {
-		slab_free_at(s, slab, page_cpu_slab(d), (void *)x, true, false);
+	info = __atomic_load_n(virt_to_page_info(x), __ATOMIC_RELAXED);
+	if (likely(info)) {
+		slab_free_page((void *)x, info, false, "kfree");
 		return;
 	}
-	kfree_large(slab, x, "kfree");
+	kfree_by_descriptor(x, "kfree");
+}
+
+/* kfree() of a pointer into a page with no info word: a large or huge
+ * block, or a pointer into no block (reported by kfree_large); a slab
+ * only while one is made or given back (a racing bad free). */
+void kfree_by_descriptor(const void *x, const char *caller)
+{
+	struct slab *slab = virt_to_slab(x);
+	struct kmem_cache *s = READ_ONCE(slab->slab_cache);
+
+	if (s) {
+		slab_free(s, slab, (void *)x, true);
+		return;
+	}
+	kfree_large(slab, x, caller);
 }
 
 static size_t ksize_for(const void *x, const char *caller)

@@ -117,9 +117,7 @@ void malloc_layer_options(void)
 /* 1 <= size <= 8192; s NULL before init (the tables are empty). */
 static __always_inline const struct malloc_class *malloc_class(size_t size)
 {
-	if (likely(size <= 1024))
-		return &malloc_class_small[(size + 7) >> 3];
-	return &malloc_class_large[(size - 1) >> 8];
+	return &malloc_classes[malloc_class_slot(size)];
 }
 
 static __noinline void *malloc_slow(size_t size, gfp_t gfp)
@@ -295,21 +293,18 @@ static __noinline void free_unmapped(void *p)
 
 MALLOC_API void free(void *p)
 {
-	struct slab *d, *slab;
-	struct kmem_cache *s;
+	uint32_t info;
 
 	if (unlikely(!segment_is_mapped(p))) {
 		free_unmapped(p);
 		return;
 	}
-	d = virt_to_page_desc(p);
-	slab = page_desc_head(d);
-	s = slab->slab_cache;
-	if (likely(s)) {
-		slab_free_at(s, slab, page_cpu_slab(d), p, true, true);
+	info = __atomic_load_n(virt_to_page_info(p), __ATOMIC_RELAXED);
+	if (likely(info)) {
+		slab_free_page(p, info, true, "free");
 		return;
 	}
-	kfree_large(slab, p, "free");
+	kfree_by_descriptor(p, "free");
 }
 
 /* C23: the size and alignment given back are a promise we need not use. */

@@ -11,6 +11,8 @@
  *    head_offset 0, so a stale pointer into free memory finds no slab;
  *  - the pages of a run in use have kind PAGE_TAIL and head_offset pointing
  *    at the head, whose kind says what the run is;
+ *  - a page's page_info word is 0 unless its run is in use (the slab layer
+ *    writes it for the pages of a slab): freeing a run clears it;
  *  - a run being purged (kind PAGE_PURGING) is on no list: the node lock
  *    is dropped while madvise gives its pages back, so that allocations
  *    do not wait behind purges; nothing coalesces with it meanwhile, and
@@ -475,6 +477,8 @@ static void root_free_pages(struct uslab_page_allocator *pa, struct slab *head)
 		head[i].kind = PAGE_NONE;
 		head[i].head_offset = 0;
 	}
+	for (unsigned long i = 0; i < pages; i++)
+		__atomic_store_n(&seg->page_info[idx + i], 0, __ATOMIC_RELAXED);
 	head->slab_cache = NULL;
 	head->kind = PAGE_NONE;
 	seg->used_pages -= (unsigned int)pages;

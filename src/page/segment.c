@@ -7,10 +7,12 @@
  * segment's first, or the last of whatever lies below - reaches the
  * descriptors.  Each segment is then four mappings (the kernel's
  * vm.max_map_count, 65530 by default, allows some 16k segments: 64 GiB);
- * USLAB_SEGMENT_GUARDS=0 leaves the guard pages out (not the layout).  Its first segment_header_pages() pages
- * hold struct segment with one descriptor per page.  Descriptor memory is
- * touched only for pages that get used, so the table costs resident memory
- * in proportion to the pages in use (64 bytes per 4 KiB page).
+ * USLAB_SEGMENT_GUARDS=0 leaves the guard pages out (not the layout).  Its
+ * first segment_header_pages() pages hold struct segment: one descriptor
+ * and one info word per page.  That memory is touched only for pages that
+ * get used, so the table costs resident memory in proportion to the pages
+ * in use (64 bytes per 4 KiB page, and a 4 KiB page of info words for any
+ * segment in use).
  *
  * segment_map bits are set after a segment is fully initialised and
  * cleared before it is unmapped; the page allocator owns both calls.

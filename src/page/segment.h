@@ -63,6 +63,22 @@ static inline struct slab *page_desc_head(const struct slab *d)
 	return (struct slab *)((char *)d - d->head_offset);
 }
 
+/* The slab word of the page holding p (types.h: page_info; its meaning is
+ * the cache core's, core/object.h); p must be in a mapped segment. */
+static inline uint32_t *virt_to_page_info(const void *p)
+{
+	return &ptr_segment(p)->page_info[((uintptr_t)p & SEGMENT_MASK) >> PAGE_SHIFT];
+}
+
+/* The head descriptor of the naturally aligned run of 2^order pages
+ * holding p: shifts only, no load. */
+static inline struct slab *virt_to_run_head(const void *p, unsigned int order)
+{
+	uintptr_t idx = ((uintptr_t)p & SEGMENT_MASK) >> PAGE_SHIFT;
+
+	return &ptr_segment(p)->pages[idx & ~(((uintptr_t)1 << order) - 1)];
+}
+
 /* The head descriptor of the run holding p; p must be in a mapped segment. */
 static inline struct slab *virt_to_slab(const void *p)
 {

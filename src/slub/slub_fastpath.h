@@ -98,18 +98,18 @@ static __always_inline void cpu_freelist_push(struct kmem_cache_cpu *c, void *he
  * The object goes onto the private freelist only when its slab is this
  * thread's cpu slab and it is not one of the last two objects freed
  * there.  kfree() also asks that the pointer be the start of an object
- * (check_start): it takes pointers of any origin.  kmem_cache_free()
+ * (check_start; order: the slab's): it takes pointers of any origin.  kmem_cache_free()
  * takes that from its contract, as SLUB does; the slow path checks it
  * always.
  */
 static __always_inline bool slub_free_fast(struct kmem_cache *s, struct slab *slab,
 					   struct kmem_cache_cpu *c, void *object,
-					   bool check_start)
+					   bool check_start, unsigned int order)
 {
 	void *head = c->freelist;
 
 	if (unlikely(slab != c->slab || object == head || object == c->second ||
-		     (check_start && !object_start(s, slab, object))))
+		     (check_start && !object_start_order(s, order, object))))
 		return false;
 	if (unlikely(s->flags & __SLAB_CHECKED)) {
 		/* Zeroing is a call: made as a tail call, so that this

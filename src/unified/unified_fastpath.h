@@ -53,23 +53,27 @@ static __always_inline bool sheaf_recent(const struct sheaf *sh, unsigned int si
 }
 
 /* check_start as for slub (slub_fastpath.h): kfree() takes pointers of
- * any origin.  c is checked to be the slab's cache's entry before its
- * main sheaf is read: kfree's c may be another cache's (types.h), and a
- * slub entry's main is no sheaf. */
+ * any origin; order is then the slab's.  check_cache: c is checked to be
+ * the slab's cache's entry before its main sheaf is read (a wrong cache
+ * given to kmem_cache_free(), whose c is its entry); kfree() and free()
+ * take s from c (cache/fastpath.h: slab_free_page) and need no check. */
 static __always_inline bool unified_free_fast(struct kmem_cache *s, struct slab *slab,
 					      struct kmem_cache_cpu *c, void *object,
-					      bool check_start, bool checked)
+					      bool check_start, unsigned int order,
+					      bool check_cache, bool checked)
 {
 	struct sheaf *main;
 	unsigned int size;
 
-	if (unlikely(slab->slab_cache != c->cache))
+	if (check_cache && unlikely(slab->slab_cache != c->cache))
+		return false;
+	/* First: its temporaries are dead before the sheaf's fields load. */
+	if (check_start && unlikely(!object_start_order(s, order, object)))
 		return false;
 	main = c->main;
 	size = READ_ONCE(main->size);
 	if (unlikely(size >= main->capacity || sheaf_recent(main, size, object) ||
-		     (checked && (s->flags & __SLAB_INIT_ON_FREE)) ||
-		     (check_start && !object_start(s, slab, object))))
+		     (checked && (s->flags & __SLAB_INIT_ON_FREE))))
 		return false;
 	kasan_slab_free(s, object);
 	main->objects[size] = object;
