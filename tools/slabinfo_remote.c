@@ -415,7 +415,8 @@ static int remote_cache(struct remote *rm, uintptr_t addr, FILE *out, unsigned l
 		} else {
 			if (c.main != rm->anchor.empty_sheaf || c.spare != rm->anchor.empty_sheaf)
 				ci.cpu_slabs++;
-			ci.queued_objs += sheaf_size((uintptr_t)c.main) + sheaf_size((uintptr_t)c.spare);
+			/* The main sheaf's size is the entry's (unified.c). */
+			ci.queued_objs += c.main_size + sheaf_size((uintptr_t)c.spare);
 		}
 	}
 	active = (long)(st[USLAB_STAT_ALLOC_FASTPATH] + st[USLAB_STAT_ALLOC_SLOWPATH]) -

@@ -307,13 +307,17 @@ struct kmem_cache_cpu {
 	 * stale, and the unified free fast path pushes only onto an entry
 	 * of the object's cache (slub's compares its cpu slab). */
 	struct kmem_cache *cache;
+	/* unified: the size of the main sheaf, whose own size field is
+	 * stale while it is main (unified/unified.c: attach_main).  Here, a
+	 * free finds it without waiting for a load of c->main first. */
+	unsigned int main_size;
 	/* ALLOC_FASTPATH and FREE_FASTPATH come first: same line as above. */
 	uint64_t stat[USLAB_NR_STATS];
 	struct slab *partial;  /* slub: cpu partial list of frozen slabs */
 	struct sheaf *spare;   /* unified: the second sheaf */
 	unsigned long nr_partial;   /* length of partial, for reports */
 	unsigned long refills;      /* unified: refills from slabs; the batch grows with them */
-	unsigned long pad[64 - 9 - USLAB_NR_STATS];   /* 512 bytes: a shift */
+	unsigned long pad[64 - 10 - USLAB_NR_STATS];  /* 512 bytes: a shift */
 };
 
 _Static_assert(sizeof(struct kmem_cache_cpu) == 512, "kmem_cache_cpu must stay 512 bytes");

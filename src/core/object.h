@@ -19,21 +19,24 @@
 
 /*
  * A page's info word (types.h: segment.page_info): the slab's cache as its
- * cpu_index + 1 in the low 16 bits, the slab's order above; 0 for a page
- * in no slab.  One aligned word, so a free that races the slab's reuse
- * (a double free) sees the page whole as the old slab's or the new one's.
+ * cpu_index in the low 16 bits, PAGE_INFO_SLAB, the slab's order in the
+ * top four bits; 0 for a page in no slab.  One aligned word, so a free
+ * that races the slab's reuse (a double free) sees the page whole as the
+ * old slab's or the new one's.
  */
-#define PAGE_INFO_ORDER_SHIFT 16
-_Static_assert(MAX_CACHES < (1u << PAGE_INFO_ORDER_SHIFT), "cpu_index + 1 fits the low bits");
+#define PAGE_INFO_ORDER_SHIFT 28
+#define PAGE_INFO_SLAB        (1u << 27)
+_Static_assert(MAX_CACHES <= (1u << 16), "cpu_index fits the low bits");
+_Static_assert(PAGE_ALLOC_MAX_ORDER < 16, "the order fits the top bits");
 
 static __always_inline uint32_t page_info_make(unsigned int cpu_index, unsigned int order)
 {
-	return (cpu_index + 1) | order << PAGE_INFO_ORDER_SHIFT;
+	return order << PAGE_INFO_ORDER_SHIFT | PAGE_INFO_SLAB | cpu_index;
 }
 
 static __always_inline unsigned int page_info_cpu_index(uint32_t info)
 {
-	return (info & ((1u << PAGE_INFO_ORDER_SHIFT) - 1)) - 1;
+	return info & 0xffff;
 }
 
 static __always_inline unsigned int page_info_order(uint32_t info)

@@ -36,6 +36,7 @@
 		    offsetof(struct kmem_cache_cpu, stat) * 53u +                             \
 		    offsetof(struct kmem_cache_cpu, cache) * 59u +                            \
 		    offsetof(struct kmem_cache_cpu, spare) * 61u +                            \
+		    offsetof(struct kmem_cache_cpu, main_size) * 179u +                       \
 		    offsetof(struct thread_reg, cpu_dir) * 67u +                              \
 		    offsetof(struct kmem_cache, name) * 71u + offsetof(struct kmem_cache, ops) * 73u + \
 		    offsetof(struct kmem_cache, object_size) * 79u +                          \

@@ -249,15 +249,60 @@ static void shuffle(void **objects, unsigned int n)
 	}
 }
 
-/* Flushes the oldest objects of a sheaf (the bottom) to the slabs. */
+/* ------------------------------------------------------ the main sheaf */
+
+/*
+ * While a sheaf is c's main, its size is c->main_size and its own size
+ * field is stale: the fast paths read and write the entry's first line
+ * only, and a free does not wait for a load of c->main before it loads
+ * the size.  A sheaf becomes main through attach_main and stops through
+ * detach_main, which writes the size back; code that takes any sheaf
+ * reads its size through sheaf_size().
+ */
+static void attach_main(struct kmem_cache_cpu *c, struct sheaf *sh)
+{
+	WRITE_ONCE(c->main_size, sh->size);
+	WRITE_ONCE(c->main, sh);
+}
+
+static struct sheaf *detach_main(struct kmem_cache_cpu *c)
+{
+	struct sheaf *main = c->main;
+
+	if (main != &empty_sheaf)
+		WRITE_ONCE(main->size, c->main_size);
+	WRITE_ONCE(c->main, &empty_sheaf);
+	WRITE_ONCE(c->main_size, 0);
+	return main;
+}
+
+static unsigned int sheaf_size(const struct kmem_cache_cpu *c, const struct sheaf *sh)
+{
+	return c && sh == c->main ? c->main_size : sh->size;
+}
+
+static void sheaf_set_size(struct kmem_cache_cpu *c, struct sheaf *sh, unsigned int size)
+{
+	if (c && sh == c->main)
+		WRITE_ONCE(c->main_size, size);
+	else
+		WRITE_ONCE(sh->size, size);
+}
+
+/* Flushes the oldest objects of a sheaf (the bottom) to the slabs; the
+ * size is read again after the flush, which may report (a sink may use
+ * this very sheaf). */
 static void flush_sheaf(struct kmem_cache *s, struct kmem_cache_cpu *c, struct sheaf *sh,
 			unsigned int nr)
 {
-	if (nr > sh->size)
-		nr = sh->size;
+	unsigned int size = sheaf_size(c, sh);
+
+	if (nr > size)
+		nr = size;
 	flush_objects(s, sh->objects, nr);
-	memmove(sh->objects, sh->objects + nr, (sh->size - nr) * sizeof(void *));
-	WRITE_ONCE(sh->size, sh->size - nr);
+	size = sheaf_size(c, sh);
+	memmove(sh->objects, sh->objects + nr, (size - nr) * sizeof(void *));
+	sheaf_set_size(c, sh, size - nr);
 	stat_add(s, c, SHEAF_FLUSH, nr);
 }
 
@@ -312,10 +357,10 @@ static void *load_batch(struct kmem_cache *s, struct kmem_cache_cpu *c, void **b
 			unsigned int got)
 {
 	struct sheaf *main = c->main;
-	unsigned int size = main->size, keep = min_t(unsigned int, got - 1, main->capacity - size);
+	unsigned int size = c->main_size, keep = min_t(unsigned int, got - 1, main->capacity - size);
 
 	memcpy(main->objects + size, batch, keep * sizeof(void *));
-	WRITE_ONCE(main->size, size + keep);
+	WRITE_ONCE(c->main_size, size + keep);
 	if (keep < got - 1)
 		flush_objects(s, batch + keep, got - 1 - keep);
 	return batch[got - 1];
@@ -338,17 +383,20 @@ static void *unified_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node,
 		return alloc_single(s, gfpflags, node, c);
 	}
 	main = c->main;
-	if (!main->size) {
+	if (!c->main_size) {
 		struct sheaf *full;
 
 		if (c->spare->size) {
-			WRITE_ONCE(c->main, c->spare);
-			WRITE_ONCE(c->spare, main);
+			struct sheaf *spare = c->spare;
+
+			WRITE_ONCE(c->spare, detach_main(c));
+			attach_main(c, spare);
 		} else if ((full = barn_get_full(local_barn(s)))) {
 			stat(s, c, BARN_GET);
+			main = detach_main(c);
 			if (main != &empty_sheaf && !barn_put(local_barn(s), main, false, 0))
 				sheaf_free(s, main);
-			WRITE_ONCE(c->main, full);
+			attach_main(c, full);
 		} else {
 			void *batch[MAX_SHEAF_CAPACITY];
 			unsigned int got;
@@ -360,7 +408,7 @@ static void *unified_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node,
 					main = sheaf_alloc(s, READ_ONCE(s->queue_limit));
 				if (!main)
 					return alloc_single(s, gfpflags, node, c);
-				WRITE_ONCE(c->main, main);
+				attach_main(c, main);
 			}
 			/* Into a batch of our own: refill runs the constructors
 			 * of new slabs, which may use c's sheaves meanwhile. */
@@ -378,8 +426,8 @@ static void *unified_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node,
 	}
 	main = c->main;
 	stat(s, c, ALLOC_SLOWPATH);
-	WRITE_ONCE(main->size, main->size - 1);
-	return main->objects[main->size];
+	WRITE_ONCE(c->main_size, c->main_size - 1);
+	return main->objects[c->main_size];
 }
 
 /* Makes room in c->main for one object; false if none could be made. */
@@ -393,35 +441,39 @@ static bool make_room(struct kmem_cache *s, struct kmem_cache_cpu *c)
 			main = sheaf_alloc(s, READ_ONCE(s->queue_limit));
 		if (!main)
 			return false;
-		WRITE_ONCE(c->main, main);
+		attach_main(c, main);
 		return true;
 	}
 	if (spare->size < spare->capacity) {
-		WRITE_ONCE(c->main, spare);
-		WRITE_ONCE(c->spare, main);
+		WRITE_ONCE(c->spare, detach_main(c));
+		attach_main(c, spare);
 		return true;
 	}
 	if (spare == &empty_sheaf) {
 		empty = sheaf_alloc(s, READ_ONCE(s->queue_limit));
 		if (empty) {
-			WRITE_ONCE(c->spare, main);
-			WRITE_ONCE(c->main, empty);
+			WRITE_ONCE(c->spare, detach_main(c));
+			attach_main(c, empty);
 			return true;
 		}
 	}
+	/* Detached for barn_put, which takes it only if the barn has room. */
+	main = detach_main(c);
 	if (barn_put(local_barn(s), main, true, READ_ONCE(s->barn_full_max))) {
 		stat(s, c, BARN_PUT);
 		empty = barn_get_empty(local_barn(s));
 		if (!empty)
 			empty = sheaf_alloc(s, READ_ONCE(s->queue_limit));
-		WRITE_ONCE(c->main, empty ? empty : &empty_sheaf);
-		if (empty)
+		if (empty) {
+			attach_main(c, empty);
 			return true;
+		}
 		return make_room(s, c);
 	}
+	attach_main(c, main);
 	stat(s, c, BARN_PUT_FAIL);
 	flush_sheaf(s, c, main, READ_ONCE(s->batchcount) ? READ_ONCE(s->batchcount) : 1);
-	return main->size < main->capacity;
+	return c->main_size < c->main->capacity;
 }
 
 static void unified_free_slow(struct kmem_cache *s, struct slab *slab, void *object,
@@ -436,7 +488,7 @@ static void unified_free_slow(struct kmem_cache *s, struct slab *slab, void *obj
 	/* The fast path saw the main sheaf's last two; with sheaves of one
 	 * object (the largest malloc classes) the one before went to the
 	 * spare sheaf when this one made room. */
-	if (c && ((c->main != &empty_sheaf && sheaf_recent(c->main, c->main->size, object)) ||
+	if (c && ((c->main != &empty_sheaf && sheaf_recent(c->main, c->main_size, object)) ||
 		  (c->spare != &empty_sheaf && c->spare->size &&
 		   c->spare->objects[c->spare->size - 1] == object))) {
 		slab_bug_double_free(s, slab, object);
@@ -445,14 +497,14 @@ static void unified_free_slow(struct kmem_cache *s, struct slab *slab, void *obj
 	if (s->flags & __SLAB_INIT_ON_FREE)
 		memset(object, 0, s->object_size);
 	kasan_slab_free(s, object);
-	if (!c || (c->main->size >= c->main->capacity && !make_room(s, c))) {
+	if (!c || (c->main_size >= c->main->capacity && !make_room(s, c))) {
 		flush_objects(s, &object, 1);
 		stat(s, c, FREE_SLOWPATH);
 		return;
 	}
 	main = c->main;
-	main->objects[main->size] = object;
-	WRITE_ONCE(main->size, main->size + 1);
+	main->objects[c->main_size] = object;
+	WRITE_ONCE(c->main_size, c->main_size + 1);
 	stat(s, c, FREE_SLOWPATH);
 }
 
@@ -467,9 +519,8 @@ static void flush_and_free_sheaf(struct kmem_cache *s, struct kmem_cache_cpu *c,
 
 static void unified_flush_cpu(struct kmem_cache *s, struct kmem_cache_cpu *c)
 {
-	struct sheaf *main = c->main, *spare = c->spare;
+	struct sheaf *main = detach_main(c), *spare = c->spare;
 
-	WRITE_ONCE(c->main, &empty_sheaf);
 	WRITE_ONCE(c->spare, &empty_sheaf);
 	stat(s, c, CPUSLAB_FLUSH);
 	flush_and_free_sheaf(s, c, main);
@@ -564,7 +615,7 @@ static void unified_cpu_info(struct kmem_cache *s, struct kmem_cache_cpu *c,
 	(void)s;
 	if (main != &empty_sheaf || spare != &empty_sheaf)
 		info->cpu_slabs++;
-	info->queued_objs += READ_ONCE(main->size) + READ_ONCE(spare->size);
+	info->queued_objs += READ_ONCE(c->main_size) + READ_ONCE(spare->size);
 }
 
 const struct personality unified_personality = {

@@ -2,8 +2,8 @@
  * unified_fastpath.h - the allocation and free fast paths of the unified
  * personality, inlined into the exported calls by cache/fastpath.h.
  *
- * A thread's entry holds a main sheaf, an array of objects: allocating
- * pops it, freeing pushes onto it.  Nothing is written into the object,
+ * A thread's entry holds a main sheaf, an array of objects, and its size
+ * (c->main_size): allocating pops it, freeing pushes onto it.  Nothing is written into the object,
  * no atomic instruction, no lock.  Each returns false when it cannot
  * serve the call (empty or full sheaf, a node request, an object of
  * another cache, a double free, init_on_free): the caller goes to the
@@ -23,13 +23,13 @@ static __always_inline bool unified_alloc_fast(struct kmem_cache *s, struct kmem
 					       bool checked, void **ret)
 {
 	struct sheaf *main = c->main;
-	unsigned int size = READ_ONCE(main->size);
+	unsigned int size = c->main_size;
 	void *object;
 
 	if (unlikely(!size || node != NUMA_NO_NODE))
 		return false;
 	object = main->objects[size - 1];
-	WRITE_ONCE(main->size, size - 1);
+	WRITE_ONCE(c->main_size, size - 1);
 	COUNTER_INC(c->stat[ALLOC_FASTPATH]);
 	if (unlikely(checked ? want_zero(s, gfpflags) : (gfpflags & __GFP_ZERO))) {
 		*ret = slab_alloc_zero(s, object, orig_size);
@@ -71,13 +71,13 @@ static __always_inline bool unified_free_fast(struct kmem_cache *s, struct slab 
 	if (check_start && unlikely(!object_start_order(s, order, object)))
 		return false;
 	main = c->main;
-	size = READ_ONCE(main->size);
+	size = c->main_size;
 	if (unlikely(size >= main->capacity || sheaf_recent(main, size, object) ||
 		     (checked && (s->flags & __SLAB_INIT_ON_FREE))))
 		return false;
 	kasan_slab_free(s, object);
 	main->objects[size] = object;
-	WRITE_ONCE(main->size, size + 1);
+	WRITE_ONCE(c->main_size, size + 1);
 	COUNTER_INC(c->stat[FREE_FASTPATH]);
 	return true;
 }
