@@ -353,6 +353,35 @@ TEST(object_start_matches_a_division_at_every_offset)
 	}
 }
 
+/* __SLAB_UNIFIED_FAST, the malloc fast paths' one-bit test, holds exactly
+ * for unified caches without __SLAB_CHECKED, whatever the caller passed,
+ * and follows a debug layout set and cleared at run time. */
+TEST(the_unified_fast_bit_follows_personality_and_checks)
+{
+	struct kmem_cache *s = unified("u-fast", 64), *sl, *z;
+
+	/* Not a flag a caller may pass. */
+	capture_start();
+	CHECK(!kmem_cache_create("u-fast-bad", 64, 0, SLAB_NO_MERGE | __SLAB_UNIFIED_FAST, NULL));
+	CHECK_STR_CONTAINS(capture_stop(), "unknown flags");
+	sl = kmem_cache_create("u-fast-slub", 64, 0, SLAB_NO_MERGE | SLAB_SLUB, NULL);
+	CHECK(s->flags & __SLAB_UNIFIED_FAST);
+	CHECK(!(sl->flags & __SLAB_UNIFIED_FAST));
+	uslab_option_set(USLAB_OPT_INIT_ON_FREE, 1);
+	z = unified("u-fast-zero", 64);
+	uslab_option_set(USLAB_OPT_INIT_ON_FREE, 0);
+	CHECK(z->flags & __SLAB_CHECKED);
+	CHECK(!(z->flags & __SLAB_UNIFIED_FAST));
+	CHECK_EQ(uslab_cache_set_debug(s, SLAB_RED_ZONE), 0);
+	CHECK(!(s->flags & __SLAB_UNIFIED_FAST));
+	/* Cleared, the cache takes the default personality again. */
+	CHECK_EQ(uslab_cache_set_debug(s, 0), 0);
+	CHECK_EQ(!!(s->flags & __SLAB_UNIFIED_FAST), !!(s->flags & SLAB_UNIFIED));
+	kmem_cache_destroy(s);
+	kmem_cache_destroy(sl);
+	kmem_cache_destroy(z);
+}
+
 TEST(no_thread_no_timer)
 {
 	int threads = count_threads();   /* a sanitizer may run one of its own */

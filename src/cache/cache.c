@@ -98,7 +98,7 @@ static void free_random_seq(struct kmem_cache *s)
 /* Hardening and zeroing options: which fast path the cache takes. */
 static void init_hardening(struct kmem_cache *s)
 {
-	s->flags &= ~(__SLAB_CHECKED | __SLAB_INIT_ON_ALLOC | __SLAB_INIT_ON_FREE);
+	s->flags &= ~(__SLAB_CHECKED | __SLAB_INIT_ON_ALLOC | __SLAB_INIT_ON_FREE | __SLAB_UNIFIED_FAST);
 	s->fp_key = 0;
 	s->fp_mix = 0;
 	if (uslab_opt(USLAB_OPT_FREELIST_HARDENED)) {
@@ -112,6 +112,9 @@ static void init_hardening(struct kmem_cache *s)
 		if (uslab_opt(USLAB_OPT_INIT_ON_FREE))
 			s->flags |= __SLAB_INIT_ON_FREE | __SLAB_CHECKED;
 	}
+	/* After choose_personality(), as every caller has it. */
+	if ((s->flags & (SLAB_UNIFIED | __SLAB_CHECKED)) == SLAB_UNIFIED)
+		s->flags |= __SLAB_UNIFIED_FAST;
 }
 
 /* slub or unified: the flag asked for, else USLAB_ALLOCATOR.  Debug caches

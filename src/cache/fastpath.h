@@ -38,7 +38,7 @@ static __always_inline void *slab_alloc_node_at(struct kmem_cache *s, struct kme
 	bool hit;
 
 	if (likely(c)) {
-		if (unified_first && likely(kind == SLAB_UNIFIED))
+		if (unified_first && likely(s->flags & __SLAB_UNIFIED_FAST))
 			hit = unified_alloc_fast(s, c, gfpflags, node, orig_size, false, &object);
 		else if (likely(!kind))
 			hit = slub_alloc_fast(s, c, gfpflags, node, orig_size, false, &object);
@@ -76,7 +76,7 @@ static __always_inline bool slab_free_fast(struct kmem_cache *s, struct slab *sl
 	slab_flags_t kind = s->flags & (__SLAB_CHECKED | SLAB_UNIFIED);
 
 	if (unified_first) {
-		if (likely(kind == SLAB_UNIFIED))
+		if (likely(s->flags & __SLAB_UNIFIED_FAST))
 			return unified_free_fast(s, slab, c, object, check_start, order,
 						 check_cache, false);
 		if (kind & SLAB_UNIFIED)

@@ -86,6 +86,9 @@
 #define __SLAB_CHECKED       0x00000002u  /* take the checked fast path */
 #define __SLAB_INIT_ON_ALLOC 0x00000004u
 #define __SLAB_INIT_ON_FREE  0x00000008u
+/* SLAB_UNIFIED without __SLAB_CHECKED (cache.c: init_hardening), one bit
+ * for the malloc replacement's fast paths to test. */
+#define __SLAB_UNIFIED_FAST  0x00000040u
 #define __OBJECT_POISON      0x80000000u  /* P and the object may be poisoned */
 
 /* A debug cache takes debug/'s path, never the fast paths. */

@@ -71,7 +71,10 @@ static struct kmem_cache *create_kmalloc_cache(const char *name, unsigned int si
  * classes), so that a malloc of 513 bytes does not take 1024.  Every
  * class above 8 is a multiple of 16: malloc's alignment.
  */
-struct malloc_class malloc_classes[MALLOC_CLASS_SLOTS];
+/* Until built, no index any thread's entries reach: malloc goes slow. */
+struct malloc_class malloc_classes[MALLOC_CLASS_SLOTS] = {
+	[0 ... MALLOC_CLASS_SLOTS - 1] = { NULL, MALLOC_CLASS_UNBUILT },
+};
 
 static const unsigned int fine_sizes[] = {
 	48, 80, 112, 160, 224, 320, 384, 448, 640, 768, 896,
@@ -115,8 +118,14 @@ static void create_fine_classes(void)
 		snprintf(fine_names[i], sizeof(fine_names[i]), "kmalloc-%u", fine_sizes[i]);
 		fine_caches[i] = create_kmalloc_cache(fine_names[i], fine_sizes[i]);
 	}
-	for (size_t size = 8; size <= KMALLOC_MAX_CACHE_SIZE; size += size < 1024 ? 8 : 256)
-		malloc_classes[malloc_class_slot(size)] = smallest_class(size);
+	for (size_t size = 8; size <= KMALLOC_MAX_CACHE_SIZE; size += size < 1024 ? 8 : 256) {
+		struct malloc_class mc = smallest_class(size), *slot;
+
+		slot = &malloc_classes[malloc_class_slot(size)];
+		slot->s = mc.s;
+		/* The index last: a malloc that reaches an entry has the cache. */
+		__atomic_store_n(&slot->cpu_index, mc.cpu_index, __ATOMIC_RELEASE);
+	}
 	for (unsigned int i = 0, slot = KMALLOC_MAX_CACHE_SIZE >> 11; i < NR_MEDIUM; i++) {
 		struct kmem_cache *s;
 

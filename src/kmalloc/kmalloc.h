@@ -27,11 +27,13 @@ void kmalloc_init(void);
 /* The malloc replacement's finer classes (kmalloc.c, built when
  * malloc_replacement is set): the cache for a size 1..8192, with a copy of
  * its cpu_index (fixed for the cache's life): malloc finds the thread's
- * entry without waiting for a load from the cache. */
+ * entry without waiting for a load from the cache.  Unbuilt, the index is
+ * one no thread has an entry for. */
 struct malloc_class {
 	struct kmem_cache *s;
 	unsigned int cpu_index;
 };
+#define MALLOC_CLASS_UNBUILT (~0u)
 #define MALLOC_CLASS_SLOTS (1024 / 8 + 1 + 8192 / 256 - 4)
 extern struct malloc_class malloc_classes[MALLOC_CLASS_SLOTS];
 

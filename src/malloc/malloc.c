@@ -114,7 +114,7 @@ void malloc_layer_options(void)
 
 /* ------------------------------------------------------------ allocation */
 
-/* 1 <= size <= 8192; s NULL before init (the tables are empty). */
+/* 1 <= size <= 8192. */
 static __always_inline const struct malloc_class *malloc_class(size_t size)
 {
 	return &malloc_classes[malloc_class_slot(size)];
@@ -148,11 +148,11 @@ static __always_inline void *malloc_gfp(size_t size, gfp_t gfp)
 {
 	if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE)) {
 		const struct malloc_class *mc = malloc_class(size);
-		struct kmem_cache *s = mc->s;
+		struct kmem_cache_cpu *c = this_cpu_slab_at(mc->cpu_index);
 
-		if (likely(s))
-			return slab_alloc_node_at(s, this_cpu_slab_at(mc->cpu_index), gfp,
-						  NUMA_NO_NODE, size, true);
+		/* An entry means the class is built (MALLOC_CLASS_UNBUILT). */
+		if (likely(c))
+			return slab_alloc_node_at(mc->s, c, gfp, NUMA_NO_NODE, size, true);
 	}
 	return malloc_slow(size, gfp);
 }
