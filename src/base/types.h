@@ -302,10 +302,9 @@ struct kmem_cache_cpu {
 	 * must share these bits with the object it was read from. */
 	uintptr_t slab_mask;
 	/* Set once the entry is used, NULL again when the cache goes.  In
-	 * the first line: kfree's entry comes from a descriptor's copy of
-	 * the cpu_index, which a free racing the slab's reuse may read
-	 * stale, and the unified free fast path pushes only onto an entry
-	 * of the object's cache (slub's compares its cpu slab). */
+	 * the first line: kfree() and free() find the entry from a page's
+	 * info word and take the cache from here (cache/fastpath.h:
+	 * slab_free_page). */
 	struct kmem_cache *cache;
 	/* unified: the size of the main sheaf, whose own size field is
 	 * stale while it is main (unified/unified.c: attach_main).  Here, a

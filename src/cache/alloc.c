@@ -87,8 +87,7 @@ void slab_free_slow(struct kmem_cache *s, struct slab *slab, void *object,
 	}
 	if (unlikely(!check_object_pointer(s, slab, object, "kmem_cache_free")))
 		return;
-	/* c may be another cache's entry (kfree read a stale cpu_index, the
-	 * slab reused meanwhile), or remade by a reclaim epoch: s's own. */
+	/* c may have been remade by a reclaim epoch: s's own, again. */
 	if (slow_path_enter() == 1)
 		reclaim_check_epoch();
 	c = this_cpu_slab(s);

@@ -453,6 +453,11 @@ USLAB_API int uslab_cache_set_debug(struct kmem_cache *s, slab_flags_t debug_fla
 			      debug_flags);
 		return -1;
 	}
+	/* U's unwinder loads with its first use and allocates: not under
+	 * slab_mutex, with the cache half changed (calculate_sizes would
+	 * load it there), where that allocation may come back to it. */
+	if (debug_flags & SLAB_STORE_USER)
+		track_init();
 	slab_mutex_lock();
 	if (s->refcount > 1 || s->dead) {
 		why = s->dead ? "the cache is destroyed" : "other caches are merged into it";

@@ -28,7 +28,7 @@ unsigned int calculate_alignment(slab_flags_t flags, unsigned int align, unsigne
  * no slab of any order can hold one object. */
 bool calculate_sizes(struct kmem_cache *s);
 /* Slot boundaries past the last object in slabs of this order?  Then
- * s->slot_mask must be 0 (object_start() checks the index). */
+ * s->slot_mask must be 0 (obj_to_index() takes the multiply). */
 bool slab_has_tail(const struct kmem_cache *s, struct kmem_cache_order_objects oo);
 /* Usable bytes of an object of s (ksize). */
 size_t slab_ksize(const struct kmem_cache *s);

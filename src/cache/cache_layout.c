@@ -173,8 +173,8 @@ bool calculate_sizes(struct kmem_cache *s)
 	if (s->min.order > s->oo.order)
 		s->min = s->oo;
 	/* Power-of-two slots in naturally aligned slabs start at multiples
-	 * of their size: a mask tests an object start, when the objects fill
-	 * the slab (no tail: a unified bitmap, the object-count cap). */
+	 * of their size: obj_to_index() shifts, when the objects fill the
+	 * slab (no tail: a unified bitmap, the object-count cap). */
 	s->slot_mask = is_power_of_2(size) && !s->red_left_pad && !slab_has_tail(s, s->oo) &&
 		       !slab_has_tail(s, s->min) ? size - 1 : 0;
 

@@ -123,7 +123,7 @@ static int store_order(struct kmem_cache *s, long v)
 	if (!objects)
 		return -EINVAL;
 	/* New slabs only: every slab keeps its own order and object count.
-	 * Slabs with a tail need the exact object test from now on. */
+	 * Slabs with a tail need obj_to_index()'s multiply from now on. */
 	if (slab_has_tail(s, (struct kmem_cache_order_objects){ (unsigned int)v, objects }))
 		WRITE_ONCE(s->slot_mask, 0);
 	WRITE_ONCE(s->oo.objects, objects);

@@ -45,9 +45,8 @@ static __always_inline unsigned int page_info_order(uint32_t info)
 }
 
 /* The calling thread's entry for s (this_cpu_slab_at: for the cache whose
- * cpu_index is given, copied from the cache into a slab's descriptor or
- * the malloc size classes, which saves a dependent load); NULL sends the
- * caller to a slow path,
+ * cpu_index is given, from a page's info word or a malloc size class,
+ * which saves a dependent load); NULL sends the caller to a slow path,
  * which registers the thread or makes more entries valid
  * (this_cpu_slab_slow).  The block never moves (types.h), so an entry
  * stays valid across anything a slow path calls. */

@@ -148,7 +148,8 @@ static __always_inline void *malloc_gfp(size_t size, gfp_t gfp)
 {
 	if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE)) {
 		const struct malloc_class *mc = malloc_class(size);
-		struct kmem_cache_cpu *c = this_cpu_slab_at(mc->cpu_index);
+		struct kmem_cache_cpu *c =
+			this_cpu_slab_at(__atomic_load_n(&mc->cpu_index, __ATOMIC_ACQUIRE));
 
 		/* An entry means the class is built (MALLOC_CLASS_UNBUILT). */
 		if (likely(c))
