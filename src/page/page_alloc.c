@@ -16,7 +16,8 @@
  *  - a run being purged (kind PAGE_PURGING) is on no list: the node lock
  *    is dropped while madvise gives its pages back, so that allocations
  *    do not wait behind purges; nothing coalesces with it meanwhile, and
- *    its segment counts it in 'purging' and cannot become empty;
+ *    its segment counts it in 'purging' and cannot become empty (its node
+ *    in nr_purging, which a forced purge waits to see at zero);
  *  - a segment with no page in use and none being purged is "empty": its
  *    runs (then fully coalesced) leave the free lists, it waits on the
  *    node's empty list, and it is unmapped once it has stayed empty for
@@ -26,6 +27,7 @@
  * Free memory goes back to the OS only during a page allocator call (or an
  * explicit purge): a quiescent process does no work.
  */
+#include <sched.h>
 #include <string.h>
 
 #include "base/options.h"
@@ -43,6 +45,9 @@ struct page_alloc_node {
 	struct list_head segments;   /* segments with pages in use */
 	struct list_head empty;      /* empty segments, newest first */
 	uint64_t last_purge;         /* ms of the last purge pass */
+	/* Runs detached for a purge that some thread is giving back now:
+	 * a forced purge waits for them (malloc_trim's "at once"). */
+	unsigned long nr_purging;
 	bool initialised;
 };
 
@@ -214,6 +219,7 @@ static void purge_node(struct page_alloc_node *n, uint64_t now, bool force,
 				break;
 			head->kind = PAGE_PURGING;
 			ptr_segment(head)->purging++;
+			__atomic_add_fetch(&n->nr_purging, 1, __ATOMIC_RELAXED);
 			list_move_tail(&head->slab_list, &batch->purge);
 		}
 	}
@@ -291,6 +297,7 @@ static void finish_batch(struct page_alloc_node *n, struct unmap_batch *batch)
 
 			list_del(&head->slab_list);
 			head->kind = PAGE_NONE;
+			__atomic_sub_fetch(&n->nr_purging, 1, __ATOMIC_RELEASE);
 			PSTAT_SUB(pages_free_cached, pages);
 			PSTAT_ADD(pages_free_clean, pages);
 			PSTAT_ADD(purges, 1);
@@ -494,6 +501,38 @@ static void root_free_pages(struct uslab_page_allocator *pa, struct slab *head)
 	purge_thread_kick();
 }
 
+/* One pass over node n; true if dirty runs or empty segments are left. */
+static bool purge_node_pass(struct page_alloc_node *n, uint64_t now, bool force)
+{
+	struct unmap_batch batch = UNMAP_BATCH_INIT(batch);
+	bool left = false;
+
+	spin_lock(&n->lock);
+	/* A pass of the background purger is never skipped as too soon. */
+	n->last_purge = 0;
+	purge_node(n, now, force, &batch);
+	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
+		left |= !list_empty(&n->free_dirty[o]);
+	left |= !list_empty(&n->empty);
+	spin_unlock(&n->lock);
+	finish_batch(n, &batch);
+	return left;
+}
+
+/* Until no run of n is detached for a purge by another thread (the
+ * background purger, a free's pass): their madvise runs without the lock,
+ * and their segments cannot be unmapped meanwhile. */
+static bool wait_for_purges(struct page_alloc_node *n)
+{
+	bool waited = false;
+
+	while (__atomic_load_n(&n->nr_purging, __ATOMIC_ACQUIRE)) {
+		waited = true;
+		sched_yield();
+	}
+	return waited;
+}
+
 bool page_alloc_purge(bool force)
 {
 	uint64_t now = os_now_ms();
@@ -501,19 +540,15 @@ bool page_alloc_purge(bool force)
 
 	for (int i = 0; i < os_nr_nodes(); i++) {
 		struct page_alloc_node *n = &root.node[i];
-		struct unmap_batch batch = UNMAP_BATCH_INIT(batch);
 
 		if (!n->initialised)
 			continue;
-		spin_lock(&n->lock);
-		/* A pass of the background purger is never skipped as too soon. */
-		n->last_purge = 0;
-		purge_node(n, now, force, &batch);
-		for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
-			left |= !list_empty(&n->free_dirty[o]);
-		left |= !list_empty(&n->empty);
-		spin_unlock(&n->lock);
-		finish_batch(n, &batch);
+		left |= purge_node_pass(n, now, force);
+		/* Forced, the memory is back when this returns: a pass that
+		 * was running elsewhere is waited for, and what it left (its
+		 * segments, empty now) goes in a second pass. */
+		if (force && wait_for_purges(n))
+			left = purge_node_pass(n, now, force);
 	}
 	left |= huge_cache_purge(now, uslab_opt(USLAB_OPT_PURGE_DELAY_MS), force);
 	return left;
@@ -543,6 +578,7 @@ static void reclaim_purging_runs(struct page_alloc_node *n)
 				head->kind = PAGE_NONE;
 				insert_free_run(n, seg, idx, head->order, true, os_now_ms());
 				seg->purging--;
+				__atomic_sub_fetch(&n->nr_purging, 1, __ATOMIC_RELEASE);
 			}
 		}
 		if (!seg->used_pages)
