@@ -253,6 +253,15 @@ TEST(freed_huge_mappings_are_reused)
 	CHECK_EQ(st1.huge_mappings, st0.huge_mappings);
 }
 
+/* A huge block of bytes, every byte written with c (resident). */
+static struct slab *touched_huge_block(size_t bytes, int c)
+{
+	struct slab *head = pa_alloc_huge(pa, bytes, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
+
+	memset(slab_address(head), c, bytes);
+	return head;
+}
+
 TEST(spare_pages_of_a_reused_mapping_are_bounded_and_purged)
 {
 	struct uslab_page_stats st0, st1;
@@ -262,8 +271,7 @@ TEST(spare_pages_of_a_reused_mapping_are_bounded_and_purged)
 	setup();
 	uslab_page_purge();
 	uslab_page_stats(&st0);
-	head = pa_alloc_huge(pa, 11 << 20, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
-	memset(slab_address(head), 1, 11 << 20);
+	head = touched_huge_block(11 << 20, 1);
 	pa_free_pages(pa, head);
 	uslab_page_stats(&st1);
 	CHECK_EQ(st1.pages_free_cached, st0.pages_free_cached + (11 << 20) / PAGE_SIZE);
@@ -363,10 +371,7 @@ static void pass_ms(uint64_t ms)
  * touched, freed; it stays cached itself. */
 static void free_a_touched_huge_block(void)
 {
-	struct slab *other = pa_alloc_huge(pa, 20 << 20, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
-
-	memset(slab_address(other), 2, 20 << 20);
-	pa_free_pages(pa, other);
+	pa_free_pages(pa, touched_huge_block(20 << 20, 2));
 }
 
 TEST(spare_pages_age_out_without_a_purger)
@@ -378,8 +383,7 @@ TEST(spare_pages_age_out_without_a_purger)
 	uslab_option_set(USLAB_OPT_PURGE_DELAY_MS, 1);
 	uslab_page_purge();
 	uslab_page_stats(&st0);
-	held = pa_alloc_huge(pa, 11 << 20, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
-	memset(slab_address(held), 1, 11 << 20);
+	held = touched_huge_block(11 << 20, 1);
 	pa_free_pages(pa, held);
 	held = pa_alloc_huge(pa, 3 << 20, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
 	uslab_page_stats(&st1);
@@ -406,8 +410,7 @@ TEST(a_shrunk_block_keeps_as_many_again_spare)
 	setup();
 	uslab_page_purge();
 	uslab_page_stats(&st0);
-	head = pa_alloc_huge(pa, 11 << 20, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
-	memset(slab_address(head), 1, 11 << 20);
+	head = touched_huge_block(11 << 20, 1);
 	CHECK(pa_resize_huge(pa, head, 3 << 20, GFP_KERNEL));
 	CHECK_EQ(huge_usable_size(head), 3u << 20);
 	uslab_page_stats(&st1);
@@ -431,8 +434,7 @@ TEST(spare_pages_of_a_block_resized_in_a_loop_age_out)
 	uslab_option_set(USLAB_OPT_PURGE_DELAY_MS, 1);
 	uslab_page_purge();
 	uslab_page_stats(&st0);
-	held = pa_alloc_huge(pa, 11 << 20, PAGE_SIZE, NUMA_NO_NODE, GFP_KERNEL);
-	memset(slab_address(held), 1, 11 << 20);
+	held = touched_huge_block(11 << 20, 1);
 	CHECK(pa_resize_huge(pa, held, 3 << 20, GFP_KERNEL));
 	pass_ms(2);
 	CHECK(pa_resize_huge(pa, held, (3 << 20) + PAGE_SIZE, GFP_KERNEL));

@@ -109,9 +109,8 @@ void slab_free_page_slow(struct kmem_cache *s, struct kmem_cache_cpu *c, void *o
 			bug_foreign_pointer(object, caller, "not an allocated object");
 			return;
 		}
-		c = this_cpu_slab(s);
-		if (likely(c) && slab_free_fast(s, slab, c, object, true, slab->order, true, false))
-			return;
+		slab_free(s, slab, object, true);
+		return;
 	}
 	slab_free_slow(s, slab, object, c);
 }
