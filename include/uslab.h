@@ -200,6 +200,7 @@ enum uslab_option {
 	USLAB_OPT_ALLOCATOR,          /* USLAB_ALLOCATOR: 0 slub, 1 unified */
 	USLAB_OPT_BACKGROUND_PURGE,   /* USLAB_BACKGROUND_PURGE: 1 = a thread purges after the delay */
 	USLAB_OPT_SEGMENT_GUARDS,     /* USLAB_SEGMENT_GUARDS: 0 = no guard pages around descriptors */
+	USLAB_OPT_CPU_MODE,           /* USLAB_CPU_MODE: 0 thread, 1 cpu, 2 auto (uslab_cpu_mode) */
 	USLAB_OPT_COUNT
 };
 USLAB_API long uslab_option_get(enum uslab_option opt);
@@ -477,8 +478,12 @@ extern USLAB_API const struct uslab_remote_anchor uslab_remote_anchor;
 USLAB_API void uslab_init(void);
 /* "MAJOR.MINOR.PATCH" of the library in use: USLAB_VERSION_STRING of its build. */
 USLAB_API const char *uslab_version(void);
-/* "thread" today: per-thread cpu slabs (see DESIGN.md, Threads). */
+/* "cpu" when the unified personality's caches are per CPU (rseq, see
+ * DESIGN.md, Per-CPU state), "thread" when they are per thread; set with
+ * USLAB_CPU_MODE=thread|cpu|auto or uslab_option_set(USLAB_OPT_CPU_MODE). */
 USLAB_API const char *uslab_cpu_mode(void);
+/* Why that mode: what made cpu mode possible, or what is missing. */
+USLAB_API const char *uslab_cpu_mode_reason(void);
 /* Flushes the calling thread's cpu slabs of every cache back to the slabs. */
 USLAB_API void uslab_thread_flush(void);
 

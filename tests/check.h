@@ -180,6 +180,12 @@ static inline unsigned long pages_in_use(void)
 	return st.pages_in_use;
 }
 
+/* The unified caches are per CPU (USLAB_CPU_MODE: rseq where it works). */
+static inline int cpu_mode(void)
+{
+	return !strcmp(uslab_cpu_mode(), "cpu");
+}
+
 static inline struct uslab_cache_info cache_info(struct kmem_cache *s)
 {
 	struct uslab_cache_info ci;

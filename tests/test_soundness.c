@@ -722,8 +722,10 @@ static unsigned int thread_list_length(void)
 	unsigned int n = 0;
 
 	spin_lock(&thread_list_lock);
+	/* Threads only: a CPU's registration (cpu mode) comes at the first
+	 * slow path on that CPU and stays. */
 	for (pos = thread_list.next; pos != &thread_list; pos = pos->next)
-		n++;
+		n += !list_entry(pos, struct thread_reg, list)->is_cpu;
 	spin_unlock(&thread_list_lock);
 	return n;
 }

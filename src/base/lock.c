@@ -42,6 +42,15 @@ void lock_run_idle_work(void)
 	lock_ctx.in_idle_hook = false;
 }
 
+void slow_path_release_held(void)
+{
+	while (lock_ctx.nr_held) {
+		unsigned int i = --lock_ctx.nr_held;
+
+		lock_ctx.held_release[i](lock_ctx.held[i]);
+	}
+}
+
 static const char *const rank_names[NR_LOCK_RANKS] = {
 	[LOCK_RANK_NONE] = "none",
 	[LOCK_RANK_WATCH] = "watch_lock",

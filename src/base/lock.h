@@ -72,10 +72,16 @@ enum idle_work {
 	NR_IDLE_WORK = 2
 };
 
+/* Words a slow path owns until the outermost one ends (slow_path_hold). */
+#define SLOW_PATH_HELD_MAX 8
+
 /* What the calling thread is in the middle of. */
 struct lock_context {
 	unsigned int locks_held;
 	unsigned int slow_depth;   /* slow paths entered (alloc.c says why) */
+	unsigned int nr_held;
+	uint32_t *held[SLOW_PATH_HELD_MAX];
+	void (*held_release[SLOW_PATH_HELD_MAX])(uint32_t *);
 	uint8_t deferred;          /* enum idle_work bits waiting */
 	bool in_idle_hook;
 	uint8_t lockdep_off;       /* fork holds every lock at once */
@@ -187,9 +193,30 @@ static inline unsigned int slow_path_enter(void)
 	return ++lock_ctx.slow_depth;
 }
 
+/*
+ * A word the slow path took (a CPU entry's lock, core/percpu.c) that stays
+ * taken until the outermost slow path ends, so that the nested slow paths
+ * a call out makes find it theirs.  Such words are taken by trylock only,
+ * never waited for: they are no locks to the lock order.  False when the
+ * thread holds as many as it can (the caller lets the word go).
+ */
+static inline bool slow_path_hold(uint32_t *word, void (*release)(uint32_t *))
+{
+	if (lock_ctx.nr_held >= SLOW_PATH_HELD_MAX)
+		return false;
+	lock_ctx.held[lock_ctx.nr_held] = word;
+	lock_ctx.held_release[lock_ctx.nr_held++] = release;
+	return true;
+}
+
+/* Lets every held word go (the outermost slow path's end, or before it
+ * calls shrinkers, which may run long). */
+void slow_path_release_held(void);
+
 static inline void slow_path_exit(void)
 {
-	lock_ctx.slow_depth--;
+	if (!--lock_ctx.slow_depth && unlikely(lock_ctx.nr_held))
+		slow_path_release_held();
 	lock_idle_check();
 }
 

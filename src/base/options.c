@@ -47,7 +47,18 @@ static const struct option_desc option_table[USLAB_OPT_COUNT] = {
 		"1: a thread gives free pages back once the purge delay has passed (malloc replacement: on)" },
 	[USLAB_OPT_SEGMENT_GUARDS] = { "USLAB_SEGMENT_GUARDS", 1, 0, 1,
 		"0: no PROT_NONE pages around segment descriptors (a quarter of the mappings: for heaps beyond 64 GiB)" },
+	[USLAB_OPT_CPU_MODE] = { "USLAB_CPU_MODE", 2, 0, 2,
+		"per-thread caches (thread/0), per-CPU caches through rseq (cpu/1), cpu where the machine allows it (auto/2)" },
 };
+
+/* What makes a change take effect, for the options that need more than
+ * the store (set by the layer that owns the option). */
+static int (*option_apply[USLAB_OPT_COUNT])(long value);
+
+void options_set_apply(enum uslab_option opt, int (*apply)(long value))
+{
+	option_apply[opt] = apply;
+}
 
 long uslab_options[USLAB_OPT_COUNT];
 
@@ -64,6 +75,16 @@ static bool parse_value(enum uslab_option o, const char *s, long *out)
 		if (!strcasecmp(s, "unified")) {
 			*out = 1;
 			return true;
+		}
+	}
+	if (o == USLAB_OPT_CPU_MODE) {
+		static const char *const names[] = { "thread", "cpu", "auto" };
+
+		for (int i = 0; i < 3; i++) {
+			if (!strcasecmp(s, names[i])) {
+				*out = i;
+				return true;
+			}
 		}
 	}
 	if (o == USLAB_OPT_STATS) {
@@ -129,6 +150,8 @@ USLAB_API int uslab_option_set(enum uslab_option opt, long value)
 			      d->name, value, d->min, d->max);
 		return -1;
 	}
+	if (option_apply[opt] && option_apply[opt](value))
+		return -1;
 	WRITE_ONCE(uslab_options[opt], value);
 	return 0;
 }

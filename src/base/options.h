@@ -19,6 +19,9 @@ static inline long uslab_opt(enum uslab_option o)
 }
 
 void options_init(void);
+/* apply runs when uslab_option_set() changes opt, before the store; its
+ * non-zero return refuses the change. */
+void options_set_apply(enum uslab_option opt, int (*apply)(long value));
 
 /* Set before the caches are built when this is libuslab-malloc: its
  * kmalloc caches get finer size classes (kmalloc.c), larger sheaves and

@@ -29,6 +29,42 @@
 #define USLAB_ASAN 1
 #endif
 
+/*
+ * ThreadSanitizer: in cpu mode an object passes from the thread that
+ * frees it to the one that allocates it through a CPU's sheaf, in an rseq
+ * section (assembly it does not see).  The free releases the object and
+ * the allocation acquires it, which is the order the section gives.
+ */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define USLAB_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define USLAB_TSAN 1
+#endif
+#ifdef USLAB_TSAN
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+static inline void tsan_handoff_release(void *object)
+{
+	__tsan_release(object);
+}
+static inline void tsan_handoff_acquire(void *object)
+{
+	__tsan_acquire(object);
+}
+#else
+static inline void tsan_handoff_release(void *object)
+{
+	(void)object;
+}
+static inline void tsan_handoff_acquire(void *object)
+{
+	(void)object;
+}
+#endif
+
 #ifdef USLAB_ASAN
 #include <sanitizer/asan_interface.h>
 #define __no_sanitize_address __attribute__((no_sanitize_address, noinline))

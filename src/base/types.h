@@ -310,6 +310,10 @@ struct kmem_cache_cpu {
 	 * stale while it is main (unified/unified.c: attach_main).  Here, a
 	 * free finds it without waiting for a load of c->main first. */
 	unsigned int main_size;
+	/* cpu mode (core/percpu.c): the token of the thread whose slow path
+	 * holds this CPU's entry, 0 when none does; the fast paths leave a
+	 * held entry alone.  Always 0 in a thread's own entries. */
+	uint32_t lock;
 	/* ALLOC_FASTPATH and FREE_FASTPATH come first: same line as above. */
 	uint64_t stat[USLAB_NR_STATS];
 	struct slab *partial;  /* slub: cpu partial list of frozen slabs */
@@ -423,6 +427,7 @@ enum thread_state {
  */
 #define CPU_ENTRIES_STEP (PAGE_SIZE / sizeof(struct kmem_cache_cpu))
 #define CPU_FAST_ENTRIES 1024U
+#define PERCPU_BLOCK_SHIFT 19  /* log2 of CPU_FAST_ENTRIES entries' bytes */
 #define CPU_DIR_SLOTS    ((MAX_CACHES - CPU_FAST_ENTRIES) / CPU_ENTRIES_STEP)
 
 /*
@@ -442,6 +447,10 @@ struct thread_reg {
 	 * and up, or NULL; the directory itself only once one is needed. */
 	struct kmem_cache_cpu **cpu_dir;
 	pid_t tid;                        /* to tell a thread that is gone */
+	/* A CPU's entries (cpu mode, core/percpu.c), not a thread's: never
+	 * reaped, forgotten or flushed as a thread's; cpu is its number. */
+	bool is_cpu;
+	unsigned int cpu;
 };
 
 /*

@@ -58,6 +58,10 @@ void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node, size_t ori
 		reclaim_check_epoch();
 	object = s->ops->alloc_slow(s, gfpflags | __GFP_NOWARN, node, this_cpu_slab(s));
 	if (unlikely(!object)) {
+		/* The outermost slow path lets its CPU entries go: the
+		 * shrinkers may run long. */
+		if (lock_context()->slow_depth == 1)
+			slow_path_release_held();
 		reclaim_before_failing(gfpflags);
 		object = s->ops->alloc_slow(s, gfpflags, node, this_cpu_slab(s));
 	}

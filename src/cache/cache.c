@@ -200,6 +200,8 @@ struct kmem_cache *create_cache(const char *name, unsigned int size, unsigned in
 		meta_free(s, kmem_cache_struct_size());
 		return NULL;
 	}
+	if (s->cpu_index < CPU_FAST_ENTRIES)
+		__atomic_store_n(&percpu_caches[s->cpu_index], s, __ATOMIC_RELEASE);
 	list_add_tail(&s->list, &slab_caches);
 	return s;
 }
@@ -296,6 +298,8 @@ static void free_cache(struct kmem_cache *s)
 {
 	free_random_seq(s);
 	list_del(&s->list);
+	if (s->cpu_index < CPU_FAST_ENTRIES)
+		WRITE_ONCE(percpu_caches[s->cpu_index], NULL);
 	free_cpu_index(s->cpu_index);
 	if (!s->name_static)
 		meta_strfree(s->name);
@@ -393,6 +397,8 @@ USLAB_API int kmem_cache_shrink(struct kmem_cache *s)
 		s->ops->flush_cpu(s, c);
 		thread_list_lock_release();
 	}
+	/* Every CPU's entry: the caller's cache lives while it shrinks it. */
+	percpu_drain(s);
 	s->ops->shrink(s, false);
 	page_alloc_purge(true);
 	return 0;

@@ -14,6 +14,7 @@
 #include "core/object.h"
 #include "slub/slub_fastpath.h"
 #include "unified/unified_fastpath.h"
+#include "unified/unified_rseq.h"
 
 /* The slow paths are reached by tail calls from the exported entry points,
  * so their return address is the caller's: the owner that U records. */
@@ -52,9 +53,77 @@ static __always_inline void *slab_alloc_node_at(struct kmem_cache *s, struct kme
 	return slab_alloc_slow(s, gfpflags, node, orig_size);
 }
 
+/*
+ * cpu mode (core/percpu.c): a unified cache's allocation on the entry of
+ * the CPU the thread runs on, index idx; false when the thread path must
+ * serve it (another personality, an index without CPU entries, a thread
+ * without rseq).  The caller has seen percpu_enabled set.
+ */
+static __always_inline bool slab_alloc_percpu(struct kmem_cache *s, unsigned int idx,
+					      gfp_t gfpflags, int node, size_t orig_size,
+					      void **ret)
+{
+	void *object;
+
+	if (!(s->flags & SLAB_UNIFIED) || idx >= CPU_FAST_ENTRIES)
+		return false;
+	if (unlikely(node != NUMA_NO_NODE)) {
+		*ret = slab_alloc_slow(s, gfpflags, node, orig_size);
+		return true;
+	}
+	switch (unified_alloc_rseq(idx, &object)) {
+	case RSEQ_DONE:
+		tsan_handoff_acquire(object);
+		*ret = unified_alloc_hit(s, object, gfpflags, orig_size,
+					 !(s->flags & __SLAB_UNIFIED_FAST));
+		return true;
+	case RSEQ_SLOW:
+		*ret = slab_alloc_slow(s, gfpflags, node, orig_size);
+		/* It may come from a CPU's sheaf, or from slabs a flush of
+		 * one filled: the free that put it there released it. */
+		if (*ret)
+			tsan_handoff_acquire(*ret);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The same for a free of object, of s; check_start as for the thread
+ * path, order its slab's. */
+static __always_inline bool slab_free_percpu(struct kmem_cache *s, unsigned int idx,
+					     void *object, bool check_start, unsigned int order,
+					     bool *slow)
+{
+	*slow = false;
+	if (!(s->flags & SLAB_UNIFIED) || idx >= CPU_FAST_ENTRIES)
+		return false;
+	if ((check_start && unlikely(!object_start_order(s, order, object))) ||
+	    unlikely(s->flags & __SLAB_INIT_ON_FREE)) {
+		*slow = true;
+		return true;
+	}
+	kasan_slab_free(s, object);
+	tsan_handoff_release(object);
+	switch (unified_free_rseq(s, idx, object)) {
+	case RSEQ_DONE:
+		return true;
+	case RSEQ_SLOW:
+		*slow = true;
+		return true;
+	default:
+		return false;
+	}
+}
+
 static __always_inline void *slab_alloc_node_biased(struct kmem_cache *s, gfp_t gfpflags,
 						    int node, size_t orig_size, bool unified_first)
 {
+	void *object;
+
+	if (unlikely(READ_ONCE(percpu_enabled)) &&
+	    slab_alloc_percpu(s, s->cpu_index, gfpflags, node, orig_size, &object))
+		return object;
 	return slab_alloc_node_at(s, this_cpu_slab(s), gfpflags, node, orig_size, unified_first);
 }
 
@@ -97,7 +166,17 @@ static __always_inline bool slab_free_fast(struct kmem_cache *s, struct slab *sl
 static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, void *object,
 				      bool check_start)
 {
-	struct kmem_cache_cpu *c = this_cpu_slab(s);
+	struct kmem_cache_cpu *c;
+	bool slow;
+
+	if (unlikely(READ_ONCE(percpu_enabled)) && likely(slab->slab_cache == s) &&
+	    slab_free_percpu(s, s->cpu_index, object, check_start,
+			     check_start ? slab->order : 0, &slow)) {
+		if (slow)
+			slab_free_slow(s, slab, object, NULL);
+		return;
+	}
+	c = this_cpu_slab(s);
 
 	if (likely(c) && likely(slab_free_fast(s, slab, c, object, check_start,
 					       check_start ? slab->order : 0, true, false)))
@@ -118,9 +197,21 @@ static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, v
 static __always_inline void slab_free_page(void *object, uint32_t info, bool unified_first,
 					   const char *caller)
 {
-	struct kmem_cache_cpu *c = this_cpu_slab_at(page_info_cpu_index(info));
-	unsigned int order = page_info_order(info);
+	unsigned int order = page_info_order(info), idx = page_info_cpu_index(info);
+	struct kmem_cache_cpu *c;
 	struct kmem_cache *s;
+
+	if (unlikely(READ_ONCE(percpu_enabled)) && idx < CPU_FAST_ENTRIES &&
+	    (s = READ_ONCE(percpu_caches[idx]))) {
+		bool slow;
+
+		if (slab_free_percpu(s, idx, object, true, order, &slow)) {
+			if (slow)
+				slab_free_page_slow(s, NULL, object, order, caller);
+			return;
+		}
+	}
+	c = this_cpu_slab_at(idx);
 
 	if (unlikely(!c)) {
 		slab_free_page_slow(NULL, NULL, object, order, caller);

@@ -6,8 +6,9 @@
  * A thread's caches (slub cpu slabs and partial lists, unified sheaves)
  * are its own and are touched by others only in destroy, so reclaim does
  * not reach into them: it bumps reclaim_epoch and each thread flushes
- * itself at its next outermost slow path (reclaim_check_epoch).  Barns,
- * partial lists and the page allocator are reclaimed at once.
+ * itself at its next outermost slow path (reclaim_check_epoch).  A CPU's
+ * entries (cpu mode) are drained at once (core/percpu.c: percpu_drain),
+ * as are barns, partial lists and the page allocator.
  *
  * Reclaim calls out (shrinkers) and flushes the calling thread's own
  * caches, so an allocation runs it before failing only where both are
@@ -258,6 +259,7 @@ USLAB_API unsigned long uslab_reclaim(struct uslab_reclaim_result *res)
 		t->reclaim_epoch = __atomic_load_n(&reclaim_epoch, __ATOMIC_RELAXED);
 		r.objects_flushed = flush_own_thread();
 	}
+	r.objects_flushed += percpu_drain(NULL);
 	slabs_after = shrink_all_caches(&slabs_before);
 	r.slabs_freed = slabs_before > slabs_after ? slabs_before - slabs_after : 0;
 	page_alloc_purge(true);
@@ -285,6 +287,7 @@ bool reclaim_before_failing(gfp_t gfpflags)
 	before = resident_free_bytes();
 	run_shrinkers(gfpflags);
 	flush_own_thread();
+	percpu_drain(NULL);
 	shrink_all_caches(NULL);
 	page_alloc_purge(true);
 	after = resident_free_bytes();

@@ -54,6 +54,20 @@
  * (READ_ONCE under thread_list_lock; sheaves are type-stable metadata,
  * so a sheaf read while its owner frees it is still a sheaf).
  *
+ * PER-CPU STATE (cpu mode, core/percpu.c): a unified cache's entries are
+ * a CPU's, not a thread's.  The fast paths touch the entry of the CPU
+ * they run on inside an rseq section, only while entry->lock is 0, and
+ * commit with one store.  A slow path owns an entry by setting its lock
+ * to the thread's token (compare-and-swap, never waited for: a slow path
+ * that finds it taken goes to the slabs without an entry), makes sure no
+ * section that read 0 still runs (it is on that CPU, or membarrier), and
+ * keeps it until its outermost slow path ends, across call outs: nested
+ * slow paths of the owner find their token and use the entry as nested
+ * slow paths use a thread's.  Drains (reclaim, shrink, destroy, flush)
+ * take the lock the same way from any thread; destroy waits for it.  The
+ * fast-path counters are bumped in a section of their own, lock or not;
+ * no other writer touches those two words while the cache lives.
+ *
  * CALLING OUT: a slow path calls out of uslab in two places: the
  * constructors of a new slab (new_slab, core/slab.c), and the shrinkers that
  * reclaim before failing runs, between two attempts of the outermost slow
@@ -249,6 +263,37 @@ void thread_fork_child(void);
 /* Bumped by a reclaim (cache/reclaim.c) that asks every thread to give
  * back what it caches; a thread compares its own copy. */
 extern unsigned long reclaim_epoch;
+
+/* ------------------------------------------- cpu mode (core/percpu.c) */
+/* Set while the unified caches are per CPU; the fast paths read it. */
+extern uint8_t percpu_enabled;
+/* CPU n's block of CPU_FAST_ENTRIES entries: n << PERCPU_BLOCK_SHIFT on. */
+extern char *percpu_base;
+/* The cache of each index below CPU_FAST_ENTRIES (cache.c sets it before
+ * the cache has a slab): kfree() and free() find the cache from a page's
+ * info word, as the thread path takes it from the thread's entry. */
+extern struct kmem_cache *percpu_caches[CPU_FAST_ENTRIES];
+void percpu_init(void);
+/* "cpu" or "thread", as uslab_cpu_mode() answers (read from outside by
+ * slabinfo -p). */
+extern char percpu_mode_name[8];
+/* A CPU's entry for s, or a unified cache's only, below CPU_FAST_ENTRIES. */
+static inline bool percpu_cache(const struct kmem_cache *s)
+{
+	return (s->flags & SLAB_UNIFIED) && s->cpu_index < CPU_FAST_ENTRIES;
+}
+/* The entry of the calling thread's CPU for s, held until the outermost
+ * slow path ends; NULL with *threadless when the slow path must do without
+ * (another thread's slow path holds it), NULL without when rseq is not
+ * registered for the thread (it uses its own entries). */
+struct kmem_cache_cpu *percpu_entry_lock(struct kmem_cache *s, bool *threadless);
+/* Flushes the CPU entries of s (NULL: every cache), but those a slow
+ * path holds; returns the objects flushed. */
+unsigned long percpu_drain(struct kmem_cache *s);
+/* Destroy: takes a CPU's entry from whatever slow path holds it (with
+ * thread_list_lock held, dropped while waiting); false if it stays held. */
+bool percpu_entry_take(struct thread_reg *r, struct kmem_cache_cpu *c);
+void percpu_fork_child(void);
 
 /* -------------------------------------------------------------- stats */
 /* SLUB's counter names, unprefixed, for the code that counts. */

@@ -142,8 +142,8 @@ static void reap_dead_threads(struct list_head *dead)
 	pid_t pid = getpid();
 
 	list_for_each_entry_safe(r, tmp, &thread_list, list) {
-		if (r == current_thread()->reg || syscall(SYS_tgkill, pid, r->tid, 0) == 0 ||
-		    errno != ESRCH)
+		if (r->is_cpu || r == current_thread()->reg ||
+		    syscall(SYS_tgkill, pid, r->tid, 0) == 0 || errno != ESRCH)
 			continue;
 		thread_flush_and_forget(r);
 		list_add(&r->list, dead);
@@ -228,6 +228,14 @@ struct kmem_cache_cpu *this_cpu_slab_slow(struct kmem_cache *s)
 	unsigned int idx = s->cpu_index, need;
 	struct kmem_cache_cpu *c;
 
+	if (READ_ONCE(percpu_enabled) && percpu_cache(s)) {
+		bool threadless;
+
+		c = percpu_entry_lock(s, &threadless);
+		if (c || threadless)
+			return c;
+		/* rseq is not registered for this thread: its own entries. */
+	}
 	if (t->reg && (c = thread_cpu_entry(t->reg, idx)))
 		return c;
 	if (t->state == THREAD_DEAD || t->in_thread_list_lock)
@@ -263,6 +271,10 @@ void flush_all_threads(struct kmem_cache *s)
 
 		if (!c)
 			continue;
+		/* A CPU's entry of another cache is not touched; one of s
+		 * is taken from a slow path that holds it, or left to it. */
+		if (r->is_cpu && (READ_ONCE(c->cache) != s || !percpu_entry_take(r, c)))
+			continue;
 		if (c->cache == s) {
 			s->ops->flush_cpu(s, c);
 			cache_stats_fold(s, c);
@@ -278,6 +290,8 @@ USLAB_API void uslab_thread_flush(void)
 	struct uslab_thread *t = current_thread();
 
 	uslab_ensure_init();
+	/* In cpu mode what the caller cached went to its CPUs' entries. */
+	percpu_drain(NULL);
 	if (!t->reg)
 		return;
 	thread_list_lock_acquire();
@@ -285,16 +299,12 @@ USLAB_API void uslab_thread_flush(void)
 	thread_list_lock_release();
 }
 
-USLAB_API const char *uslab_cpu_mode(void)
-{
-	return "thread";
-}
-
 void thread_init(void)
 {
 	thread_key_ok = !pthread_key_create(&thread_key, thread_exit);
 	if (!thread_key_ok)
 		uslab_reportf("uslab: pthread_key_create failed: threads allocate without caches\n");
+	percpu_init();
 }
 
 /*
@@ -311,12 +321,13 @@ void thread_fork_child(void)
 
 	thread_list_lock_acquire();
 	list_for_each_entry_safe(r, tmp, &thread_list, list) {
-		if (r == current_thread()->reg)
+		if (r->is_cpu || r == current_thread()->reg)
 			continue;
 		thread_forget(r);
 		free_thread_reg(r);
 	}
 	if (current_thread()->reg)
 		current_thread()->reg->tid = os_gettid();
+	percpu_fork_child();
 	thread_list_lock_release();
 }

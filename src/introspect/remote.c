@@ -9,9 +9,6 @@
 #include "slub/slub.h"
 #include "unified/unified.h"
 
-/* uslab_cpu_mode()'s answer, as the reader prints it. */
-static const char cpu_mode_name[] = "thread";
-
 USLAB_API const struct uslab_remote_anchor uslab_remote_anchor = {
 	.magic = USLAB_REMOTE_MAGIC,
 	.version = USLAB_VERSION_STRING,
@@ -22,5 +19,5 @@ USLAB_API const struct uslab_remote_anchor uslab_remote_anchor = {
 	.slub_personality = &slub_personality,
 	.unified_personality = &unified_personality,
 	.empty_sheaf = &empty_sheaf,
-	.cpu_mode = cpu_mode_name,
+	.cpu_mode = percpu_mode_name,  /* uslab_cpu_mode()'s answer */
 };

@@ -125,7 +125,8 @@ static void report_memory(FILE *out, enum uslab_report_format format,
 	fprintf(out, "#   mapped                  %14lu  (%lu segments of 4 MiB, %lu own mappings)\n",
 		ps.bytes_mapped, ps.segments, ps.huge_mappings);
 	fprintf(out, "#   process RSS             %14ld\n", rss);
-	fprintf(out, "#   cpu mode                %14s\n", uslab_cpu_mode());
+	fprintf(out, "#   cpu mode                %14s  (%s)\n", uslab_cpu_mode(),
+		uslab_cpu_mode_reason());
 }
 
 USLAB_API int uslab_report(FILE *out, enum uslab_report_format format)

@@ -148,10 +148,15 @@ static __always_inline void *malloc_gfp(size_t size, gfp_t gfp)
 {
 	if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE)) {
 		const struct malloc_class *mc = malloc_class(size);
-		struct kmem_cache_cpu *c =
-			this_cpu_slab_at(__atomic_load_n(&mc->cpu_index, __ATOMIC_ACQUIRE));
+		unsigned int idx = __atomic_load_n(&mc->cpu_index, __ATOMIC_ACQUIRE);
+		struct kmem_cache_cpu *c;
+		void *object;
 
-		/* An entry means the class is built (MALLOC_CLASS_UNBUILT). */
+		/* An unbuilt class (MALLOC_CLASS_UNBUILT) has no entry. */
+		if (likely(READ_ONCE(percpu_enabled)) && idx < CPU_FAST_ENTRIES &&
+		    slab_alloc_percpu(mc->s, idx, gfp, NUMA_NO_NODE, size, &object))
+			return object;
+		c = this_cpu_slab_at(idx);
 		if (likely(c))
 			return slab_alloc_node_at(mc->s, c, gfp, NUMA_NO_NODE, size, true);
 	}

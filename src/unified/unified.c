@@ -191,6 +191,9 @@ static void flush_objects(struct kmem_cache *s, void **objects, unsigned int nr)
 		struct slab *slab = virt_to_slab(objects[i]);
 		unsigned int idx;
 
+		/* Pushed onto a CPU's sheaf by another thread (cpu mode). */
+		tsan_handoff_acquire(objects[i]);
+
 		if (slab != f.slab) {
 			struct kmem_cache_node *n2 = get_node(s, slab_nid(slab));
 
@@ -359,6 +362,9 @@ static void *load_batch(struct kmem_cache *s, struct kmem_cache_cpu *c, void **b
 	struct sheaf *main = c->main;
 	unsigned int size = c->main_size, keep = min_t(unsigned int, got - 1, main->capacity - size);
 
+	/* A CPU's sheaf hands them to other threads (cpu mode). */
+	for (unsigned int i = 0; i < keep; i++)
+		tsan_handoff_release(batch[i]);
 	memcpy(main->objects + size, batch, keep * sizeof(void *));
 	WRITE_ONCE(c->main_size, size + keep);
 	if (keep < got - 1)

@@ -1,0 +1,347 @@
+/*
+ * percpu.c - cpu mode: entries per CPU instead of per thread, as in the
+ * kernel.  The unified personality's fast paths (unified/unified_rseq.h)
+ * run in an rseq critical section on the entry of the CPU they run on;
+ * the slow paths lock that entry; drains from elsewhere lock it and abort
+ * the sections in flight with membarrier (base/rseq.h).
+ *
+ * Each CPU has a block of CPU_FAST_ENTRIES entries at a fixed place in
+ * one reserved mapping (percpu_base + cpu * CPU_BLOCK_BYTES), so a fast
+ * path finds its entry from the CPU number by a shift and an add; pages
+ * of it are touched only on CPUs the process runs on.  A CPU's block has a
+ * registration (struct thread_reg, is_cpu) on thread_list, so that the
+ * statistics, reports and destroy walk it as they walk a thread's; it is
+ * never reaped, forgotten at fork or freed.
+ *
+ * The entry lock (kmem_cache_cpu.lock) is the whole theory:
+ *  - it holds the token of the thread whose slow path owns the entry, or
+ *    0.  A fast path reads it inside its section and goes to the slow
+ *    path when it is not 0 (its own thread's token included);
+ *  - a slow path takes it with one compare-and-swap and never waits for
+ *    it: when another thread holds it, the slow path runs threadless
+ *    (straight to the slabs, as a thread without state does).  So holding
+ *    it across a call out (a constructor, which may allocate and free,
+ *    or block on a lock of the program's) cannot deadlock: the owner's own
+ *    nested slow paths find their token and use the entry as a nested
+ *    slow path uses a thread's entry, everyone else goes around it;
+ *  - taken, the owner makes sure no fast path that read 0 is still in its
+ *    section: if the thread now runs on the entry's CPU, every section
+ *    there began after the compare-and-swap or was aborted when this
+ *    thread was scheduled in; otherwise membarrier aborts them;
+ *  - the slow path keeps it until its outermost slow path ends
+ *    (slow_path_exit, base/lock.h), even if the thread migrates: the
+ *    entry stays the CPU's, the owner works on it from wherever it runs;
+ *  - the fast paths' counters (ALLOC_FASTPATH, FREE_FASTPATH) are bumped in
+ *    a second section of their own, without the lock; nothing else
+ *    writes those two words while the entry is in use, and nothing zeroes
+ *    a CPU entry's counters while its cache lives, so they stay exact.
+ *
+ * Thread exit has nothing to flush in this mode; fork keeps the CPU
+ * entries (the child's memory is the parent's), except those a thread
+ * that does not exist in the child held mid slow path: dropped, a bounded
+ * leak (as thread.c drops the other threads' entries).
+ */
+#include <sched.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "base/meta.h"
+#include "base/options.h"
+#include "base/os.h"
+#include "base/report.h"
+#include "base/rseq.h"
+#include "core/object.h"
+#include "core/personality.h"
+
+uint8_t percpu_enabled;
+char *percpu_base;
+struct kmem_cache *percpu_caches[CPU_FAST_ENTRIES];
+char percpu_mode_name[8] = "thread";
+static unsigned int percpu_nr_cpus;
+static struct thread_reg **percpu_regs;
+static bool percpu_possible;
+static const char *percpu_why = "not started";
+static uint32_t next_token;
+static __thread uint32_t my_token __attribute__((tls_model("initial-exec")));
+
+#define CPU_BLOCK_BYTES (CPU_FAST_ENTRIES * sizeof(struct kmem_cache_cpu))
+_Static_assert(CPU_BLOCK_BYTES == 1u << PERCPU_BLOCK_SHIFT, "a CPU's block is a shift");
+
+static uint32_t percpu_token(void)
+{
+	uint32_t t = my_token;
+
+	while (!t)
+		t = my_token = __atomic_add_fetch(&next_token, 1, __ATOMIC_RELAXED);
+	return t;
+}
+
+/* The registration of cpu's block, made at its first slow path. */
+static struct thread_reg *percpu_reg(unsigned int cpu)
+{
+	struct thread_reg *r = __atomic_load_n(&percpu_regs[cpu], __ATOMIC_ACQUIRE);
+
+	if (r || current_thread()->in_thread_list_lock)
+		return r;
+	thread_list_lock_acquire();
+	r = percpu_regs[cpu];
+	if (!r && (r = meta_alloc(sizeof(*r)))) {
+		r->cpu_slab = (struct kmem_cache_cpu *)(percpu_base + (size_t)cpu * CPU_BLOCK_BYTES);
+		r->is_cpu = true;
+		r->cpu = cpu;
+		list_add_tail(&r->list, &thread_list);
+		__atomic_store_n(&percpu_regs[cpu], r, __ATOMIC_RELEASE);
+	}
+	thread_list_lock_release();
+	return r;
+}
+
+/* Makes r's entries valid up to idx's page; false under thread_list_lock
+ * (an entry cannot be made there) or when it is not valid yet. */
+static bool percpu_entry_valid(struct thread_reg *r, unsigned int idx)
+{
+	unsigned int need;
+
+	if (idx < __atomic_load_n(&r->nr_cpu_slab, __ATOMIC_ACQUIRE))
+		return true;
+	if (current_thread()->in_thread_list_lock)
+		return false;
+	need = ALIGN(idx + 1, (unsigned int)CPU_ENTRIES_STEP);
+	thread_list_lock_acquire();
+	/* A fast path may read these meanwhile: all zero, it goes slow. */
+	for (unsigned int i = r->nr_cpu_slab; i < need; i++)
+		cpu_entry_reset(&r->cpu_slab[i]);
+	if (need > r->nr_cpu_slab)
+		__atomic_store_n(&r->nr_cpu_slab, need, __ATOMIC_RELEASE);
+	thread_list_lock_release();
+	return true;
+}
+
+static bool percpu_trylock(struct kmem_cache_cpu *c, uint32_t token)
+{
+	uint32_t expected = 0;
+
+	return __atomic_compare_exchange_n(&c->lock, &expected, token, false, __ATOMIC_ACQUIRE,
+					   __ATOMIC_RELAXED);
+}
+
+static void percpu_unlock(uint32_t *lock)
+{
+	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
+}
+
+struct kmem_cache_cpu *percpu_entry_lock(struct kmem_cache *s, bool *threadless)
+{
+	int cpu = rseq_current_cpu();
+	uint32_t token, owner;
+	struct kmem_cache_cpu *c;
+	struct thread_reg *r;
+
+	*threadless = false;
+	if (cpu < 0 || (unsigned int)cpu >= percpu_nr_cpus)
+		return NULL;
+	*threadless = true;
+	/* Released by the outermost slow path's end: outside one, never. */
+	if (!lock_context()->slow_depth || !(r = percpu_reg((unsigned int)cpu)) ||
+	    !percpu_entry_valid(r, s->cpu_index))
+		return NULL;
+	c = &r->cpu_slab[s->cpu_index];
+	token = percpu_token();
+	owner = __atomic_load_n(&c->lock, __ATOMIC_ACQUIRE);
+	if (owner == token)
+		return c;
+	if (owner || !percpu_trylock(c, token))
+		return NULL;
+	if (!slow_path_hold(&c->lock, percpu_unlock)) {
+		percpu_unlock(&c->lock);
+		return NULL;
+	}
+	if (rseq_current_cpu() != cpu)
+		rseq_fence(cpu);
+	return c;
+}
+
+/* ------------------------------------------------------------ drains */
+
+/* Locks, for a drain, every entry of r whose cache is s (NULL: every
+ * cache) and that no slow path holds, marking them in locked; then makes
+ * sure no section on r's CPU still runs on them.  Returns how many. */
+static unsigned int percpu_lock_entries(struct thread_reg *r, struct kmem_cache *s,
+					uint64_t locked[CPU_FAST_ENTRIES / 64])
+{
+	unsigned int n = 0, valid = __atomic_load_n(&r->nr_cpu_slab, __ATOMIC_ACQUIRE);
+	uint32_t token = percpu_token();
+
+	memset(locked, 0, CPU_FAST_ENTRIES / 8);
+	for (unsigned int i = 0; i < valid; i++) {
+		struct kmem_cache_cpu *c = &r->cpu_slab[i];
+		struct kmem_cache *cs = READ_ONCE(c->cache);
+
+		if (!cs || (s && cs != s) || !percpu_trylock(c, token))
+			continue;
+		locked[i / 64] |= 1ULL << (i % 64);
+		n++;
+	}
+	if (n && rseq_current_cpu() != (int)r->cpu)
+		rseq_fence((int)r->cpu);
+	return n;
+}
+
+/* Flushes what the CPU entries of s (NULL: of every cache) cache back to
+ * the slabs; returns the objects flushed.  Entries a slow path holds are
+ * skipped: their owner is using them.  A locked entry's cache cannot be
+ * destroyed meanwhile (destroy takes the entry first), so the cache read
+ * after the lock lives until the unlock. */
+unsigned long percpu_drain(struct kmem_cache *s)
+{
+	uint64_t locked[CPU_FAST_ENTRIES / 64];
+	unsigned long flushed = 0;
+
+	if (!percpu_regs)
+		return 0;
+	for (unsigned int cpu = 0; cpu < percpu_nr_cpus; cpu++) {
+		struct thread_reg *r = __atomic_load_n(&percpu_regs[cpu], __ATOMIC_ACQUIRE);
+
+		if (!r || !percpu_lock_entries(r, s, locked))
+			continue;
+		for (unsigned int i = 0; i < CPU_FAST_ENTRIES; i++) {
+			struct kmem_cache_cpu *c = &r->cpu_slab[i];
+			struct kmem_cache *cs;
+
+			if (!(locked[i / 64] & (1ULL << (i % 64))))
+				continue;
+			cs = READ_ONCE(c->cache);
+			if (cs && (!s || cs == s)) {
+				uint64_t before = c->stat[SHEAF_FLUSH];
+
+				cs->ops->flush_cpu(cs, c);
+				flushed += c->stat[SHEAF_FLUSH] - before;
+			}
+			percpu_unlock(&c->lock);
+		}
+	}
+	return flushed;
+}
+
+/*
+ * kmem_cache_destroy (thread_list_lock held): c, a CPU's entry of s, is
+ * flushed and emptied.  A slow path of s holding it (using a cache being
+ * destroyed) is waited for, a while, with the list lock dropped so that
+ * it can finish; false if it does not let go (the cache then keeps its
+ * objects, reported as a leak, and the entry is left to its owner).
+ */
+bool percpu_entry_take(struct thread_reg *r, struct kmem_cache_cpu *c)
+{
+	uint32_t token = percpu_token();
+
+	for (unsigned int tries = 0; !percpu_trylock(c, token); tries++) {
+		if (tries >= 100000)
+			return false;
+		thread_list_lock_release();
+		sched_yield();
+		thread_list_lock_acquire();
+	}
+	if (rseq_current_cpu() != (int)r->cpu)
+		rseq_fence((int)r->cpu);
+	return true;
+}
+
+/* In the child of fork: the entries that a thread of the parent held mid
+ * slow path are dropped (what they cached is leaked); the forking thread
+ * keeps its own. */
+void percpu_fork_child(void)
+{
+	const char *why;
+
+	if (!percpu_regs)
+		return;
+	for (unsigned int cpu = 0; cpu < percpu_nr_cpus; cpu++) {
+		struct thread_reg *r = percpu_regs[cpu];
+
+		if (!r)
+			continue;
+		for (unsigned int i = 0; i < r->nr_cpu_slab; i++) {
+			struct kmem_cache_cpu *c = &r->cpu_slab[i];
+
+			if (c->lock && c->lock != my_token)
+				cpu_entry_reset(c);
+		}
+	}
+	/* The registration belongs to the parent's mm: made again. */
+	if (percpu_possible && !rseq_setup(&why))
+		percpu_enabled = 0;
+}
+
+/* ------------------------------------------------------------- mode */
+
+static bool percpu_area_init(void)
+{
+	void *p;
+
+	percpu_nr_cpus = rseq_nr_cpu_ids();
+	percpu_regs = meta_alloc(percpu_nr_cpus * sizeof(*percpu_regs));
+	if (!percpu_regs)
+		return false;
+	/* Address space only: a CPU's pages are touched when it is used. */
+	p = mmap(NULL, (size_t)percpu_nr_cpus * CPU_BLOCK_BYTES, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		meta_free(percpu_regs, percpu_nr_cpus * sizeof(*percpu_regs));
+		percpu_regs = NULL;
+		return false;
+	}
+	percpu_base = p;
+	return true;
+}
+
+/* The mode for a USLAB_CPU_MODE value: 0 thread, 1 cpu, 2 auto.  Asking
+ * for cpu where it cannot be is reported, and thread is used. */
+static int percpu_apply(long mode)
+{
+	if (mode == 0) {
+		/* What the CPU entries hold stays there until a reclaim or
+		 * destroy drains it (a fast path that read the flag as set
+		 * may still be filling one). */
+		__atomic_store_n(&percpu_enabled, 0, __ATOMIC_RELEASE);
+		strcpy(percpu_mode_name, "thread");
+		if (percpu_possible)
+			percpu_why = "thread mode asked for (USLAB_CPU_MODE)";
+		return 0;
+	}
+	if (!percpu_possible) {
+		if (mode == 1)
+			uslab_reportf("uslab: USLAB_CPU_MODE=cpu: not available here (%s); thread mode\n",
+				      percpu_why);
+		return mode == 1 ? -1 : 0;
+	}
+	percpu_why = "rseq registered by glibc, membarrier expedited rseq";
+	strcpy(percpu_mode_name, "cpu");
+	__atomic_store_n(&percpu_enabled, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+void percpu_init(void)
+{
+	const char *why;
+
+	if (!rseq_setup(&why))
+		percpu_why = why;
+	else if (!percpu_area_init())
+		percpu_why = "no memory for the per-CPU entries";
+	else
+		percpu_possible = true;
+	options_set_apply(USLAB_OPT_CPU_MODE, percpu_apply);
+	if (percpu_apply(uslab_opt(USLAB_OPT_CPU_MODE)))
+		uslab_options[USLAB_OPT_CPU_MODE] = 0;
+}
+
+USLAB_API const char *uslab_cpu_mode(void)
+{
+	return __atomic_load_n(&percpu_enabled, __ATOMIC_RELAXED) ? "cpu" : "thread";
+}
+
+
+USLAB_API const char *uslab_cpu_mode_reason(void)
+{
+	return percpu_why;
+}

@@ -1,0 +1,416 @@
+/*
+ * test_percpu.c - cpu mode (core/percpu.c, unified/unified_rseq.h): the
+ * unified caches' state per CPU, under migration and signals that abort
+ * critical sections, drains from other threads, a slow path that blocks
+ * in a constructor while another thread uses its CPU, fork, the mode
+ * switch, and memory bounded by CPUs rather than threads.
+ *
+ * Run as is (auto: cpu where rseq works), with USLAB_CPU_MODE=thread, and
+ * with glibc's rseq off (GLIBC_TUNABLES=glibc.pthread.rseq=0), where the
+ * mode must be thread and say why; every test holds in every mode.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/syscall.h>
+
+#include "check.h"
+
+#define LIVE 0x4c4956454c495645ULL   /* "LIVELIVE": handed out, not freed */
+#define DEAD 0x4445414444454144ULL
+
+struct obj {
+	_Atomic uint64_t state;
+	uint64_t owner;
+	uint64_t pattern[6];
+};
+
+/* Every object is handed out once: its state word goes from anything
+ * but LIVE to LIVE at allocation, from LIVE to DEAD before the free. */
+static int take(struct obj *o, uint64_t owner)
+{
+	if (atomic_exchange(&o->state, LIVE) == LIVE)
+		return 0;
+	o->owner = owner;
+	for (int i = 0; i < 6; i++)
+		o->pattern[i] = owner * 7919 + (uint64_t)i;
+	return 1;
+}
+
+static int give(struct obj *o, uint64_t owner)
+{
+	for (int i = 0; i < 6; i++)
+		if (o->pattern[i] != owner * 7919 + (uint64_t)i)
+			return 0;
+	if (o->owner != owner)
+		return 0;
+	return atomic_exchange(&o->state, DEAD) == LIVE;
+}
+
+static int nr_cpus_online(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 1;
+	return CPU_COUNT(&set);
+}
+
+/* ------------------------------------------------ migration and signals */
+
+struct churn {
+	struct kmem_cache *s;
+	_Atomic int stop;
+	_Atomic long allocs, frees, bad;
+	_Atomic pid_t tids[8];
+	_Atomic int started;
+	pthread_t threads[8];
+	int nr;
+};
+
+static void *churn_worker(void *arg)
+{
+	struct churn *c = arg;
+	struct obj *held[64] = { 0 };
+	uint64_t me = (uint64_t)syscall(SYS_gettid);
+	unsigned int rnd = (unsigned int)me;
+	long allocs = 0, frees = 0, bad = 0;
+
+	atomic_store(&c->tids[atomic_fetch_add(&c->started, 1)], (pid_t)me);
+	while (!atomic_load(&c->stop)) {
+		unsigned int k;
+
+		rnd = rnd * 1103515245u + 12345u;
+		k = (rnd >> 16) % 64;
+		if (held[k]) {
+			bad += !give(held[k], me);
+			if ((rnd >> 8) & 1)
+				kmem_cache_free(c->s, held[k]);
+			else
+				kfree(held[k]);
+			held[k] = NULL;
+			frees++;
+		} else {
+			held[k] = kmem_cache_alloc(c->s, GFP_KERNEL);
+			if (!held[k]) {
+				bad++;
+				continue;
+			}
+			bad += !take(held[k], me);
+			allocs++;
+		}
+	}
+	for (int k = 0; k < 64; k++) {
+		if (!held[k])
+			continue;
+		bad += !give(held[k], me);
+		kmem_cache_free(c->s, held[k]);
+		frees++;
+	}
+	atomic_fetch_add(&c->allocs, allocs);
+	atomic_fetch_add(&c->frees, frees);
+	atomic_fetch_add(&c->bad, bad);
+	return NULL;
+}
+
+static _Atomic long signals_seen;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	atomic_fetch_add(&signals_seen, 1);
+}
+
+static uint64_t fast_and_slow(struct kmem_cache *s, enum uslab_stat_item fast,
+			      enum uslab_stat_item slow)
+{
+	return uslab_cache_stat(s, fast) + uslab_cache_stat(s, slow);
+}
+
+TEST(migration_and_signals_keep_every_object_single_and_counts_exact)
+{
+	struct churn c = { .s = kmem_cache_create("pc-churn", sizeof(struct obj), 0,
+						  SLAB_UNIFIED | SLAB_NO_MERGE, NULL),
+			   .nr = 4 };
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+	int cpus = nr_cpus_online(), rounds = TEST_ASAN ? 2000 : 20000;
+	long moves = 0;
+
+	sigemptyset(&sa.sa_mask);
+	CHECK(c.s);
+	CHECK_EQ(sigaction(SIGUSR1, &sa, NULL), 0);
+	for (int i = 0; i < c.nr; i++)
+		pthread_create(&c.threads[i], NULL, churn_worker, &c);
+	while (atomic_load(&c.started) < c.nr)
+		sched_yield();
+	/* The main thread moves the workers between CPUs and signals them,
+	 * each a few microseconds apart. */
+	for (int r = 0; r < rounds; r++) {
+		int i = r % c.nr;
+		pid_t tid = atomic_load(&c.tids[i]);
+
+		if (tid && cpus > 1) {
+			cpu_set_t set;
+
+			CPU_ZERO(&set);
+			CPU_SET((r / c.nr) % cpus, &set);
+			moves += !sched_setaffinity(tid, sizeof(set), &set);
+		}
+		if (tid)
+			syscall(SYS_tgkill, getpid(), tid, SIGUSR1);
+	}
+	atomic_store(&c.stop, 1);
+	for (int i = 0; i < c.nr; i++)
+		pthread_join(c.threads[i], NULL);
+	CHECK_EQ(atomic_load(&c.bad), 0);
+	CHECK(atomic_load(&signals_seen) > 0);
+	CHECK(cpus == 1 || moves > 0);
+	/* Exact: every allocation and free counted once, on whichever CPU. */
+	CHECK_EQ(fast_and_slow(c.s, USLAB_STAT_ALLOC_FASTPATH, USLAB_STAT_ALLOC_SLOWPATH),
+		 atomic_load(&c.allocs));
+	CHECK_EQ(fast_and_slow(c.s, USLAB_STAT_FREE_FASTPATH, USLAB_STAT_FREE_SLOWPATH),
+		 atomic_load(&c.frees));
+	CHECK_EQ(cache_info(c.s).active_objs, 0);
+	CHECK_EQ(destroy_counting_reports(c.s), 0);
+	signal(SIGUSR1, SIG_DFL);
+}
+
+/* -------------------------------------------------------------- drains */
+
+static void *reclaimer(void *arg)
+{
+	struct churn *c = arg;
+
+	while (!atomic_load(&c->stop)) {
+		uslab_reclaim(NULL);
+		kmem_cache_shrink(c->s);
+		uslab_thread_flush();
+	}
+	return NULL;
+}
+
+TEST(drains_from_other_threads_lose_nothing)
+{
+	struct churn c = { .s = kmem_cache_create("pc-drain", sizeof(struct obj), 0,
+						  SLAB_UNIFIED | SLAB_NO_MERGE, NULL),
+			   .nr = 3 };
+	pthread_t r;
+
+	CHECK(c.s);
+	for (int i = 0; i < c.nr; i++)
+		pthread_create(&c.threads[i], NULL, churn_worker, &c);
+	pthread_create(&r, NULL, reclaimer, &c);
+	usleep(TEST_ASAN ? 100000 : 300000);
+	atomic_store(&c.stop, 1);
+	for (int i = 0; i < c.nr; i++)
+		pthread_join(c.threads[i], NULL);
+	pthread_join(r, NULL);
+	CHECK_EQ(atomic_load(&c.bad), 0);
+	CHECK(atomic_load(&c.allocs) > 0);
+	CHECK_EQ(fast_and_slow(c.s, USLAB_STAT_ALLOC_FASTPATH, USLAB_STAT_ALLOC_SLOWPATH),
+		 atomic_load(&c.allocs));
+	CHECK_EQ(fast_and_slow(c.s, USLAB_STAT_FREE_FASTPATH, USLAB_STAT_FREE_SLOWPATH),
+		 atomic_load(&c.frees));
+	/* Everything is free again: a drain gives every slab back. */
+	uslab_thread_flush();
+	kmem_cache_shrink(c.s);
+	CHECK_EQ(cache_info(c.s).queued_objs, 0);
+	CHECK_EQ(cache_info(c.s).active_objs, 0);
+	CHECK_EQ(destroy_counting_reports(c.s), 0);
+}
+
+/* ------------------------------------- a slow path blocked in a ctor */
+
+static pthread_mutex_t ctor_mutex = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic int ctor_armed, ctor_waiting;
+
+static void blocking_ctor(void *p)
+{
+	memset(p, 0x5a, 64);
+	if (atomic_exchange(&ctor_armed, 0)) {
+		atomic_store(&ctor_waiting, 1);
+		pthread_mutex_lock(&ctor_mutex);
+		pthread_mutex_unlock(&ctor_mutex);
+	}
+}
+
+static void pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void *alloc_in_ctor(void *arg)
+{
+	struct kmem_cache *s = arg;
+
+	pin_to(0);
+	/* A new slab: its constructor blocks, this slow path holding the
+	 * entry of CPU 0 (cpu mode). */
+	kmem_cache_free(s, kmem_cache_alloc(s, GFP_KERNEL));
+	return NULL;
+}
+
+TEST(a_slow_path_blocked_in_a_constructor_does_not_block_its_cpu)
+{
+	struct kmem_cache *s = kmem_cache_create("pc-ctor", 64, 0, SLAB_UNIFIED | SLAB_NO_MERGE,
+						 blocking_ctor);
+	cpu_set_t all;
+	void *p[200];
+	pthread_t th;
+
+	CHECK(s);
+	CHECK_EQ(sched_getaffinity(0, sizeof(all), &all), 0);
+	pin_to(0);
+	pthread_mutex_lock(&ctor_mutex);
+	atomic_store(&ctor_armed, 1);
+	pthread_create(&th, NULL, alloc_in_ctor, s);
+	while (!atomic_load(&ctor_waiting))
+		sched_yield();
+	/* Same CPU, same cache, the entry held by a thread that waits for
+	 * us: these go around it, to the slabs. */
+	for (int i = 0; i < 200; i++) {
+		p[i] = kmem_cache_alloc(s, GFP_KERNEL);
+		CHECK(p[i] && ((unsigned char *)p[i])[63] == 0x5a);
+	}
+	for (int i = 0; i < 200; i++)
+		kmem_cache_free(s, p[i]);
+	pthread_mutex_unlock(&ctor_mutex);
+	pthread_join(th, NULL);
+	sched_setaffinity(0, sizeof(all), &all);
+	CHECK_EQ(fast_and_slow(s, USLAB_STAT_ALLOC_FASTPATH, USLAB_STAT_ALLOC_SLOWPATH), 201);
+	CHECK_EQ(fast_and_slow(s, USLAB_STAT_FREE_FASTPATH, USLAB_STAT_FREE_SLOWPATH), 201);
+	CHECK_EQ(cache_info(s).active_objs, 0);
+	CHECK_EQ(destroy_counting_reports(s), 0);
+}
+
+/* -------------------------------------------------------------- fork */
+
+TEST(fork_child_allocates_from_the_cpu_entries_it_inherited)
+{
+	struct kmem_cache *s = kmem_cache_create("pc-fork", sizeof(struct obj), 0,
+						 SLAB_UNIFIED | SLAB_NO_MERGE, NULL);
+	int parent_mode = cpu_mode(), status;
+	struct obj *p[100];
+	pid_t pid;
+
+	CHECK(s);
+	for (int i = 0; i < 100; i++)
+		CHECK((p[i] = kmem_cache_alloc(s, GFP_KERNEL)) && take(p[i], 1));
+	for (int i = 0; i < 50; i++) {
+		CHECK(give(p[i], 1));
+		kmem_cache_free(s, p[i]);
+	}
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		struct obj *q[300];
+		int bad = 0;
+
+		for (int i = 0; i < 300; i++)
+			bad += !(q[i] = kmem_cache_alloc(s, GFP_KERNEL)) || !take(q[i], 2);
+		for (int i = 50; i < 100; i++)
+			bad += !give(p[i], 1);
+		for (int i = 0; i < 300; i++) {
+			bad += !give(q[i], 2);
+			kmem_cache_free(s, q[i]);
+		}
+		/* The child keeps the mode (its membarrier registration made
+		 * again). */
+		_exit(bad ? 1 : cpu_mode() != parent_mode ? 2 : 0);
+	}
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+	for (int i = 50; i < 100; i++) {
+		CHECK(give(p[i], 1));
+		kmem_cache_free(s, p[i]);
+	}
+	CHECK_EQ(destroy_counting_reports(s), 0);
+}
+
+/* ------------------------------------------------- the mode and memory */
+
+TEST(the_mode_says_why_and_can_be_switched)
+{
+	const char *env = getenv("USLAB_CPU_MODE");
+	const char *tun = getenv("GLIBC_TUNABLES");
+	int was_cpu = cpu_mode();
+	long was = uslab_option_get(USLAB_OPT_CPU_MODE);
+	struct kmem_cache *s = kmem_cache_create("pc-switch", 64, 0, SLAB_UNIFIED | SLAB_NO_MERGE,
+						 NULL);
+	void *p[100];
+
+	CHECK(s);
+	CHECK(uslab_cpu_mode_reason() && *uslab_cpu_mode_reason());
+	if (tun && strstr(tun, "glibc.pthread.rseq=0")) {
+		CHECK(!was_cpu);
+		CHECK_STR_CONTAINS(uslab_cpu_mode_reason(), "rseq");
+		capture_start();
+		CHECK_EQ(uslab_option_set(USLAB_OPT_CPU_MODE, 1), -1);
+		CHECK_STR_CONTAINS(capture_stop(), "USLAB_CPU_MODE=cpu: not available here");
+		CHECK(!cpu_mode());
+	}
+	if (env && !strcmp(env, "thread"))
+		CHECK(!was_cpu);
+	/* Objects cached by one mode are freed and reused under the other. */
+	for (int i = 0; i < 100; i++)
+		p[i] = kmem_cache_alloc(s, GFP_KERNEL);
+	CHECK_EQ(uslab_option_set(USLAB_OPT_CPU_MODE, 0), 0);
+	CHECK(!cpu_mode());
+	CHECK_EQ(uslab_option_get(USLAB_OPT_CPU_MODE), 0);
+	for (int i = 0; i < 100; i++)
+		kmem_cache_free(s, p[i]);
+	CHECK_EQ(uslab_option_set(USLAB_OPT_CPU_MODE, was), 0);
+	for (int i = 0; i < 100; i++)
+		CHECK((p[i] = kmem_cache_alloc(s, GFP_KERNEL)));
+	for (int i = 0; i < 100; i++)
+		kmem_cache_free(s, p[i]);
+	CHECK_EQ(cache_info(s).active_objs, 0);
+	CHECK_EQ(destroy_counting_reports(s), 0);
+	CHECK_EQ(cpu_mode(), was_cpu);
+}
+
+static _Atomic int holders_ready, holders_go;
+
+static void *hold_one(void *arg)
+{
+	struct kmem_cache *s = arg;
+	void *p = kmem_cache_alloc(s, GFP_KERNEL);
+
+	kmem_cache_free(s, p);
+	atomic_fetch_add(&holders_ready, 1);
+	while (!atomic_load(&holders_go))
+		usleep(1000);
+	return NULL;
+}
+
+TEST(cached_state_is_bounded_by_cpus_not_threads)
+{
+	struct kmem_cache *s = kmem_cache_create("pc-bound", 256, 0, SLAB_UNIFIED | SLAB_NO_MERGE,
+						 NULL);
+	pthread_t th[32];
+	unsigned long entries;
+
+	CHECK(s);
+	for (int i = 0; i < 32; i++)
+		pthread_create(&th[i], NULL, hold_one, s);
+	while (atomic_load(&holders_ready) < 32)
+		usleep(1000);
+	/* 32 live threads have each used the cache. */
+	entries = cache_info(s).cpu_slabs;
+	atomic_store(&holders_go, 1);
+	for (int i = 0; i < 32; i++)
+		pthread_join(th[i], NULL);
+	if (cpu_mode())
+		CHECK(entries >= 1 && entries <= (unsigned long)sysconf(_SC_NPROCESSORS_CONF));
+	else
+		CHECK_EQ(entries, 32);
+	CHECK_EQ(destroy_counting_reports(s), 0);
+}
+
+TEST_MAIN()
