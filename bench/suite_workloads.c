@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -239,6 +240,101 @@ static double prodcons(void)
 	}
 	pthread_join(c, NULL);
 	return (now_ns() - t0) / (double)prodcons_n;
+}
+
+/* ------------------------------------------ a crowd: 64 threads, 2 CPUs */
+
+/*
+ * Many more threads than CPUs: 64 threads, each doing the hot pair
+ * (64 B), or 32 producer -> consumer pairs, each pair with a ring of its
+ * own.  A waiting thread yields (its partner may not be running).  Per-
+ * thread caches multiply by 64 here; per-CPU ones do not.
+ */
+#define CROWD_THREADS 64
+#define CROWD_RING 256
+
+static struct pool crowd_pool;
+static long crowd_n;
+static pthread_barrier_t crowd_start;
+
+struct crowd_ring {
+	_Alignas(64) unsigned long head;
+	_Alignas(64) unsigned long tail;
+	void *slot[CROWD_RING];
+};
+static struct crowd_ring crowd_rings[CROWD_THREADS / 2];
+
+static void *crowd_hot_thread(void *arg)
+{
+	(void)arg;
+	pthread_barrier_wait(&crowd_start);
+	for (long i = 0; i < crowd_n; i++) {
+		void *o = pool_alloc(&crowd_pool);
+
+		barrier_ptr(o);
+		pool_free(&crowd_pool, o);
+	}
+	return NULL;
+}
+
+static void *crowd_producer(void *arg)
+{
+	struct crowd_ring *r = arg;
+
+	pthread_barrier_wait(&crowd_start);
+	for (long i = 0; i < crowd_n; i++) {
+		unsigned long h = r->head;
+		void *o = pool_alloc(&crowd_pool);
+
+		barrier_ptr(o);
+		while (h - __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) >= CROWD_RING)
+			sched_yield();
+		r->slot[h % CROWD_RING] = o;
+		__atomic_store_n(&r->head, h + 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static void *crowd_consumer(void *arg)
+{
+	struct crowd_ring *r = arg;
+
+	pthread_barrier_wait(&crowd_start);
+	for (long i = 0; i < crowd_n; i++) {
+		unsigned long t = r->tail;
+		void *o;
+
+		while (__atomic_load_n(&r->head, __ATOMIC_ACQUIRE) == t)
+			sched_yield();
+		o = r->slot[t % CROWD_RING];
+		__atomic_store_n(&r->tail, t + 1, __ATOMIC_RELEASE);
+		pool_free(&crowd_pool, o);
+	}
+	return NULL;
+}
+
+/* ns per object over all threads (wall time / objects). */
+static double crowd(int pairs)
+{
+	pthread_t t[CROWD_THREADS];
+	double t0;
+
+	pool_init(&crowd_pool, "crowd", 64);
+	crowd_n = pairs ? (quick ? 20000 : 60000) : (quick ? 50000 : 200000);
+	pthread_barrier_init(&crowd_start, NULL, CROWD_THREADS + 1);
+	for (int i = 0; i < CROWD_THREADS; i++) {
+		struct crowd_ring *r = &crowd_rings[i / 2];
+
+		if (!pairs)
+			pthread_create(&t[i], NULL, crowd_hot_thread, NULL);
+		else
+			pthread_create(&t[i], NULL, i % 2 ? crowd_consumer : crowd_producer, r);
+	}
+	pthread_barrier_wait(&crowd_start);
+	t0 = now_ns();
+	for (int i = 0; i < CROWD_THREADS; i++)
+		pthread_join(t[i], NULL);
+	return (now_ns() - t0) / ((double)crowd_n * (pairs ? CROWD_THREADS / 2 : CROWD_THREADS));
 }
 
 /* ------------------------------------------------------------- larson */
@@ -833,7 +929,7 @@ static int usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s hot SIZE | batch K | prodcons | larson [THREADS] | coldfree |"
 		" hackbench GROUPS | medium | mixed | bigloop | tcp_rr CLIENTS | live SIZE | frag90 | fragphase |"
-		" threads64  [--quick]\n", prog);
+		" threads64 | crowd [PAIRS]  [--quick]\n", prog);
 	return 2;
 }
 
@@ -882,6 +978,8 @@ int main(int argc, char **argv)
 	} else if (!strcmp(w, "frag90") || !strcmp(w, "fragphase")) {
 		v = mem_frag(!strcmp(w, "fragphase"), &mb);
 		unit = "x";
+	} else if (!strcmp(w, "crowd")) {
+		v = crowd(param > 0);
 	} else if (!strcmp(w, "threads64")) {
 		v = mem_threads();
 		unit = "MB";

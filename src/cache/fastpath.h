@@ -57,15 +57,16 @@ static __always_inline void *slab_alloc_node_at(struct kmem_cache *s, struct kme
  * cpu mode (core/percpu.c): a unified cache's allocation on the entry of
  * the CPU the thread runs on, index idx; false when the thread path must
  * serve it (another personality, an index without CPU entries, a thread
- * without rseq).  The caller has seen percpu_enabled set.
+ * without rseq).  The caller has seen percpu_fast.enabled set.
  */
 static __always_inline bool slab_alloc_percpu(struct kmem_cache *s, unsigned int idx,
 					      gfp_t gfpflags, int node, size_t orig_size,
 					      void **ret)
 {
+	slab_flags_t flags = READ_ONCE(s->flags);
 	void *object;
 
-	if (!(s->flags & SLAB_UNIFIED) || idx >= CPU_FAST_ENTRIES)
+	if (!(flags & SLAB_UNIFIED) || idx >= CPU_FAST_ENTRIES)
 		return false;
 	if (unlikely(node != NUMA_NO_NODE)) {
 		*ret = slab_alloc_slow(s, gfpflags, node, orig_size);
@@ -75,7 +76,7 @@ static __always_inline bool slab_alloc_percpu(struct kmem_cache *s, unsigned int
 	case RSEQ_DONE:
 		tsan_handoff_acquire(object);
 		*ret = unified_alloc_hit(s, object, gfpflags, orig_size,
-					 !(s->flags & __SLAB_UNIFIED_FAST));
+					 !(flags & __SLAB_UNIFIED_FAST));
 		return true;
 	case RSEQ_SLOW:
 		*ret = slab_alloc_slow(s, gfpflags, node, orig_size);
@@ -121,7 +122,7 @@ static __always_inline void *slab_alloc_node_biased(struct kmem_cache *s, gfp_t 
 {
 	void *object;
 
-	if (unlikely(READ_ONCE(percpu_enabled)) &&
+	if (unlikely(READ_ONCE(percpu_fast.enabled)) &&
 	    slab_alloc_percpu(s, s->cpu_index, gfpflags, node, orig_size, &object))
 		return object;
 	return slab_alloc_node_at(s, this_cpu_slab(s), gfpflags, node, orig_size, unified_first);
@@ -169,7 +170,7 @@ static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, v
 	struct kmem_cache_cpu *c;
 	bool slow;
 
-	if (unlikely(READ_ONCE(percpu_enabled)) && likely(slab->slab_cache == s) &&
+	if (unlikely(READ_ONCE(percpu_fast.enabled)) && likely(slab->slab_cache == s) &&
 	    slab_free_percpu(s, s->cpu_index, object, check_start,
 			     check_start ? slab->order : 0, &slow)) {
 		if (slow)
@@ -185,7 +186,9 @@ static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, v
 }
 
 /*
- * kfree() and free() of an object in a mapped segment whose page has the
+ * kfree() and free() (the thread path; cpu mode's is above: each entry
+ * point calls the two from separate functions, so that neither saves
+ * registers for the other) of an object in a mapped segment whose page has the
  * info word info (non-zero: a slab's page).  The word names the cache's
  * cpu_index, so the thread's entry is found without a load of the page's
  * descriptor (one cache line per page) or of the head's; the cache is the
@@ -194,24 +197,29 @@ static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, v
  * be an object start.  Whatever the fast path does not take goes to
  * slab_free_page_slow (a tail call: nothing is kept across a call).
  */
-static __always_inline void slab_free_page(void *object, uint32_t info, bool unified_first,
-					   const char *caller)
+/* cpu mode's: the cache from percpu_caches[]; false when the thread path
+ * must take it.  The caller has seen percpu_fast.enabled set. */
+static __always_inline bool slab_free_page_percpu(void *object, uint32_t info,
+						  const char *caller)
 {
 	unsigned int order = page_info_order(info), idx = page_info_cpu_index(info);
-	struct kmem_cache_cpu *c;
 	struct kmem_cache *s;
+	bool slow;
 
-	if (unlikely(READ_ONCE(percpu_enabled)) && idx < CPU_FAST_ENTRIES &&
-	    (s = READ_ONCE(percpu_caches[idx]))) {
-		bool slow;
+	if (idx >= CPU_FAST_ENTRIES || !(s = READ_ONCE(percpu_caches[idx])) ||
+	    !slab_free_percpu(s, idx, object, true, order, &slow))
+		return false;
+	if (slow)
+		slab_free_page_slow(s, NULL, object, order, caller);
+	return true;
+}
 
-		if (slab_free_percpu(s, idx, object, true, order, &slow)) {
-			if (slow)
-				slab_free_page_slow(s, NULL, object, order, caller);
-			return;
-		}
-	}
-	c = this_cpu_slab_at(idx);
+static __always_inline void slab_free_page_thread(void *object, uint32_t info,
+						  bool unified_first, const char *caller)
+{
+	unsigned int order = page_info_order(info), idx = page_info_cpu_index(info);
+	struct kmem_cache_cpu *c = this_cpu_slab_at(idx);
+	struct kmem_cache *s;
 
 	if (unlikely(!c)) {
 		slab_free_page_slow(NULL, NULL, object, order, caller);

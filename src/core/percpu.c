@@ -6,7 +6,7 @@
  * the sections in flight with membarrier (base/rseq.h).
  *
  * Each CPU has a block of CPU_FAST_ENTRIES entries at a fixed place in
- * one reserved mapping (percpu_base + cpu * CPU_BLOCK_BYTES), so a fast
+ * one reserved mapping (percpu_fast.base + cpu * CPU_BLOCK_BYTES), so a fast
  * path finds its entry from the CPU number by a shift and an add; pages
  * of it are touched only on CPUs the process runs on.  A CPU's block has a
  * registration (struct thread_reg, is_cpu) on thread_list, so that the
@@ -53,8 +53,7 @@
 #include "core/object.h"
 #include "core/personality.h"
 
-uint8_t percpu_enabled;
-char *percpu_base;
+struct percpu_fast percpu_fast;
 struct kmem_cache *percpu_caches[CPU_FAST_ENTRIES];
 char percpu_mode_name[8] = "thread";
 static unsigned int percpu_nr_cpus;
@@ -86,7 +85,7 @@ static struct thread_reg *percpu_reg(unsigned int cpu)
 	thread_list_lock_acquire();
 	r = percpu_regs[cpu];
 	if (!r && (r = meta_alloc(sizeof(*r)))) {
-		r->cpu_slab = (struct kmem_cache_cpu *)(percpu_base + (size_t)cpu * CPU_BLOCK_BYTES);
+		r->cpu_slab = (struct kmem_cache_cpu *)(percpu_fast.base + (size_t)cpu * CPU_BLOCK_BYTES);
 		r->is_cpu = true;
 		r->cpu = cpu;
 		list_add_tail(&r->list, &thread_list);
@@ -269,7 +268,7 @@ void percpu_fork_child(void)
 	}
 	/* The registration belongs to the parent's mm: made again. */
 	if (percpu_possible && !rseq_setup(&why))
-		percpu_enabled = 0;
+		percpu_fast.enabled = 0;
 }
 
 /* ------------------------------------------------------------- mode */
@@ -290,7 +289,7 @@ static bool percpu_area_init(void)
 		percpu_regs = NULL;
 		return false;
 	}
-	percpu_base = p;
+	percpu_fast.base = p;
 	return true;
 }
 
@@ -302,7 +301,7 @@ static int percpu_apply(long mode)
 		/* What the CPU entries hold stays there until a reclaim or
 		 * destroy drains it (a fast path that read the flag as set
 		 * may still be filling one). */
-		__atomic_store_n(&percpu_enabled, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&percpu_fast.enabled, 0, __ATOMIC_RELEASE);
 		strcpy(percpu_mode_name, "thread");
 		if (percpu_possible)
 			percpu_why = "thread mode asked for (USLAB_CPU_MODE)";
@@ -316,7 +315,8 @@ static int percpu_apply(long mode)
 	}
 	percpu_why = "rseq registered by glibc, membarrier expedited rseq";
 	strcpy(percpu_mode_name, "cpu");
-	__atomic_store_n(&percpu_enabled, 1, __ATOMIC_RELEASE);
+	percpu_fast.area = rseq_area_offset;
+	__atomic_store_n(&percpu_fast.enabled, 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -337,7 +337,7 @@ void percpu_init(void)
 
 USLAB_API const char *uslab_cpu_mode(void)
 {
-	return __atomic_load_n(&percpu_enabled, __ATOMIC_RELAXED) ? "cpu" : "thread";
+	return __atomic_load_n(&percpu_fast.enabled, __ATOMIC_RELAXED) ? "cpu" : "thread";
 }
 
 

@@ -265,10 +265,16 @@ void thread_fork_child(void);
 extern unsigned long reclaim_epoch;
 
 /* ------------------------------------------- cpu mode (core/percpu.c) */
-/* Set while the unified caches are per CPU; the fast paths read it. */
-extern uint8_t percpu_enabled;
-/* CPU n's block of CPU_FAST_ENTRIES entries: n << PERCPU_BLOCK_SHIFT on. */
-extern char *percpu_base;
+/* What the fast paths read, in one line: set while the unified caches are
+ * per CPU; the offset of the thread's struct rseq from the thread pointer
+ * (base/rseq.h); CPU n's block of CPU_FAST_ENTRIES entries, at
+ * base + (n << PERCPU_BLOCK_SHIFT). */
+struct percpu_fast {
+	uint8_t enabled;
+	long area;
+	char *base;
+} __attribute__((aligned(CACHE_LINE_SIZE)));
+extern struct percpu_fast percpu_fast;
 /* The cache of each index below CPU_FAST_ENTRIES (cache.c sets it before
  * the cache has a slab): kfree() and free() find the cache from a page's
  * info word, as the thread path takes it from the thread's entry. */

@@ -228,7 +228,7 @@ struct kmem_cache_cpu *this_cpu_slab_slow(struct kmem_cache *s)
 	unsigned int idx = s->cpu_index, need;
 	struct kmem_cache_cpu *c;
 
-	if (READ_ONCE(percpu_enabled) && percpu_cache(s)) {
+	if (READ_ONCE(percpu_fast.enabled) && percpu_cache(s)) {
 		bool threadless;
 
 		c = percpu_entry_lock(s, &threadless);

@@ -328,6 +328,20 @@ USLAB_ENTRY void *kcalloc_node(size_t n, size_t size, gfp_t flags, int node)
 	return kmalloc_array_node(n, size, flags | __GFP_ZERO, node);
 }
 
+static __noinline void kfree_thread(void *x, uint32_t info)
+{
+	slab_free_page_thread(x, info, false, "kfree");
+}
+
+/* Either path, as free() does (malloc.c). */
+static __always_inline void slab_free_page(const void *x, uint32_t info)
+{
+	if (likely(READ_ONCE(percpu_fast.enabled)) &&
+	    slab_free_page_percpu((void *)x, info, "kfree"))
+		return;
+	kfree_thread((void *)x, info);
+}
+
 USLAB_ENTRY void kfree(const void *x)
 {
 	uint32_t info;
@@ -340,7 +354,7 @@ USLAB_ENTRY void kfree(const void *x)
 	}
 	info = __atomic_load_n(virt_to_page_info(x), __ATOMIC_RELAXED);
 	if (likely(info)) {
-		slab_free_page((void *)x, info, false, "kfree");
+		slab_free_page(x, info);
 		return;
 	}
 	kfree_by_descriptor(x, "kfree");

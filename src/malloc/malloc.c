@@ -144,23 +144,35 @@ static __noinline void *malloc_slow(size_t size, gfp_t gfp)
 	return kmalloc_large_aligned(size, PAGE_SIZE, gfp, NUMA_NO_NODE);
 }
 
-static __always_inline void *malloc_gfp(size_t size, gfp_t gfp)
+/* The thread path (thread mode, or a thread without rseq), a function of
+ * its own: it saves no register for cpu mode's path. */
+static __noinline void *malloc_thread(size_t size, gfp_t gfp)
 {
 	if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE)) {
 		const struct malloc_class *mc = malloc_class(size);
-		unsigned int idx = __atomic_load_n(&mc->cpu_index, __ATOMIC_ACQUIRE);
-		struct kmem_cache_cpu *c;
-		void *object;
+		struct kmem_cache_cpu *c =
+			this_cpu_slab_at(__atomic_load_n(&mc->cpu_index, __ATOMIC_ACQUIRE));
 
-		/* An unbuilt class (MALLOC_CLASS_UNBUILT) has no entry. */
-		if (likely(READ_ONCE(percpu_enabled)) && idx < CPU_FAST_ENTRIES &&
-		    slab_alloc_percpu(mc->s, idx, gfp, NUMA_NO_NODE, size, &object))
-			return object;
-		c = this_cpu_slab_at(idx);
+		/* An entry means the class is built (MALLOC_CLASS_UNBUILT). */
 		if (likely(c))
 			return slab_alloc_node_at(mc->s, c, gfp, NUMA_NO_NODE, size, true);
 	}
 	return malloc_slow(size, gfp);
+}
+
+static __always_inline void *malloc_gfp(size_t size, gfp_t gfp)
+{
+	if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE) && likely(READ_ONCE(percpu_fast.enabled))) {
+		const struct malloc_class *mc = malloc_class(size);
+		unsigned int idx = __atomic_load_n(&mc->cpu_index, __ATOMIC_ACQUIRE);
+		void *object;
+
+		/* An unbuilt class (MALLOC_CLASS_UNBUILT) has no entry. */
+		if (likely(idx < CPU_FAST_ENTRIES) &&
+		    slab_alloc_percpu(mc->s, idx, gfp, NUMA_NO_NODE, size, &object))
+			return object;
+	}
+	return malloc_thread(size, gfp);
 }
 
 MALLOC_API void *malloc(size_t size)
@@ -297,6 +309,11 @@ static __noinline void free_unmapped(void *p)
 	report_foreign(p, "free");
 }
 
+static __noinline void free_thread(void *p, uint32_t info)
+{
+	slab_free_page_thread(p, info, true, "free");
+}
+
 MALLOC_API void free(void *p)
 {
 	uint32_t info;
@@ -307,7 +324,9 @@ MALLOC_API void free(void *p)
 	}
 	info = __atomic_load_n(virt_to_page_info(p), __ATOMIC_RELAXED);
 	if (likely(info)) {
-		slab_free_page(p, info, true, "free");
+		if (likely(READ_ONCE(percpu_fast.enabled)) && slab_free_page_percpu(p, info, "free"))
+			return;
+		free_thread(p, info);
 		return;
 	}
 	kfree_by_descriptor(p, "free");

@@ -70,7 +70,7 @@ enum rseq_result {
  * CPU_FAST_ENTRIES). */
 static __always_inline enum rseq_result unified_alloc_rseq(unsigned int idx, void **ret)
 {
-	char *entries = percpu_base + (size_t)idx * sizeof(struct kmem_cache_cpu);
+	char *entries = percpu_fast.base + (size_t)idx * sizeof(struct kmem_cache_cpu);
 	void *object;
 
 	__asm__ goto(
@@ -85,7 +85,7 @@ static __always_inline enum rseq_result unified_alloc_rseq(unsigned int idx, voi
 		".Lpost%=:\n\t"
 		RSEQ_COUNT("%c[stat]")
 		: [object] "=&r"(object)
-		: [area] "r"(rseq_area_offset), [entries] "r"(entries),
+		: [area] "r"(percpu_fast.area), [entries] "r"(entries),
 		  [stat] "i"(offsetof(struct kmem_cache_cpu, stat[ALLOC_FASTPATH])),
 		  RSEQ_ENTRY_OFFSETS
 		: "rax", "rdx", "memory", "cc"
@@ -104,7 +104,7 @@ no_cpu:
 static __always_inline enum rseq_result unified_free_rseq(struct kmem_cache *s, unsigned int idx,
 							  void *object)
 {
-	char *entries = percpu_base + (size_t)idx * sizeof(struct kmem_cache_cpu);
+	char *entries = percpu_fast.base + (size_t)idx * sizeof(struct kmem_cache_cpu);
 
 	__asm__ goto(
 		RSEQ_ENTRY_OPEN
@@ -124,7 +124,7 @@ static __always_inline enum rseq_result unified_free_rseq(struct kmem_cache *s, 
 		".Lpost%=:\n\t"
 		RSEQ_COUNT("%c[stat]")
 		:
-		: [area] "r"(rseq_area_offset), [entries] "r"(entries), [s] "r"(s),
+		: [area] "r"(percpu_fast.area), [entries] "r"(entries), [s] "r"(s),
 		  [obj] "r"(object),
 		  [stat] "i"(offsetof(struct kmem_cache_cpu, stat[FREE_FASTPATH])),
 		  RSEQ_ENTRY_OFFSETS
