@@ -408,6 +408,14 @@ static int remote_cache(struct remote *rm, uintptr_t addr, FILE *out, unsigned l
 			continue;
 		for (int i = 0; i < USLAB_NR_STATS; i++)
 			st[i] += c.stat[i];
+		if (rm->threads[t].is_cpu) {
+			uint64_t allocs, frees;
+
+			/* A CPU's entry: the fast paths' count not folded yet. */
+			cpu_entry_unfolded(c.fast_ops, c.main_size, c.fold_size, &allocs, &frees);
+			st[USLAB_STAT_ALLOC_FASTPATH] += allocs;
+			st[USLAB_STAT_FREE_FASTPATH] += frees;
+		}
 		if (slub) {
 			if (c.slab)
 				ci.cpu_slabs++;

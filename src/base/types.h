@@ -298,22 +298,42 @@ struct kmem_cache_cpu {
 		 * since, perhaps (slub/slub_fastpath.h: cpu_freelist_recent). */
 		void *second;
 	};
-	/* ~(bytes of the cpu slab - 1): a hardened freelist's next pointer
-	 * must share these bits with the object it was read from. */
-	uintptr_t slab_mask;
+	union {
+		/* slub: ~(bytes of the cpu slab - 1): a hardened freelist's
+		 * next pointer must share these bits with the object it was
+		 * read from. */
+		uintptr_t slab_mask;
+		/* unified, a CPU's entry (cpu mode, core/percpu.c): */
+		struct {
+			/* the token of the thread whose slow path holds the
+			 * entry, 0 when none does; the fast paths leave a
+			 * held entry alone */
+			uint32_t lock;
+			/* main_size when the lock was last let go */
+			uint32_t fold_size;
+		};
+	};
 	/* Set once the entry is used, NULL again when the cache goes.  In
 	 * the first line: kfree() and free() find the entry from a page's
 	 * info word and take the cache from here (cache/fastpath.h:
 	 * slab_free_page). */
 	struct kmem_cache *cache;
-	/* unified: the size of the main sheaf, whose own size field is
-	 * stale while it is main (unified/unified.c: attach_main).  Here, a
-	 * free finds it without waiting for a load of c->main first. */
-	unsigned int main_size;
-	/* cpu mode (core/percpu.c): the token of the thread whose slow path
-	 * holds this CPU's entry, 0 when none does; the fast paths leave a
-	 * held entry alone.  Always 0 in a thread's own entries. */
-	uint32_t lock;
+	union {
+		struct {
+			/* unified: the size of the main sheaf, whose own
+			 * size field is stale while it is main
+			 * (unified/unified.c: attach_main).  Here, a free
+			 * finds it without waiting for a load of c->main. */
+			unsigned int main_size;
+			/* A CPU's entry: the fast paths' pops and pushes
+			 * since the lock was last taken (always 0 in a
+			 * thread's entries, which count in stat[]).  The
+			 * commit of a pop or a push is one store of the
+			 * word: size and count move together. */
+			uint32_t fast_ops;
+		};
+		uint64_t fast_word;
+	};
 	/* ALLOC_FASTPATH and FREE_FASTPATH come first: same line as above. */
 	uint64_t stat[USLAB_NR_STATS];
 	struct slab *partial;  /* slub: cpu partial list of frozen slabs */
@@ -324,6 +344,25 @@ struct kmem_cache_cpu {
 };
 
 _Static_assert(sizeof(struct kmem_cache_cpu) == 512, "kmem_cache_cpu must stay 512 bytes");
+
+/*
+ * A CPU's entry counts its fast paths in fast_ops, not in stat[]: each
+ * pop takes one from main_size, each push adds one, both add one to
+ * fast_ops, so from the count and the change of size since the lock was
+ * let go (fold_size) follow the pops and the pushes.  The holder of the
+ * lock folds them into stat[ALLOC_FASTPATH] and stat[FREE_FASTPATH];
+ * readers add what is not folded yet.
+ */
+static inline void cpu_entry_unfolded(uint32_t fast_ops, uint32_t main_size, uint32_t fold_size,
+				      uint64_t *allocs, uint64_t *frees)
+{
+	int64_t d = (int64_t)main_size - (int64_t)fold_size;
+	int64_t a = ((int64_t)fast_ops - d) / 2, f = ((int64_t)fast_ops + d) / 2;
+
+	/* A racy reader's torn snapshot stays sane. */
+	*allocs = a > 0 ? (uint64_t)a : 0;
+	*frees = f > 0 ? (uint64_t)f : 0;
+}
 _Static_assert(__builtin_offsetof(struct kmem_cache_cpu, stat) + 2 * 8 <= CACHE_LINE_SIZE,
 	       "fast path fields must share the first line");
 

@@ -42,6 +42,16 @@ static void *alloc_slow_debug(struct kmem_cache *s, gfp_t gfpflags, int node, si
 	return object;
 }
 
+/* The entry a slow path starts from: the thread's, or NULL where cpu mode
+ * has CPU entries for s (this_cpu_slab_slow takes the CPU's then; the
+ * thread's own entry, left from thread mode, is not used again). */
+static struct kmem_cache_cpu *slow_cpu_slab(struct kmem_cache *s)
+{
+	if (READ_ONCE(percpu_fast.enabled) && percpu_cache(s))
+		return NULL;
+	return this_cpu_slab(s);
+}
+
 void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node, size_t orig_size)
 {
 	uintptr_t caller = _RET_IP_;
@@ -56,14 +66,14 @@ void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node, size_t ori
 	}
 	if (slow_path_enter() == 1)
 		reclaim_check_epoch();
-	object = s->ops->alloc_slow(s, gfpflags | __GFP_NOWARN, node, this_cpu_slab(s));
+	object = s->ops->alloc_slow(s, gfpflags | __GFP_NOWARN, node, slow_cpu_slab(s));
 	if (unlikely(!object)) {
 		/* The outermost slow path lets its CPU entries go: the
 		 * shrinkers may run long. */
 		if (lock_context()->slow_depth == 1)
 			slow_path_release_held();
 		reclaim_before_failing(gfpflags);
-		object = s->ops->alloc_slow(s, gfpflags, node, this_cpu_slab(s));
+		object = s->ops->alloc_slow(s, gfpflags, node, slow_cpu_slab(s));
 	}
 	slow_path_exit();
 	if (unlikely(!object))
@@ -94,7 +104,7 @@ void slab_free_slow(struct kmem_cache *s, struct slab *slab, void *object,
 	/* c may have been remade by a reclaim epoch: s's own, again. */
 	if (slow_path_enter() == 1)
 		reclaim_check_epoch();
-	c = this_cpu_slab(s);
+	c = slow_cpu_slab(s);
 	s->ops->free_slow(s, slab, object, c);
 	slow_path_exit();
 }

@@ -31,10 +31,13 @@
  *  - the slow path keeps it until its outermost slow path ends
  *    (slow_path_exit, base/lock.h), even if the thread migrates: the
  *    entry stays the CPU's, the owner works on it from wherever it runs;
- *  - the fast paths' counters (ALLOC_FASTPATH, FREE_FASTPATH) are bumped in
- *    a second section of their own, without the lock; nothing else
- *    writes those two words while the entry is in use, and nothing zeroes
- *    a CPU entry's counters while its cache lives, so they stay exact.
+ *  - the fast paths count in the same word they commit (fast_ops, beside
+ *    main_size: types.h says how pops and pushes follow from it); the
+ *    lock's taker folds the count into stat[] once no section runs, and
+ *    its release records main_size (fold_size), so the counts stay exact
+ *    under migration, and a fast path's count costs no store of its own.
+ *    A fast path that would carry fast_ops to 2^31 goes to the slow path,
+ *    which folds.
  *
  * Thread exit has nothing to flush in this mode; fork keeps the CPU
  * entries (the child's memory is the parent's), except those a thread
@@ -124,8 +127,23 @@ static bool percpu_trylock(struct kmem_cache_cpu *c, uint32_t token)
 					   __ATOMIC_RELAXED);
 }
 
+/* The fast paths' count into stat[]: the lock held, no section running. */
+static void percpu_fold(struct kmem_cache_cpu *c)
+{
+	uint64_t allocs, frees;
+
+	cpu_entry_unfolded(c->fast_ops, c->main_size, c->fold_size, &allocs, &frees);
+	WRITE_ONCE(c->stat[ALLOC_FASTPATH], c->stat[ALLOC_FASTPATH] + allocs);
+	WRITE_ONCE(c->stat[FREE_FASTPATH], c->stat[FREE_FASTPATH] + frees);
+	WRITE_ONCE(c->fast_ops, 0);
+	WRITE_ONCE(c->fold_size, c->main_size);
+}
+
 static void percpu_unlock(uint32_t *lock)
 {
+	struct kmem_cache_cpu *c = container_of(lock, struct kmem_cache_cpu, lock);
+
+	WRITE_ONCE(c->fold_size, c->main_size);
 	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
 }
 
@@ -157,6 +175,7 @@ struct kmem_cache_cpu *percpu_entry_lock(struct kmem_cache *s, bool *threadless)
 	}
 	if (rseq_current_cpu() != cpu)
 		rseq_fence(cpu);
+	percpu_fold(c);
 	return c;
 }
 
@@ -183,6 +202,9 @@ static unsigned int percpu_lock_entries(struct thread_reg *r, struct kmem_cache 
 	}
 	if (n && rseq_current_cpu() != (int)r->cpu)
 		rseq_fence((int)r->cpu);
+	for (unsigned int i = 0; i < valid; i++)
+		if (locked[i / 64] & (1ULL << (i % 64)))
+			percpu_fold(&r->cpu_slab[i]);
 	return n;
 }
 
@@ -242,6 +264,7 @@ bool percpu_entry_take(struct thread_reg *r, struct kmem_cache_cpu *c)
 	}
 	if (rseq_current_cpu() != (int)r->cpu)
 		rseq_fence((int)r->cpu);
+	percpu_fold(c);
 	return true;
 }
 

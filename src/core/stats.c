@@ -55,6 +55,14 @@ static void cache_stats_sum_locked(struct kmem_cache *s, uint64_t out[USLAB_NR_S
 			continue;
 		for (int i = 0; i < USLAB_NR_STATS; i++)
 			out[i] += READ_ONCE(c->stat[i]);
+		if (r->is_cpu) {
+			uint64_t allocs, frees;
+
+			cpu_entry_unfolded(READ_ONCE(c->fast_ops), READ_ONCE(c->main_size),
+					   READ_ONCE(c->fold_size), &allocs, &frees);
+			out[ALLOC_FASTPATH] += allocs;
+			out[FREE_FASTPATH] += frees;
+		}
 	}
 }
 

@@ -2,7 +2,8 @@
  * unified_rseq.h - the unified fast paths of cpu mode (core/percpu.c): the
  * pop and the push of unified_fastpath.h, on the entry of the CPU the
  * thread runs on, each an rseq critical section (base/rseq.h) whose last
- * instruction, the store of the main sheaf's new size, commits it.
+ * instruction, the store of the main sheaf's new size (and count),
+ * commits it.
  *
  * In the section: the CPU number (negative: rseq is not registered for
  * this thread, which then takes the thread path), the entry (the CPU's
@@ -11,8 +12,10 @@
  * migration or a signal before the commit restarts the section from the
  * CPU number; the push's store into the sheaf's free slot before the
  * commit is harmless when it is restarted (that slot is above the size).
- * After the commit a second section adds one to the entry's fast-path
- * counter, on whichever CPU the thread then runs: the counts stay exact.
+ * The commit stores the entry's word of size and count (fast_word,
+ * types.h): the size one less or one more, the count one more, so the
+ * counters stay exact with no store of their own; a count that would
+ * reach 2^31 (the word's sign bit) goes to the slow path, which folds it.
  */
 #ifndef USLAB_UNIFIED_RSEQ_H
 #define USLAB_UNIFIED_RSEQ_H
@@ -32,20 +35,18 @@ enum rseq_result {
 
 #define RSEQ_ENTRY_OFFSETS                                                          \
 	[lock] "i"(offsetof(struct kmem_cache_cpu, lock)),                          \
-	[size] "i"(offsetof(struct kmem_cache_cpu, main_size)),                     \
+	[word] "i"(offsetof(struct kmem_cache_cpu, fast_word)),                     \
 	[main] "i"(offsetof(struct kmem_cache_cpu, main)),                          \
 	[cache] "i"(offsetof(struct kmem_cache_cpu, cache)),                        \
 	[objs] "i"(offsetof(struct sheaf, objects)),                                \
 	[cap] "i"(offsetof(struct sheaf, capacity)),                                \
 	[shift] "i"(PERCPU_BLOCK_SHIFT)
 
-/* Both sections' descriptors and abort handlers, then the first: the CPU
+/* The section's descriptor and abort handler, then its start: the CPU
  * (negative: to no_cpu), the entry in rax, its lock (set: to slow). */
 #define RSEQ_ENTRY_OPEN                                                             \
 	RSEQ_DESC(".Lcs%=", ".Lstart%=", ".Lpost%=", ".Labort%=")                   \
-	RSEQ_DESC(".Lcs2%=", ".Lstart2%=", ".Lpost2%=", ".Labort2%=")               \
 	RSEQ_ABORT(".Labort%=", ".Larm%=")                                          \
-	RSEQ_ABORT(".Labort2%=", ".Larm2%=")                                        \
 	RSEQ_ARM(".Larm%=", ".Lcs%=", "%[area]", "%%rax")                           \
 	".Lstart%=:\n\t"                                                            \
 	"movslq %%fs:" RSEQ_STR(RSEQ_CPU_ID) "(%[area]), %%rax\n\t"                \
@@ -56,15 +57,9 @@ enum rseq_result {
 	"cmpl $0, %c[lock](%%rax)\n\t"                                              \
 	"jne %l[slow]\n\t"
 
-/* The counter section, after a commit: entry register rax. */
-#define RSEQ_COUNT(stat_off)                                                        \
-	RSEQ_ARM(".Larm2%=", ".Lcs2%=", "%[area]", "%%rax")                         \
-	".Lstart2%=:\n\t"                                                           \
-	"movl %%fs:" RSEQ_STR(RSEQ_CPU_ID_START) "(%[area]), %%eax\n\t"             \
-	"shl %[shift], %%rax\n\t"                                                   \
-	"add %[entries], %%rax\n\t"                                                 \
-	"incq " stat_off "(%%rax)\n"                                                \
-	".Lpost2%=:\n\t"
+/* What one pop and one push add to fast_word: size -1 or +1, count +1. */
+#define FAST_WORD_POP  ((1ULL << 32) - 1)
+#define FAST_WORD_PUSH ((1ULL << 32) + 1)
 
 /* Pops the main sheaf of the current CPU's entry idx (the index is below
  * CPU_FAST_ENTRIES). */
@@ -73,22 +68,22 @@ static __always_inline enum rseq_result unified_alloc_rseq(unsigned int idx, voi
 	char *entries = percpu_fast.base + (size_t)idx * sizeof(struct kmem_cache_cpu);
 	void *object;
 
-	__asm__ goto(
+	__asm__ volatile goto(
 		RSEQ_ENTRY_OPEN
-		"movl %c[size](%%rax), %%edx\n\t"
+		"movq %c[word](%%rax), %%rdx\n\t"
 		"testl %%edx, %%edx\n\t"
 		"jz %l[slow]\n\t"
+		"addq %[pop], %%rdx\n\t"
+		"js %l[slow]\n\t"
 		"movq %c[main](%%rax), %[object]\n\t"
-		"subl $1, %%edx\n\t"
-		"movq %c[objs](%[object],%%rdx,8), %[object]\n\t"
-		"movl %%edx, %c[size](%%rax)\n"
+		"movl %%edx, %%ecx\n\t"
+		"movq %c[objs](%[object],%%rcx,8), %[object]\n\t"
+		"movq %%rdx, %c[word](%%rax)\n"
 		".Lpost%=:\n\t"
-		RSEQ_COUNT("%c[stat]")
 		: [object] "=&r"(object)
 		: [area] "r"(percpu_fast.area), [entries] "r"(entries),
-		  [stat] "i"(offsetof(struct kmem_cache_cpu, stat[ALLOC_FASTPATH])),
-		  RSEQ_ENTRY_OFFSETS
-		: "rax", "rdx", "memory", "cc"
+		  [pop] "r"(FAST_WORD_POP), RSEQ_ENTRY_OFFSETS
+		: "rax", "rcx", "rdx", "memory", "cc"
 		: slow, no_cpu);
 	*ret = object;
 	return RSEQ_DONE;
@@ -105,29 +100,29 @@ static __always_inline enum rseq_result unified_free_rseq(struct kmem_cache *s, 
 							  void *object)
 {
 	char *entries = percpu_fast.base + (size_t)idx * sizeof(struct kmem_cache_cpu);
+	unsigned long slot;
 
-	__asm__ goto(
+	__asm__ volatile goto(
 		RSEQ_ENTRY_OPEN
 		"cmpq %[s], %c[cache](%%rax)\n\t"
 		"jne %l[slow]\n\t"
-		"movl %c[size](%%rax), %%edx\n\t"
+		"movq %c[word](%%rax), %%rdx\n\t"
 		"movq %c[main](%%rax), %%rcx\n\t"
+		"movl %%edx, %k[slot]\n\t"
 		"cmpl %c[cap](%%rcx), %%edx\n\t"
 		"jae %l[slow]\n\t"
-		"cmpq %[obj], %c[objs]-8(%%rcx,%%rdx,8)\n\t"
+		"cmpq %[obj], %c[objs]-8(%%rcx,%[slot],8)\n\t"
 		"je %l[slow]\n\t"
-		"cmpq %[obj], %c[objs]-16(%%rcx,%%rdx,8)\n\t"
+		"cmpq %[obj], %c[objs]-16(%%rcx,%[slot],8)\n\t"
 		"je %l[slow]\n\t"
-		"movq %[obj], %c[objs](%%rcx,%%rdx,8)\n\t"
-		"addl $1, %%edx\n\t"
-		"movl %%edx, %c[size](%%rax)\n"
+		"addq %[push], %%rdx\n\t"
+		"js %l[slow]\n\t"
+		"movq %[obj], %c[objs](%%rcx,%[slot],8)\n\t"
+		"movq %%rdx, %c[word](%%rax)\n"
 		".Lpost%=:\n\t"
-		RSEQ_COUNT("%c[stat]")
-		:
+		: [slot] "=&r"(slot)
 		: [area] "r"(percpu_fast.area), [entries] "r"(entries), [s] "r"(s),
-		  [obj] "r"(object),
-		  [stat] "i"(offsetof(struct kmem_cache_cpu, stat[FREE_FASTPATH])),
-		  RSEQ_ENTRY_OFFSETS
+		  [obj] "r"(object), [push] "r"(FAST_WORD_PUSH), RSEQ_ENTRY_OFFSETS
 		: "rax", "rcx", "rdx", "memory", "cc"
 		: slow, no_cpu);
 	return RSEQ_DONE;
