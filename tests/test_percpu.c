@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 
 #include "check.h"
+#include "base/lock.h"
 #include "core/slab.h"
 
 #define LIVE 0x4c4956454c495645ULL   /* "LIVELIVE": handed out, not freed */
@@ -289,6 +290,155 @@ TEST(a_slow_path_blocked_in_a_constructor_does_not_block_its_cpu)
 	CHECK_EQ(destroy_counting_reports(s), 0);
 }
 
+/* A destroy that cannot take a CPU's entry (a constructor holds it, its
+ * slow path blocked) keeps the cache: freed, its index and descriptor
+ * would pass to the next cache made while the entry still names it. */
+static struct kmem_cache *held_cache;
+static void *volatile held_object;
+static _Atomic int hold_armed, hold_published, hold_go;
+
+static void holding_ctor(void *p)
+{
+	(void)p;
+	if (!atomic_exchange(&hold_armed, 0))
+		return;
+	/* A node request: a slow path of held_cache, on CPU 0's entry. */
+	held_object = kmem_cache_alloc_node(held_cache, GFP_KERNEL, 0);
+	atomic_store(&hold_published, 1);
+	while (!atomic_load(&hold_go))
+		usleep(1000);
+}
+
+static void *alloc_holding(void *arg)
+{
+	struct kmem_cache *t = arg;
+
+	pin_to(0);
+	kmem_cache_free(t, kmem_cache_alloc(t, GFP_KERNEL));
+	return NULL;
+}
+
+TEST(destroy_keeps_a_cache_whose_cpu_entry_a_slow_path_holds)
+{
+	struct kmem_cache *t = kmem_cache_create("pc-holder", 64, 0, SLAB_UNIFIED | SLAB_NO_MERGE,
+						 holding_ctor);
+	struct kmem_cache *next;
+	unsigned int idx;
+	pthread_t th;
+	void *p[100];
+
+	held_cache = kmem_cache_create("pc-held", 64, 0, SLAB_UNIFIED | SLAB_NO_MERGE, NULL);
+	CHECK(t && held_cache);
+	idx = held_cache->cpu_index;
+	atomic_store(&hold_armed, 1);
+	pthread_create(&th, NULL, alloc_holding, t);
+	while (!atomic_load(&hold_published))
+		usleep(1000);
+	CHECK(held_object);
+	kmem_cache_free(held_cache, held_object);
+	capture_start();
+	kmem_cache_destroy(held_cache);
+	if (cpu_mode())
+		CHECK_STR_CONTAINS(capture_stop(), "kmem_cache_destroy(pc-held): another thread's slow path of it still holds a CPU's entry");
+	else {
+		int reports = capture_count();
+
+		capture_stop();
+		CHECK_EQ(reports, 0);
+	}
+	atomic_store(&hold_go, 1);
+	pthread_join(th, NULL);
+	/* The next cache gets another index (cpu mode) and is whole. */
+	next = kmem_cache_create("pc-next", 128, 0, SLAB_UNIFIED | SLAB_NO_MERGE, NULL);
+	CHECK(next);
+	if (cpu_mode())
+		CHECK(next->cpu_index != idx);
+	for (int r = 0; r < 20; r++) {
+		for (int i = 0; i < 100; i++)
+			CHECK((p[i] = kmem_cache_alloc(next, GFP_KERNEL)));
+		for (int i = 0; i < 100; i++)
+			kmem_cache_free(next, p[i]);
+	}
+	CHECK_EQ(fast_and_slow(next, USLAB_STAT_ALLOC_FASTPATH, USLAB_STAT_ALLOC_SLOWPATH), 2000);
+	CHECK_EQ(cache_info(next).active_objs, 0);
+	CHECK_EQ(destroy_counting_reports(next), 0);
+	CHECK_EQ(destroy_counting_reports(t), 0);
+}
+
+/* A signal handler whose slow paths take entries while the interrupted
+ * slow path takes or lets go of its own: every entry is let go. */
+static struct kmem_cache *sig_cache;
+static _Atomic long sig_bad;
+
+static void allocating_handler(int sig)
+{
+	struct obj *o;
+
+	(void)sig;
+	/* Not async-signal-safe where the interrupted code holds a mutex
+	 * (uslab's locks are no more reentrant than malloc's): only between
+	 * them, in or out of a slow path. */
+	if (lock_context()->locks_held)
+		return;
+	/* A node request: always the slow path, which takes an entry. */
+	o = kmem_cache_alloc_node(sig_cache, GFP_KERNEL, 0);
+	if (!o || !take(o, 99) || !give(o, 99))
+		atomic_fetch_add(&sig_bad, 1);
+	if (o)
+		kmem_cache_free(sig_cache, o);
+}
+
+TEST(signal_handlers_with_slow_paths_leave_no_entry_held)
+{
+	struct churn c = { .s = kmem_cache_create("pc-sig-a", sizeof(struct obj), 0,
+						  SLAB_UNIFIED | SLAB_NO_MERGE, NULL),
+			   .nr = 3 };
+	struct sigaction sa = { .sa_handler = allocating_handler, .sa_flags = SA_RESTART };
+	void *p[8], **keep = calloc(2000, sizeof(void *));
+
+	sig_cache = kmem_cache_create("pc-sig-d", sizeof(struct obj), 0,
+				      SLAB_UNIFIED | SLAB_NO_MERGE, NULL);
+	CHECK(c.s && sig_cache && keep);
+	/* Half full slabs: the handler never needs a new slab nor empties
+	 * one (the page allocator's lock may be the interrupted code's). */
+	for (int i = 0; i < 2000; i++)
+		CHECK((keep[i] = kmem_cache_alloc(sig_cache, GFP_KERNEL)));
+	for (int i = 0; i < 2000; i += 2)
+		kmem_cache_free(sig_cache, keep[i]);
+	sigemptyset(&sa.sa_mask);
+	CHECK_EQ(sigaction(SIGUSR2, &sa, NULL), 0);
+	for (int i = 0; i < c.nr; i++)
+		pthread_create(&c.threads[i], NULL, churn_worker, &c);
+	while (atomic_load(&c.started) < c.nr)
+		sched_yield();
+	for (int r = 0; r < (TEST_ASAN ? 20000 : 100000); r++)
+		syscall(SYS_tgkill, getpid(), atomic_load(&c.tids[r % c.nr]), SIGUSR2);
+	atomic_store(&c.stop, 1);
+	for (int i = 0; i < c.nr; i++)
+		pthread_join(c.threads[i], NULL);
+	signal(SIGUSR2, SIG_DFL);
+	CHECK_EQ(atomic_load(&c.bad), 0);
+	CHECK_EQ(atomic_load(&sig_bad), 0);
+	/* No entry was left held: the fast paths serve both caches. */
+	for (int k = 0; k < 2; k++) {
+		struct kmem_cache *s = k ? sig_cache : c.s;
+		uint64_t fast = uslab_cache_stat(s, USLAB_STAT_ALLOC_FASTPATH);
+
+		for (int r = 0; r < 100; r++) {
+			for (int i = 0; i < 8; i++)
+				p[i] = kmem_cache_alloc(s, GFP_KERNEL);
+			for (int i = 0; i < 8; i++)
+				kmem_cache_free(s, p[i]);
+		}
+		CHECK(uslab_cache_stat(s, USLAB_STAT_ALLOC_FASTPATH) - fast >= 700);
+	}
+	for (int i = 1; i < 2000; i += 2)
+		kmem_cache_free(sig_cache, keep[i]);
+	free(keep);
+	CHECK_EQ(destroy_counting_reports(c.s), 0);
+	CHECK_EQ(destroy_counting_reports(sig_cache), 0);
+}
+
 /* -------------------------------------------------------------- fork */
 
 TEST(fork_child_allocates_from_the_cpu_entries_it_inherited)
@@ -412,6 +562,28 @@ TEST(cached_state_is_bounded_by_cpus_not_threads)
 	else
 		CHECK_EQ(entries, 32);
 	CHECK_EQ(destroy_counting_reports(s), 0);
+}
+
+/* A thread that has entries of its own (a slub cache's, thread mode's)
+ * still takes its CPU's for a unified cache: its slow paths do not fill
+ * the thread's entry while the fast paths look at the CPU's. */
+TEST(a_thread_with_its_own_entries_still_uses_its_cpus)
+{
+	struct kmem_cache *slub = kmem_cache_create("pc-own-slub", 64, 0, SLAB_SLUB | SLAB_NO_MERGE,
+						    NULL);
+	struct kmem_cache *u;
+	uint64_t fast;
+
+	CHECK(slub);
+	kmem_cache_free(slub, kmem_cache_alloc(slub, GFP_KERNEL));
+	u = kmem_cache_create("pc-own-unified", 64, 0, SLAB_UNIFIED | SLAB_NO_MERGE, NULL);
+	CHECK(u);
+	for (int i = 0; i < 100000; i++)
+		kmem_cache_free(u, kmem_cache_alloc(u, GFP_KERNEL));
+	fast = uslab_cache_stat(u, USLAB_STAT_ALLOC_FASTPATH);
+	CHECK(fast >= 99000);
+	CHECK_EQ(destroy_counting_reports(u), 0);
+	CHECK_EQ(destroy_counting_reports(slub), 0);
 }
 
 /* ------------------------------------------------ the fast-path count */

@@ -44,10 +44,17 @@ void lock_run_idle_work(void)
 
 void slow_path_release_held(void)
 {
-	while (lock_ctx.nr_held) {
-		unsigned int i = --lock_ctx.nr_held;
+	unsigned int n;
 
-		lock_ctx.held_release[i](lock_ctx.held[i]);
+	while ((n = __atomic_load_n(&lock_ctx.nr_held, __ATOMIC_RELAXED))) {
+		uint32_t *word = __atomic_load_n(&lock_ctx.held[n - 1], __ATOMIC_RELAXED);
+		void (*release)(uint32_t *) = lock_ctx.held_release[n - 1];
+
+		/* Taken off first: a handler that runs now sees it gone. */
+		if (__atomic_compare_exchange_n(&lock_ctx.nr_held, &n, n - 1, false,
+						__ATOMIC_RELAXED, __ATOMIC_RELAXED) &&
+		    word)
+			release(word);
 	}
 }
 

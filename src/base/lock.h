@@ -199,13 +199,24 @@ static inline unsigned int slow_path_enter(void)
  * a call out makes find it theirs.  Such words are taken by trylock only,
  * never waited for: they are no locks to the lock order.  False when the
  * thread holds as many as it can (the caller lets the word go).
+ *
+ * A signal handler may run its own slow path between any two instructions
+ * of these: the slot is reserved with one atomic add (the handler takes
+ * the next one), and release_held pops with compare-and-swap; a release
+ * function must take a word that is no longer the thread's as done (a
+ * handler's outermost slow path, run while this one lets go, lets go of
+ * everything first).
  */
 static inline bool slow_path_hold(uint32_t *word, void (*release)(uint32_t *))
 {
-	if (lock_ctx.nr_held >= SLOW_PATH_HELD_MAX)
+	unsigned int n = __atomic_fetch_add(&lock_ctx.nr_held, 1, __ATOMIC_RELAXED);
+
+	if (n >= SLOW_PATH_HELD_MAX) {
+		__atomic_fetch_sub(&lock_ctx.nr_held, 1, __ATOMIC_RELAXED);
 		return false;
-	lock_ctx.held[lock_ctx.nr_held] = word;
-	lock_ctx.held_release[lock_ctx.nr_held++] = release;
+	}
+	lock_ctx.held_release[n] = release;
+	__atomic_store_n(&lock_ctx.held[n], word, __ATOMIC_RELAXED);
 	return true;
 }
 

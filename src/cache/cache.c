@@ -374,7 +374,15 @@ USLAB_API void kmem_cache_destroy(struct kmem_cache *s)
 			return;
 		}
 	}
-	flush_all_threads(s);
+	if (!flush_all_threads(s)) {
+		/* An entry still names s: its index and descriptor stay
+		 * (freed, they would pass to the next cache made). */
+		s->dead = true;
+		slab_mutex_unlock();
+		uslab_reportf("uslab: kmem_cache_destroy(%s): another thread's slow path of it still holds a CPU's entry (inside a constructor?); the cache is kept\n",
+			      s->name);
+		return;
+	}
 	remaining = s->ops->shrink(s, true);
 	if (remaining) {
 		s->dead = true;
@@ -468,8 +476,9 @@ USLAB_API int uslab_cache_set_debug(struct kmem_cache *s, slab_flags_t debug_fla
 	if (s->refcount > 1 || s->dead) {
 		why = s->dead ? "the cache is destroyed" : "other caches are merged into it";
 	} else {
-		flush_all_threads(s);
-		if (s->ops->shrink(s, true))
+		if (!flush_all_threads(s))
+			why = "another thread's slow path of it holds a CPU's entry";
+		else if (s->ops->shrink(s, true))
 			why = "it still has objects";
 	}
 	if (why) {

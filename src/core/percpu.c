@@ -139,10 +139,14 @@ static void percpu_fold(struct kmem_cache_cpu *c)
 	WRITE_ONCE(c->fold_size, c->main_size);
 }
 
+/* Lets go of a lock this thread holds; one it no longer holds (let go by
+ * a signal handler's slow path meanwhile, slow_path_hold) is left alone. */
 static void percpu_unlock(uint32_t *lock)
 {
 	struct kmem_cache_cpu *c = container_of(lock, struct kmem_cache_cpu, lock);
 
+	if (__atomic_load_n(lock, __ATOMIC_RELAXED) != my_token)
+		return;
 	WRITE_ONCE(c->fold_size, c->main_size);
 	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
 }
@@ -169,12 +173,15 @@ struct kmem_cache_cpu *percpu_entry_lock(struct kmem_cache *s, bool *threadless)
 		return c;
 	if (owner || !percpu_trylock(c, token))
 		return NULL;
+	/* Not sure that no section still runs on it: do without. */
+	if (rseq_current_cpu() != cpu && !rseq_fence(cpu)) {
+		percpu_unlock(&c->lock);
+		return NULL;
+	}
 	if (!slow_path_hold(&c->lock, percpu_unlock)) {
 		percpu_unlock(&c->lock);
 		return NULL;
 	}
-	if (rseq_current_cpu() != cpu)
-		rseq_fence(cpu);
 	percpu_fold(c);
 	return c;
 }
@@ -200,8 +207,12 @@ static unsigned int percpu_lock_entries(struct thread_reg *r, struct kmem_cache 
 		locked[i / 64] |= 1ULL << (i % 64);
 		n++;
 	}
-	if (n && rseq_current_cpu() != (int)r->cpu)
-		rseq_fence((int)r->cpu);
+	if (n && rseq_current_cpu() != (int)r->cpu && !rseq_fence((int)r->cpu)) {
+		for (unsigned int i = 0; i < valid; i++)
+			if (locked[i / 64] & (1ULL << (i % 64)))
+				percpu_unlock(&r->cpu_slab[i].lock);
+		return 0;
+	}
 	for (unsigned int i = 0; i < valid; i++)
 		if (locked[i / 64] & (1ULL << (i % 64)))
 			percpu_fold(&r->cpu_slab[i]);
@@ -256,14 +267,16 @@ bool percpu_entry_take(struct thread_reg *r, struct kmem_cache_cpu *c)
 	uint32_t token = percpu_token();
 
 	for (unsigned int tries = 0; !percpu_trylock(c, token); tries++) {
-		if (tries >= 100000)
+		if (tries >= 10000)
 			return false;
 		thread_list_lock_release();
 		sched_yield();
 		thread_list_lock_acquire();
 	}
-	if (rseq_current_cpu() != (int)r->cpu)
-		rseq_fence((int)r->cpu);
+	if (rseq_current_cpu() != (int)r->cpu && !rseq_fence((int)r->cpu)) {
+		percpu_unlock(&c->lock);
+		return false;
+	}
 	percpu_fold(c);
 	return true;
 }
@@ -290,8 +303,12 @@ void percpu_fork_child(void)
 		}
 	}
 	/* The registration belongs to the parent's mm: made again. */
-	if (percpu_possible && !rseq_setup(&why))
+	if (percpu_possible && !rseq_setup(&why)) {
 		percpu_fast.enabled = 0;
+		percpu_possible = false;
+		percpu_why = why;
+		strcpy(percpu_mode_name, "thread");
+	}
 }
 
 /* ------------------------------------------------------------- mode */

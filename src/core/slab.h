@@ -256,8 +256,9 @@ void thread_init(void);
  * entries; NULL when the thread has exited its destructor or memory for
  * its entries is lacking. */
 struct kmem_cache_cpu *this_cpu_slab_slow(struct kmem_cache *s);
-/* Flushes every thread's entry for s and clears it (s being destroyed). */
-void flush_all_threads(struct kmem_cache *s);
+/* Flushes every thread's entry for s and clears it (s being destroyed);
+ * false when a CPU's entry of s stays held by a slow path (left as is). */
+bool flush_all_threads(struct kmem_cache *s);
 /* In the child of fork, after every lock is free again. */
 void thread_fork_child(void);
 /* Bumped by a reclaim (cache/reclaim.c) that asks every thread to give

@@ -259,10 +259,11 @@ struct kmem_cache_cpu *this_cpu_slab_slow(struct kmem_cache *s)
 	return &t->cpu_slab[idx];
 }
 
-void flush_all_threads(struct kmem_cache *s)
+bool flush_all_threads(struct kmem_cache *s)
 {
 	struct list_head dead = LIST_HEAD_INIT(dead);
 	struct thread_reg *r;
+	bool all = true;
 
 	thread_list_lock_acquire();
 	reap_dead_threads(&dead);
@@ -273,8 +274,12 @@ void flush_all_threads(struct kmem_cache *s)
 			continue;
 		/* A CPU's entry of another cache is not touched; one of s
 		 * is taken from a slow path that holds it, or left to it. */
-		if (r->is_cpu && (READ_ONCE(c->cache) != s || !percpu_entry_take(r, c)))
+		if (r->is_cpu && READ_ONCE(c->cache) != s)
 			continue;
+		if (r->is_cpu && !percpu_entry_take(r, c)) {
+			all = false;
+			continue;
+		}
 		if (c->cache == s) {
 			s->ops->flush_cpu(s, c);
 			cache_stats_fold(s, c);
@@ -283,6 +288,7 @@ void flush_all_threads(struct kmem_cache *s)
 	}
 	thread_list_lock_release();
 	free_reaped(&dead);
+	return all;
 }
 
 USLAB_API void uslab_thread_flush(void)
