@@ -44,6 +44,8 @@ static struct contestant contestants[] = {
 	{ "kmem-unified", KMEM, NULL, "USLAB_ALLOCATOR=unified", 0, "" },
 	{ "uslab", UMALLOC, "libuslab-malloc.so", NULL, 0, "" },
 	{ "uslab-slub", UMALLOC, "libuslab-malloc.so", "USLAB_ALLOCATOR=slub", 0, "" },
+	/* The same as uslab in thread mode: per-thread caches, not per-CPU. */
+	{ "uslab-thread", UMALLOC, "libuslab-malloc.so", "USLAB_CPU_MODE=thread", 0, "" },
 	{ "glibc", PEER, NULL, NULL, 0, "" },
 	{ "jemalloc", PEER, "libjemalloc.so.2", NULL, 0, "" },
 	{ "mimalloc", PEER, "libmimalloc.so.2", NULL, 0, "" },
@@ -162,6 +164,7 @@ static int run_cell(const struct contestant *k, const struct workload *w, int qu
 		close(pipefd[0]);
 		unsetenv("LD_PRELOAD");
 		unsetenv("USLAB_ALLOCATOR");
+		unsetenv("USLAB_CPU_MODE");
 		if (k->lib)
 			setenv("LD_PRELOAD", k->lib_path, 1);
 		if (k->env)
@@ -323,6 +326,8 @@ static const char *short_name(const char *name)
 		return "k-unif";
 	if (!strcmp(name, "uslab-slub"))
 		return "u-slub";
+	if (!strcmp(name, "uslab-thread"))
+		return "u-thread";
 	return name;
 }
 
@@ -362,7 +367,8 @@ static void print_screen_table(FILE *out, int quick, int runs)
 	}
 	fprintf(out, "\nMedians of %d runs. malloc, kmem: uslab (libuslab-malloc as shipped; the\n"
 		"better kmem personality) against the best peer, above 1.00x uslab is faster or\n"
-		"smaller. u-slub: libuslab-malloc with USLAB_ALLOCATOR=slub; k-slub, k-unif: the\n"
+		"smaller. u-slub: libuslab-malloc with USLAB_ALLOCATOR=slub; u-thread: with\n"
+		"USLAB_CPU_MODE=thread (uslab is per CPU where rseq works); k-slub, k-unif: the\n"
 		"kmem_cache/kmalloc API. Units: ns per operation (hot, batch, prodcons, larson,\n"
 		"medium, mixed, coldfree), s (hackbench, bigloop), thousands (bigfaults),\n"
 		"transactions/s (tcp_rr), resident/ideal (live, frag), MB (bigrss, threads64).\n"
