@@ -365,6 +365,58 @@ TEST(destroy_keeps_a_cache_whose_cpu_entry_a_slow_path_holds)
 	CHECK_EQ(destroy_counting_reports(t), 0);
 }
 
+/* A slow path that takes more entries than it can hold (a constructor
+ * using many caches): the ones it lets go at once keep their counts. */
+#define MANY 10
+static struct kmem_cache *many[MANY];
+static _Atomic int many_armed;
+
+static void many_ctor(void *p)
+{
+	(void)p;
+	if (!atomic_exchange(&many_armed, 0))
+		return;
+	for (int i = 0; i < MANY; i++)
+		kmem_cache_free(many[i], kmem_cache_alloc_node(many[i], GFP_KERNEL, 0));
+}
+
+TEST(entries_beyond_the_held_list_keep_exact_counts)
+{
+	struct kmem_cache *a = kmem_cache_create("pc-many-a", 64, 0, SLAB_UNIFIED | SLAB_NO_MERGE,
+						 many_ctor);
+	void *p[MANY][7];
+	cpu_set_t all;
+
+	CHECK(a);
+	CHECK_EQ(sched_getaffinity(0, sizeof(all), &all), 0);
+	pin_to(0);
+	for (int i = 0; i < MANY; i++) {
+		static char names[MANY][16];
+
+		snprintf(names[i], sizeof(names[i]), "pc-many-%d", i);
+		CHECK((many[i] = kmem_cache_create(names[i], 64, 0,
+						   SLAB_UNIFIED | SLAB_NO_MERGE, NULL)));
+		kmem_cache_free(many[i], kmem_cache_alloc(many[i], GFP_KERNEL));
+		/* Fast pops, not folded yet. */
+		for (int k = 0; k < 7; k++)
+			p[i][k] = kmem_cache_alloc(many[i], GFP_KERNEL);
+	}
+	atomic_store(&many_armed, 1);
+	kmem_cache_free(a, kmem_cache_alloc(a, GFP_KERNEL));
+	for (int i = 0; i < MANY; i++) {
+		CHECK_EQ(fast_and_slow(many[i], USLAB_STAT_ALLOC_FASTPATH,
+				       USLAB_STAT_ALLOC_SLOWPATH), 9);
+		CHECK_EQ(fast_and_slow(many[i], USLAB_STAT_FREE_FASTPATH,
+				       USLAB_STAT_FREE_SLOWPATH), 2);
+		for (int k = 0; k < 7; k++)
+			kmem_cache_free(many[i], p[i][k]);
+		CHECK_EQ(cache_info(many[i]).active_objs, 0);
+		CHECK_EQ(destroy_counting_reports(many[i]), 0);
+	}
+	sched_setaffinity(0, sizeof(all), &all);
+	CHECK_EQ(destroy_counting_reports(a), 0);
+}
+
 /* A signal handler whose slow paths take entries while the interrupted
  * slow path takes or lets go of its own: every entry is let go. */
 static struct kmem_cache *sig_cache;

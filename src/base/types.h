@@ -351,7 +351,7 @@ _Static_assert(sizeof(struct kmem_cache_cpu) == 512, "kmem_cache_cpu must stay 5
  * fast_ops, so from the count and the change of size since the lock was
  * let go (fold_size) follow the pops and the pushes.  The holder of the
  * lock folds them into stat[ALLOC_FASTPATH] and stat[FREE_FASTPATH];
- * readers add what is not folded yet.
+ * readers add what is not folded yet (reading fast_word in one load).
  */
 static inline void cpu_entry_unfolded(uint32_t fast_ops, uint32_t main_size, uint32_t fold_size,
 				      uint64_t *allocs, uint64_t *frees)
@@ -359,6 +359,10 @@ static inline void cpu_entry_unfolded(uint32_t fast_ops, uint32_t main_size, uin
 	int64_t d = (int64_t)main_size - (int64_t)fold_size;
 	int64_t a = ((int64_t)fast_ops - d) / 2, f = ((int64_t)fast_ops + d) / 2;
 
+	/* No count: nothing unfolded (a holder changes the size after its
+	 * fold; fast paths alone keep |d| <= fast_ops). */
+	if (!fast_ops)
+		a = f = 0;
 	/* A racy reader's torn snapshot stays sane. */
 	*allocs = a > 0 ? (uint64_t)a : 0;
 	*frees = f > 0 ? (uint64_t)f : 0;

@@ -133,10 +133,19 @@ static void percpu_fold(struct kmem_cache_cpu *c)
 	uint64_t allocs, frees;
 
 	cpu_entry_unfolded(c->fast_ops, c->main_size, c->fold_size, &allocs, &frees);
-	WRITE_ONCE(c->stat[ALLOC_FASTPATH], c->stat[ALLOC_FASTPATH] + allocs);
-	WRITE_ONCE(c->stat[FREE_FASTPATH], c->stat[FREE_FASTPATH] + frees);
+	/* The count goes first: a reader meanwhile counts short, never twice
+	 * (and never below a uslab_cache_stat_clear() base). */
 	WRITE_ONCE(c->fast_ops, 0);
 	WRITE_ONCE(c->fold_size, c->main_size);
+	WRITE_ONCE(c->stat[ALLOC_FASTPATH], c->stat[ALLOC_FASTPATH] + allocs);
+	WRITE_ONCE(c->stat[FREE_FASTPATH], c->stat[FREE_FASTPATH] + frees);
+}
+
+/* Lets go of a lock taken but not folded (a fence the kernel refused):
+ * the count and fold_size stay as the fast paths left them. */
+static void percpu_unlock_unfolded(struct kmem_cache_cpu *c)
+{
+	__atomic_store_n(&c->lock, 0, __ATOMIC_RELEASE);
 }
 
 /* Lets go of a lock this thread holds; one it no longer holds (let go by
@@ -175,14 +184,14 @@ struct kmem_cache_cpu *percpu_entry_lock(struct kmem_cache *s, bool *threadless)
 		return NULL;
 	/* Not sure that no section still runs on it: do without. */
 	if (rseq_current_cpu() != cpu && !rseq_fence(cpu)) {
-		percpu_unlock(&c->lock);
+		percpu_unlock_unfolded(c);
 		return NULL;
 	}
+	percpu_fold(c);
 	if (!slow_path_hold(&c->lock, percpu_unlock)) {
 		percpu_unlock(&c->lock);
 		return NULL;
 	}
-	percpu_fold(c);
 	return c;
 }
 
@@ -210,7 +219,7 @@ static unsigned int percpu_lock_entries(struct thread_reg *r, struct kmem_cache 
 	if (n && rseq_current_cpu() != (int)r->cpu && !rseq_fence((int)r->cpu)) {
 		for (unsigned int i = 0; i < valid; i++)
 			if (locked[i / 64] & (1ULL << (i % 64)))
-				percpu_unlock(&r->cpu_slab[i].lock);
+				percpu_unlock_unfolded(&r->cpu_slab[i]);
 		return 0;
 	}
 	for (unsigned int i = 0; i < valid; i++)
@@ -267,14 +276,14 @@ bool percpu_entry_take(struct thread_reg *r, struct kmem_cache_cpu *c)
 	uint32_t token = percpu_token();
 
 	for (unsigned int tries = 0; !percpu_trylock(c, token); tries++) {
-		if (tries >= 10000)
+		if (tries >= 100000)
 			return false;
 		thread_list_lock_release();
 		sched_yield();
 		thread_list_lock_acquire();
 	}
 	if (rseq_current_cpu() != (int)r->cpu && !rseq_fence((int)r->cpu)) {
-		percpu_unlock(&c->lock);
+		percpu_unlock_unfolded(c);
 		return false;
 	}
 	percpu_fold(c);

@@ -57,8 +57,9 @@ static void cache_stats_sum_locked(struct kmem_cache *s, uint64_t out[USLAB_NR_S
 			out[i] += READ_ONCE(c->stat[i]);
 		if (r->is_cpu) {
 			uint64_t allocs, frees;
+			uint64_t word = READ_ONCE(c->fast_word);
 
-			cpu_entry_unfolded(READ_ONCE(c->fast_ops), READ_ONCE(c->main_size),
+			cpu_entry_unfolded((uint32_t)(word >> 32), (uint32_t)word,
 					   READ_ONCE(c->fold_size), &allocs, &frees);
 			out[ALLOC_FASTPATH] += allocs;
 			out[FREE_FASTPATH] += frees;
