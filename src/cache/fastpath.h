@@ -122,7 +122,7 @@ static __always_inline void *slab_alloc_node_biased(struct kmem_cache *s, gfp_t 
 {
 	void *object;
 
-	if (unlikely(READ_ONCE(percpu_fast.enabled)) &&
+	if (likely(READ_ONCE(percpu_fast.enabled)) &&
 	    slab_alloc_percpu(s, s->cpu_index, gfpflags, node, orig_size, &object))
 		return object;
 	return slab_alloc_node_at(s, this_cpu_slab(s), gfpflags, node, orig_size, unified_first);
@@ -170,7 +170,7 @@ static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, v
 	struct kmem_cache_cpu *c;
 	bool slow;
 
-	if (unlikely(READ_ONCE(percpu_fast.enabled)) && likely(slab->slab_cache == s) &&
+	if (likely(READ_ONCE(percpu_fast.enabled)) && likely(slab->slab_cache == s) &&
 	    slab_free_percpu(s, s->cpu_index, object, check_start,
 			     check_start ? slab->order : 0, &slow)) {
 		if (slow)
@@ -185,20 +185,10 @@ static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, v
 	slab_free_slow(s, slab, object, c);
 }
 
-/*
- * kfree() and free() (the thread path; cpu mode's is above: each entry
- * point calls the two from separate functions, so that neither saves
- * registers for the other) of an object in a mapped segment whose page has the
- * info word info (non-zero: a slab's page).  The word names the cache's
- * cpu_index, so the thread's entry is found without a load of the page's
- * descriptor (one cache line per page) or of the head's; the cache is the
- * entry's (an index names one cache while that cache exists: cache.c),
- * the slab's head is computed from the order.  The object is checked to
- * be an object start.  Whatever the fast path does not take goes to
- * slab_free_page_slow (a tail call: nothing is kept across a call).
- */
-/* cpu mode's: the cache from percpu_caches[]; false when the thread path
- * must take it.  The caller has seen percpu_fast.enabled set. */
+/* kfree() and free() in cpu mode: the cache from percpu_caches[]; false
+ * when the thread path (below) must take it.  The caller has seen
+ * percpu_fast.enabled set; each entry point calls the two from separate
+ * functions, so that neither saves registers for the other. */
 static __always_inline bool slab_free_page_percpu(void *object, uint32_t info,
 						  const char *caller)
 {
@@ -214,6 +204,17 @@ static __always_inline bool slab_free_page_percpu(void *object, uint32_t info,
 	return true;
 }
 
+/*
+ * kfree() and free(), the thread path, of an object in a mapped segment
+ * whose page has the info word info (non-zero: a slab's page).  The word
+ * names the cache's cpu_index, so the thread's entry is found without a
+ * load of the page's
+ * descriptor (one cache line per page) or of the head's; the cache is the
+ * entry's (an index names one cache while that cache exists: cache.c),
+ * the slab's head is computed from the order.  The object is checked to
+ * be an object start.  Whatever the fast path does not take goes to
+ * slab_free_page_slow (a tail call: nothing is kept across a call).
+ */
 static __always_inline void slab_free_page_thread(void *object, uint32_t info,
 						  bool unified_first, const char *caller)
 {

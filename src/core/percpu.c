@@ -160,6 +160,19 @@ static void percpu_unlock(uint32_t *lock)
 	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
 }
 
+/* Just taken: no section that read the lock as 0 may still run on it (the
+ * thread is on r's CPU, or the fence aborted them), then the count is
+ * folded.  False, the lock let go, when the kernel refused the fence. */
+static bool percpu_settle(struct thread_reg *r, struct kmem_cache_cpu *c)
+{
+	if (rseq_current_cpu() != (int)r->cpu && !rseq_fence((int)r->cpu)) {
+		percpu_unlock_unfolded(c);
+		return false;
+	}
+	percpu_fold(c);
+	return true;
+}
+
 struct kmem_cache_cpu *percpu_entry_lock(struct kmem_cache *s, bool *threadless)
 {
 	int cpu = rseq_current_cpu();
@@ -180,14 +193,8 @@ struct kmem_cache_cpu *percpu_entry_lock(struct kmem_cache *s, bool *threadless)
 	owner = __atomic_load_n(&c->lock, __ATOMIC_ACQUIRE);
 	if (owner == token)
 		return c;
-	if (owner || !percpu_trylock(c, token))
+	if (owner || !percpu_trylock(c, token) || !percpu_settle(r, c))
 		return NULL;
-	/* Not sure that no section still runs on it: do without. */
-	if (rseq_current_cpu() != cpu && !rseq_fence(cpu)) {
-		percpu_unlock_unfolded(c);
-		return NULL;
-	}
-	percpu_fold(c);
 	if (!slow_path_hold(&c->lock, percpu_unlock)) {
 		percpu_unlock(&c->lock);
 		return NULL;
@@ -268,8 +275,8 @@ unsigned long percpu_drain(struct kmem_cache *s)
  * kmem_cache_destroy (thread_list_lock held): c, a CPU's entry of s, is
  * flushed and emptied.  A slow path of s holding it (using a cache being
  * destroyed) is waited for, a while, with the list lock dropped so that
- * it can finish; false if it does not let go (the cache then keeps its
- * objects, reported as a leak, and the entry is left to its owner).
+ * it can finish; false if it does not let go (destroy then keeps the
+ * cache, reported, and the entry is left to its owner).
  */
 bool percpu_entry_take(struct thread_reg *r, struct kmem_cache_cpu *c)
 {
@@ -282,12 +289,7 @@ bool percpu_entry_take(struct thread_reg *r, struct kmem_cache_cpu *c)
 		sched_yield();
 		thread_list_lock_acquire();
 	}
-	if (rseq_current_cpu() != (int)r->cpu && !rseq_fence((int)r->cpu)) {
-		percpu_unlock_unfolded(c);
-		return false;
-	}
-	percpu_fold(c);
-	return true;
+	return percpu_settle(r, c);
 }
 
 /* In the child of fork: the entries that a thread of the parent held mid
