@@ -11,6 +11,7 @@
 #define USLAB_CHECK_H
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -184,6 +185,16 @@ static inline unsigned long pages_in_use(void)
 static inline int cpu_mode(void)
 {
 	return !strcmp(uslab_cpu_mode(), "cpu");
+}
+
+/* Keeps the calling thread on the CPU it runs on now. */
+static inline void pin_to_current_cpu(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(sched_getcpu(), &set);
+	sched_setaffinity(0, sizeof(set), &set);
 }
 
 static inline struct uslab_cache_info cache_info(struct kmem_cache *s)

@@ -1,6 +1,7 @@
 /*
- * test_percpu.c - cpu mode (core/percpu.c, unified/unified_rseq.h): the
- * unified caches' state per CPU, under migration and signals that abort
+ * test_percpu.c - cpu mode (core/percpu.c, slub/slub_rseq.h,
+ * unified/unified_rseq.h): the caches' state per CPU, in either
+ * personality, under migration and signals that abort
  * critical sections, drains from other threads, a slow path that blocks
  * in a constructor while another thread uses its CPU, fork, the mode
  * switch, and memory bounded by CPUs rather than threads.
@@ -18,6 +19,10 @@
 #include "check.h"
 #include "base/lock.h"
 #include "core/slab.h"
+
+/* The personality follows USLAB_ALLOCATOR: slub as is, unified in the
+ * :unified variants (tests/CMakeLists.txt). */
+#define PC_FLAGS SLAB_NO_MERGE
 
 #define LIVE 0x4c4956454c495645ULL   /* "LIVELIVE": handed out, not freed */
 #define DEAD 0x4445414444454144ULL
@@ -133,7 +138,7 @@ static uint64_t fast_and_slow(struct kmem_cache *s, enum uslab_stat_item fast,
 TEST(migration_and_signals_keep_every_object_single_and_counts_exact)
 {
 	struct churn c = { .s = kmem_cache_create("pc-churn", sizeof(struct obj), 0,
-						  SLAB_UNIFIED | SLAB_NO_MERGE, NULL),
+						  PC_FLAGS, NULL),
 			   .nr = 4 };
 	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 	int cpus = nr_cpus_online(), rounds = TEST_ASAN ? 2000 : 20000;
@@ -195,7 +200,7 @@ static void *reclaimer(void *arg)
 TEST(drains_from_other_threads_lose_nothing)
 {
 	struct churn c = { .s = kmem_cache_create("pc-drain", sizeof(struct obj), 0,
-						  SLAB_UNIFIED | SLAB_NO_MERGE, NULL),
+						  PC_FLAGS, NULL),
 			   .nr = 3 };
 	pthread_t r;
 
@@ -259,7 +264,7 @@ static void *alloc_in_ctor(void *arg)
 
 TEST(a_slow_path_blocked_in_a_constructor_does_not_block_its_cpu)
 {
-	struct kmem_cache *s = kmem_cache_create("pc-ctor", 64, 0, SLAB_UNIFIED | SLAB_NO_MERGE,
+	struct kmem_cache *s = kmem_cache_create("pc-ctor", 64, 0, PC_FLAGS,
 						 blocking_ctor);
 	cpu_set_t all;
 	void *p[200];
@@ -320,14 +325,14 @@ static void *alloc_holding(void *arg)
 
 TEST(destroy_keeps_a_cache_whose_cpu_entry_a_slow_path_holds)
 {
-	struct kmem_cache *t = kmem_cache_create("pc-holder", 64, 0, SLAB_UNIFIED | SLAB_NO_MERGE,
+	struct kmem_cache *t = kmem_cache_create("pc-holder", 64, 0, PC_FLAGS,
 						 holding_ctor);
 	struct kmem_cache *next;
 	unsigned int idx;
 	pthread_t th;
 	void *p[100];
 
-	held_cache = kmem_cache_create("pc-held", 64, 0, SLAB_UNIFIED | SLAB_NO_MERGE, NULL);
+	held_cache = kmem_cache_create("pc-held", 64, 0, PC_FLAGS, NULL);
 	CHECK(t && held_cache);
 	idx = held_cache->cpu_index;
 	atomic_store(&hold_armed, 1);
@@ -349,7 +354,7 @@ TEST(destroy_keeps_a_cache_whose_cpu_entry_a_slow_path_holds)
 	atomic_store(&hold_go, 1);
 	pthread_join(th, NULL);
 	/* The next cache gets another index (cpu mode) and is whole. */
-	next = kmem_cache_create("pc-next", 128, 0, SLAB_UNIFIED | SLAB_NO_MERGE, NULL);
+	next = kmem_cache_create("pc-next", 128, 0, PC_FLAGS, NULL);
 	CHECK(next);
 	if (cpu_mode())
 		CHECK(next->cpu_index != idx);
@@ -382,7 +387,7 @@ static void many_ctor(void *p)
 
 TEST(entries_beyond_the_held_list_keep_exact_counts)
 {
-	struct kmem_cache *a = kmem_cache_create("pc-many-a", 64, 0, SLAB_UNIFIED | SLAB_NO_MERGE,
+	struct kmem_cache *a = kmem_cache_create("pc-many-a", 64, 0, PC_FLAGS,
 						 many_ctor);
 	void *p[MANY][7];
 	cpu_set_t all;
@@ -395,7 +400,7 @@ TEST(entries_beyond_the_held_list_keep_exact_counts)
 
 		snprintf(names[i], sizeof(names[i]), "pc-many-%d", i);
 		CHECK((many[i] = kmem_cache_create(names[i], 64, 0,
-						   SLAB_UNIFIED | SLAB_NO_MERGE, NULL)));
+						   PC_FLAGS, NULL)));
 		kmem_cache_free(many[i], kmem_cache_alloc(many[i], GFP_KERNEL));
 		/* Fast pops, not folded yet. */
 		for (int k = 0; k < 7; k++)
@@ -481,7 +486,7 @@ static void *node_worker(void *arg)
 TEST(signal_handlers_with_slow_paths_leave_no_entry_held)
 {
 	struct churn c = { .s = kmem_cache_create("pc-sig-a", sizeof(struct obj), 0,
-						  SLAB_UNIFIED | SLAB_NO_MERGE, NULL),
+						  PC_FLAGS, NULL),
 			   .nr = 3 };
 	struct sigaction sa = { .sa_handler = allocating_handler, .sa_flags = SA_RESTART };
 	void *p[8], **keep = calloc(2 * SIG_OBJECTS, sizeof(void *));
@@ -503,7 +508,7 @@ TEST(signal_handlers_with_slow_paths_leave_no_entry_held)
 		return;
 	}
 	sig_cache = kmem_cache_create("pc-sig-d", sizeof(struct obj), 0,
-				      SLAB_UNIFIED | SLAB_NO_MERGE, NULL);
+				      PC_FLAGS, NULL);
 	CHECK(c.s && sig_cache && keep);
 	/* Every CPU's registration and entries made now: the handler's slow
 	 * paths then take no lock of the thread list. */
@@ -569,7 +574,7 @@ TEST(signal_handlers_with_slow_paths_leave_no_entry_held)
 TEST(fork_child_allocates_from_the_cpu_entries_it_inherited)
 {
 	struct kmem_cache *s = kmem_cache_create("pc-fork", sizeof(struct obj), 0,
-						 SLAB_UNIFIED | SLAB_NO_MERGE, NULL);
+						 PC_FLAGS, NULL);
 	int parent_mode = cpu_mode(), status;
 	struct obj *p[100];
 	pid_t pid;
@@ -617,7 +622,7 @@ TEST(the_mode_says_why_and_can_be_switched)
 	const char *tun = getenv("GLIBC_TUNABLES");
 	int was_cpu = cpu_mode();
 	long was = uslab_option_get(USLAB_OPT_CPU_MODE);
-	struct kmem_cache *s = kmem_cache_create("pc-switch", 64, 0, SLAB_UNIFIED | SLAB_NO_MERGE,
+	struct kmem_cache *s = kmem_cache_create("pc-switch", 64, 0, PC_FLAGS,
 						 NULL);
 	void *p[100];
 
@@ -667,7 +672,7 @@ static void *hold_one(void *arg)
 
 TEST(cached_state_is_bounded_by_cpus_not_threads)
 {
-	struct kmem_cache *s = kmem_cache_create("pc-bound", 256, 0, SLAB_UNIFIED | SLAB_NO_MERGE,
+	struct kmem_cache *s = kmem_cache_create("pc-bound", 256, 0, PC_FLAGS,
 						 NULL);
 	pthread_t th[32];
 	unsigned long entries;
@@ -689,26 +694,29 @@ TEST(cached_state_is_bounded_by_cpus_not_threads)
 	CHECK_EQ(destroy_counting_reports(s), 0);
 }
 
-/* A thread that has entries of its own (a slub cache's, thread mode's)
- * still takes its CPU's for a unified cache: its slow paths do not fill
- * the thread's entry while the fast paths look at the CPU's. */
+/* A thread that has entries of its own (left from thread mode) still
+ * takes its CPU's: its slow paths do not fill the thread's entry while
+ * the fast paths look at the CPU's. */
 TEST(a_thread_with_its_own_entries_still_uses_its_cpus)
 {
-	struct kmem_cache *slub = kmem_cache_create("pc-own-slub", 64, 0, SLAB_SLUB | SLAB_NO_MERGE,
-						    NULL);
+	struct kmem_cache *own = kmem_cache_create("pc-own-a", 64, 0, PC_FLAGS, NULL);
+	long was = uslab_option_get(USLAB_OPT_CPU_MODE);
 	struct kmem_cache *u;
-	uint64_t fast;
 
-	CHECK(slub);
-	kmem_cache_free(slub, kmem_cache_alloc(slub, GFP_KERNEL));
-	u = kmem_cache_create("pc-own-unified", 64, 0, SLAB_UNIFIED | SLAB_NO_MERGE, NULL);
+	CHECK(own);
+	CHECK_EQ(uslab_option_set(USLAB_OPT_CPU_MODE, 0), 0);
+	kmem_cache_free(own, kmem_cache_alloc(own, GFP_KERNEL));
+	CHECK_EQ(uslab_option_set(USLAB_OPT_CPU_MODE, was), 0);
+	u = kmem_cache_create("pc-own-b", 64, 0, PC_FLAGS, NULL);
 	CHECK(u);
-	for (int i = 0; i < 100000; i++)
+	for (int i = 0; i < 100000; i++) {
 		kmem_cache_free(u, kmem_cache_alloc(u, GFP_KERNEL));
-	fast = uslab_cache_stat(u, USLAB_STAT_ALLOC_FASTPATH);
-	CHECK(fast >= 99000);
+		kmem_cache_free(own, kmem_cache_alloc(own, GFP_KERNEL));
+	}
+	CHECK(uslab_cache_stat(u, USLAB_STAT_ALLOC_FASTPATH) >= 99000);
+	CHECK(uslab_cache_stat(own, USLAB_STAT_ALLOC_FASTPATH) >= 99000);
 	CHECK_EQ(destroy_counting_reports(u), 0);
-	CHECK_EQ(destroy_counting_reports(slub), 0);
+	CHECK_EQ(destroy_counting_reports(own), 0);
 }
 
 /* ------------------------------------------------ the fast-path count */
@@ -724,6 +732,10 @@ TEST(the_fast_count_gives_pops_and_pushes)
 	cpu_entry_unfolded(7, 0, 7, &a, &f);
 	CHECK_EQ(a, 7);
 	CHECK_EQ(f, 0);
+	/* A slub entry counts from SLUB_FAST_BASE: two more pops. */
+	cpu_entry_unfolded(10, SLUB_FAST_BASE - 2, SLUB_FAST_BASE, &a, &f);
+	CHECK_EQ(a, 6);
+	CHECK_EQ(f, 4);
 	/* A torn read never goes negative. */
 	cpu_entry_unfolded(0, 9, 0, &a, &f);
 	CHECK_EQ(a, 0);
@@ -731,7 +743,7 @@ TEST(the_fast_count_gives_pops_and_pushes)
 
 TEST(a_count_near_its_limit_goes_slow_and_is_folded)
 {
-	struct kmem_cache *s = kmem_cache_create("pc-count", 64, 0, SLAB_UNIFIED | SLAB_NO_MERGE,
+	struct kmem_cache *s = kmem_cache_create("pc-count", 64, 0, PC_FLAGS,
 						 NULL);
 	uint64_t allocs, frees, slow;
 	struct kmem_cache_cpu *c;

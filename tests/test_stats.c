@@ -61,12 +61,37 @@ struct remote {
 	struct kmem_cache *s;
 	void **objs;
 	unsigned int n;
+	int cpu;
 };
+
+/* Remote in cpu mode too: the caller on one CPU, the freeing thread on
+ * another (-1: there is no other; the caller skips then). */
+static int pin_apart(void)
+{
+	cpu_set_t all;
+	int here;
+
+	if (sched_getaffinity(0, sizeof(all), &all))
+		return -1;
+	here = sched_getcpu();
+	pin_to_current_cpu();
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (cpu != here && CPU_ISSET(cpu, &all))
+			return cpu;
+	return -1;
+}
 
 static void *remote_free(void *arg)
 {
 	struct remote *r = arg;
 
+	if (r->cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(r->cpu, &set);
+		sched_setaffinity(0, sizeof(set), &set);
+	}
 	for (unsigned int i = 0; i < r->n; i++)
 		kmem_cache_free(r->s, r->objs[i]);
 	return NULL;
@@ -77,9 +102,14 @@ TEST(remote_frees_refill_the_cpu_slab)
 	struct kmem_cache *s = fresh("stats-remote");
 	unsigned int per = cache_info(s).objs_per_slab;
 	void **p = calloc(per, sizeof(void *));
-	struct remote r = { s, p, per / 2 };
+	struct remote r = { s, p, per / 2, pin_apart() };
 	pthread_t th;
 
+	if (cpu_mode() && r.cpu < 0) {
+		free(p);
+		kmem_cache_destroy(s);
+		return;
+	}
 	for (unsigned int i = 0; i < per; i++)
 		p[i] = kmem_cache_alloc(s, GFP_KERNEL);
 	/* Another thread frees half of them: they land on the slab's own
@@ -88,7 +118,10 @@ TEST(remote_frees_refill_the_cpu_slab)
 	pthread_join(th, NULL);
 	/* (the cpu slab was full and unfrozen when its freelist ran out, so
 	 * the first remote free froze it onto the other thread's partial
-	 * list, and the other thread's exit put it back on the node list) */
+	 * list, and the other thread's exit put it back on the node list;
+	 * in cpu mode the other CPU keeps it until a drain) */
+	if (cpu_mode())
+		uslab_thread_flush();
 	CHECK_EQ(ST(s, FREE_SLOWPATH), per / 2);
 	CHECK_EQ(cache_info(s).active_objs, per - per / 2);
 	/* ...and the next allocations here find them again. */
@@ -105,9 +138,13 @@ TEST(remote_free_into_a_frozen_cpu_slab)
 {
 	struct kmem_cache *s = fresh("stats-frozen");
 	void *a, *b, *c;
-	struct remote r = { s, NULL, 1 };
+	struct remote r = { s, NULL, 1, pin_apart() };
 	pthread_t th;
 
+	if (cpu_mode() && r.cpu < 0) {
+		kmem_cache_destroy(s);
+		return;
+	}
 	a = kmem_cache_alloc(s, GFP_KERNEL);
 	b = kmem_cache_alloc(s, GFP_KERNEL);
 	r.objs = &a;
@@ -134,6 +171,8 @@ static void *alloc_and_exit(void *arg)
 {
 	struct kmem_cache *s = arg;
 
+	/* One CPU's entry (cpu mode): one cpu slab. */
+	pin_to_current_cpu();
 	for (int i = 0; i < 100; i++)
 		kmem_cache_free(s, kmem_cache_alloc(s, GFP_KERNEL));
 	return kmem_cache_alloc(s, GFP_KERNEL);   /* left live on purpose */
@@ -149,7 +188,13 @@ TEST(exited_threads_keep_their_counts)
 	CHECK_EQ(ST(s, ALLOC_FASTPATH) + ST(s, ALLOC_SLOWPATH), 101);
 	CHECK_EQ(ST(s, FREE_FASTPATH) + ST(s, FREE_SLOWPATH), 100);
 	CHECK_EQ(cache_info(s).active_objs, 1);
-	/* Its cpu slab went back at exit. */
+	if (cpu_mode()) {
+		/* Its CPU keeps the cpu slab until a drain. */
+		CHECK_EQ(ST(s, CPUSLAB_FLUSH), 0);
+		CHECK_EQ(cache_info(s).cpu_slabs, 1);
+		uslab_thread_flush();
+	}
+	/* Its cpu slab went back at exit (thread mode) or at the drain. */
 	CHECK_EQ(ST(s, CPUSLAB_FLUSH), 1);
 	CHECK_EQ(cache_info(s).cpu_slabs, 0);
 	CHECK_EQ(cache_info(s).nr_partial, 1);

@@ -180,7 +180,7 @@ TEST(cross_thread_handoff_and_destroy_returns_everything)
 	CHECK(!test_failed);
 	CHECK_EQ(cache_info(s).active_objs, 0);
 	/* The threads are gone; a CPU's entries stay (destroy flushes). */
-	if (!cpu_mode() || !(cache_info(s).flags & SLAB_UNIFIED))
+	if (!cpu_mode())
 		CHECK_EQ(cache_info(s).cpu_slabs, 0);
 	CHECK_EQ(destroy_counting_reports(s), 0);
 	shrink_kmalloc_caches();
@@ -283,7 +283,7 @@ TEST(objects_outlive_their_threads)
 		pthread_join(a, NULL);
 	}
 	CHECK_EQ(cache_info(s).active_objs, 256);
-	if (!cpu_mode() || !(cache_info(s).flags & SLAB_UNIFIED))
+	if (!cpu_mode())
 		CHECK_EQ(cache_info(s).cpu_slabs, 0);
 	for (int i = 0; i < c.nleft; i++)
 		if (i & 1)

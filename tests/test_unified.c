@@ -224,6 +224,17 @@ static int count_threads(void)
 	return n;
 }
 
+/* The entry s's fast paths use now: the CPU's in cpu mode (the caller
+ * pins itself to one CPU), else the thread's. */
+static inline struct kmem_cache_cpu *fast_entry(const struct kmem_cache *s)
+{
+	if (cpu_mode() && s->cpu_index < CPU_FAST_ENTRIES)
+		return (struct kmem_cache_cpu *)(percpu_fast.base +
+						 ((size_t)sched_getcpu() << PERCPU_BLOCK_SHIFT)) +
+		       s->cpu_index;
+	return this_cpu_slab(s);
+}
+
 /* kfree(p) as a free racing its slab's reuse could see it: the page's
  * info word naming other's index (and order). */
 static void kfree_through_index_of(void *p, const struct kmem_cache *other)
@@ -282,8 +293,14 @@ TEST(a_page_info_word_the_descriptor_contradicts_is_settled_by_the_descriptor)
 	struct kmem_cache *a = unified("u-stale-u", 64);
 	struct kmem_cache *b = kmem_cache_create("u-stale-slub", 64, 0, SLAB_NO_MERGE, NULL);
 	struct kmem_cache *d = unified("u-stale-96", 96);
-	void *pb = kmem_cache_alloc(b, GFP_KERNEL), *pd = kmem_cache_alloc(d, GFP_KERNEL);
-	void *pa[2], *again = NULL;
+	void *pb, *pd, *pa[2], *again = NULL;
+	cpu_set_t all;
+
+	/* One CPU's entries throughout (cpu mode). */
+	CHECK_EQ(sched_getaffinity(0, sizeof(all), &all), 0);
+	pin_to_current_cpu();
+	pb = kmem_cache_alloc(b, GFP_KERNEL);
+	pd = kmem_cache_alloc(d, GFP_KERNEL);
 
 	/* One at an offset where d's slabs have no object start. */
 	pa[0] = kmem_cache_alloc(a, GFP_KERNEL);
@@ -300,7 +317,7 @@ TEST(a_page_info_word_the_descriptor_contradicts_is_settled_by_the_descriptor)
 	kmem_cache_free(d, pd);
 	/* A state slub's entry may be in: no object remembered (NULL). */
 	if (!(b->flags & SLAB_UNIFIED))
-		this_cpu_slab(b)->second = NULL;
+		fast_entry(b)->second = NULL;
 	for (int round = 0; round < 2; round++) {
 		struct kmem_cache *other = round ? d : b;
 
@@ -315,6 +332,7 @@ TEST(a_page_info_word_the_descriptor_contradicts_is_settled_by_the_descriptor)
 		CHECK(again == pa[0]);
 	}
 	kmem_cache_free(a, again);
+	sched_setaffinity(0, sizeof(all), &all);
 	kmem_cache_destroy(a);
 	kmem_cache_destroy(b);
 	kmem_cache_destroy(d);

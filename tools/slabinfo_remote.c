@@ -412,7 +412,8 @@ static int remote_cache(struct remote *rm, uintptr_t addr, FILE *out, unsigned l
 			uint64_t allocs, frees;
 
 			/* A CPU's entry: the fast paths' count not folded yet. */
-			cpu_entry_unfolded(c.fast_ops, c.main_size, c.fold_size, &allocs, &frees);
+			cpu_entry_unfolded(c.fast_ops, c.main_size,
+					   slub ? SLUB_FAST_BASE : c.fold_size, &allocs, &frees);
 			st[USLAB_STAT_ALLOC_FASTPATH] += allocs;
 			st[USLAB_STAT_FREE_FASTPATH] += frees;
 		}

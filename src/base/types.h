@@ -290,6 +290,25 @@ struct kmem_cache_node {
  */
 struct kmem_cache_cpu {
 	void *freelist;        /* slub: next object to hand out; owner only */
+	union {
+		struct {
+			/* unified: the size of the main sheaf, whose own
+			 * size field is stale while it is main
+			 * (unified/unified.c: attach_main).  Here, a free
+			 * finds it without waiting for a load of c->main.
+			 * slub, a CPU's entry: pushes minus pops since the
+			 * last fold, modulo 2^32. */
+			unsigned int main_size;
+			/* A CPU's entry: the fast paths' pops and pushes
+			 * since the lock was last taken (always 0 in a
+			 * thread's entries, which count in stat[]).  The
+			 * commit of a pop or a push is one store of this
+			 * word (unified) or of it and freelist together
+			 * (slub, 16 bytes): size and count move together. */
+			uint32_t fast_ops;
+		};
+		uint64_t fast_word;
+	};
 	struct slab *slab;     /* slub: the cpu slab, frozen; written WRITE_ONCE */
 	union {
 		struct sheaf *main;  /* unified: the sheaf alloc and free use */
@@ -298,42 +317,24 @@ struct kmem_cache_cpu {
 		 * since, perhaps (slub/slub_fastpath.h: cpu_freelist_recent). */
 		void *second;
 	};
+	/* the token of the thread whose slow path holds a CPU's entry (cpu
+	 * mode, core/percpu.c), 0 when none does; the fast paths leave a
+	 * held entry alone.  Always 0 in a thread's entries. */
+	uint32_t lock;
 	union {
-		/* slub: ~(bytes of the cpu slab - 1): a hardened freelist's
-		 * next pointer must share these bits with the object it was
-		 * read from. */
-		uintptr_t slab_mask;
-		/* unified, a CPU's entry (cpu mode, core/percpu.c): */
-		struct {
-			/* the token of the thread whose slow path holds the
-			 * entry, 0 when none does; the fast paths leave a
-			 * held entry alone */
-			uint32_t lock;
-			/* main_size when the lock was last let go */
-			uint32_t fold_size;
-		};
+		/* unified, a CPU's entry: main_size when the lock was last
+		 * let go */
+		uint32_t fold_size;
+		/* slub: log2 of the cpu slab's bytes: a hardened
+		 * freelist's next pointer must share the bits above with
+		 * the object it was read from (0: no cpu slab). */
+		uint32_t slab_shift;
 	};
 	/* Set once the entry is used, NULL again when the cache goes.  In
 	 * the first line: kfree() and free() find the entry from a page's
 	 * info word and take the cache from here (cache/fastpath.h:
 	 * slab_free_page). */
 	struct kmem_cache *cache;
-	union {
-		struct {
-			/* unified: the size of the main sheaf, whose own
-			 * size field is stale while it is main
-			 * (unified/unified.c: attach_main).  Here, a free
-			 * finds it without waiting for a load of c->main. */
-			unsigned int main_size;
-			/* A CPU's entry: the fast paths' pops and pushes
-			 * since the lock was last taken (always 0 in a
-			 * thread's entries, which count in stat[]).  The
-			 * commit of a pop or a push is one store of the
-			 * word: size and count move together. */
-			uint32_t fast_ops;
-		};
-		uint64_t fast_word;
-	};
 	/* ALLOC_FASTPATH and FREE_FASTPATH come first: same line as above. */
 	uint64_t stat[USLAB_NR_STATS];
 	struct slab *partial;  /* slub: cpu partial list of frozen slabs */
@@ -341,26 +342,34 @@ struct kmem_cache_cpu {
 	unsigned long nr_partial;   /* length of partial, for reports */
 	unsigned long refills;      /* unified: refills from slabs; the batch grows with them */
 	unsigned long pad[64 - 10 - USLAB_NR_STATS];  /* 512 bytes: a shift */
-};
+} __attribute__((aligned(16)));
 
 _Static_assert(sizeof(struct kmem_cache_cpu) == 512, "kmem_cache_cpu must stay 512 bytes");
+_Static_assert(__builtin_offsetof(struct kmem_cache_cpu, fast_word) == 8,
+	       "slub's cpu-mode commit stores freelist and fast_word as one aligned 16 bytes");
 
 /*
  * A CPU's entry counts its fast paths in fast_ops, not in stat[]: each
  * pop takes one from main_size, each push adds one, both add one to
- * fast_ops, so from the count and the change of size since the lock was
- * let go (fold_size) follow the pops and the pushes.  The holder of the
- * lock folds them into stat[ALLOC_FASTPATH] and stat[FREE_FASTPATH];
- * readers add what is not folded yet (reading fast_word in one load).
+ * fast_ops, so from the count and the change of main_size since the
+ * last fold follow the pops and the pushes.  The holder of the lock folds
+ * them into stat[ALLOC_FASTPATH] and stat[FREE_FASTPATH]; readers add
+ * what is not folded yet (reading fast_word in one load).  The change is
+ * from base: a unified entry's fold_size (its main_size is the sheaf's
+ * real size), SLUB_FAST_BASE for a slub entry (where the fold and the
+ * unlock set it: slub/slub_rseq.h).
  */
-static inline void cpu_entry_unfolded(uint32_t fast_ops, uint32_t main_size, uint32_t fold_size,
+#define SLUB_FAST_BASE (1u << 31)
+
+static inline void cpu_entry_unfolded(uint32_t fast_ops, uint32_t main_size, uint32_t base,
 				      uint64_t *allocs, uint64_t *frees)
 {
-	int64_t d = (int64_t)main_size - (int64_t)fold_size;
+	/* The fast paths alone keep |d| <= fast_ops < 2^31. */
+	int64_t d = (int64_t)main_size - (int64_t)base;
 	int64_t a = ((int64_t)fast_ops - d) / 2, f = ((int64_t)fast_ops + d) / 2;
 
 	/* No count: nothing unfolded (a holder changes the size after its
-	 * fold; fast paths alone keep |d| <= fast_ops). */
+	 * fold). */
 	if (!fast_ops)
 		a = f = 0;
 	/* A racy reader's torn snapshot stays sane. */

@@ -42,16 +42,6 @@ static void *alloc_slow_debug(struct kmem_cache *s, gfp_t gfpflags, int node, si
 	return object;
 }
 
-/* The entry a slow path starts from: the thread's, or NULL where cpu mode
- * has CPU entries for s (this_cpu_slab_slow takes the CPU's then; the
- * thread's own entry, left from thread mode, is not used again). */
-static struct kmem_cache_cpu *slow_cpu_slab(struct kmem_cache *s)
-{
-	if (READ_ONCE(percpu_fast.enabled) && percpu_cache(s))
-		return NULL;
-	return this_cpu_slab(s);
-}
-
 void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node, size_t orig_size)
 {
 	uintptr_t caller = _RET_IP_;

@@ -124,7 +124,7 @@ static size_t build_detached_freelist(struct kmem_cache *s, size_t size, void **
 static void free_detached(struct detached_freelist *df)
 {
 	struct kmem_cache *s = df->s;
-	struct kmem_cache_cpu *c = this_cpu_slab(s);
+	struct kmem_cache_cpu *c = slow_cpu_slab(s);
 
 	if (!c)
 		c = this_cpu_slab_slow(s);

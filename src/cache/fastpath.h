@@ -14,6 +14,7 @@
 #include "core/object.h"
 #include "slub/slub_fastpath.h"
 #include "unified/unified_fastpath.h"
+#include "slub/slub_rseq.h"
 #include "unified/unified_rseq.h"
 
 /* The slow paths are reached by tail calls from the exported entry points,
@@ -54,33 +55,39 @@ static __always_inline void *slab_alloc_node_at(struct kmem_cache *s, struct kme
 }
 
 /*
- * cpu mode (core/percpu.c): a unified cache's allocation on the entry of
- * the CPU the thread runs on, index idx; false when the thread path must
- * serve it (another personality, an index without CPU entries, a thread
- * without rseq).  The caller has seen percpu_fast.enabled set.
+ * cpu mode (core/percpu.c): an allocation from s on the entry of the CPU
+ * the thread runs on, index idx; false when the thread path must serve
+ * it (an index without CPU entries, a thread without rseq).  The caller
+ * has seen percpu_fast.enabled set.
  */
 static __always_inline bool slab_alloc_percpu(struct kmem_cache *s, unsigned int idx,
 					      gfp_t gfpflags, int node, size_t orig_size,
 					      void **ret)
 {
 	slab_flags_t flags = READ_ONCE(s->flags);
+	bool checked = flags & __SLAB_CHECKED;
+	enum rseq_result r;
 	void *object;
 
-	if (!(flags & SLAB_UNIFIED) || idx >= CPU_FAST_ENTRIES)
+	if (idx >= CPU_FAST_ENTRIES)
 		return false;
 	if (unlikely(node != NUMA_NO_NODE)) {
 		*ret = slab_alloc_slow(s, gfpflags, node, orig_size);
 		return true;
 	}
-	switch (unified_alloc_rseq(idx, &object)) {
+	if (likely(flags & SLAB_UNIFIED))
+		r = unified_alloc_rseq(idx, &object);
+	else
+		r = slub_alloc_rseq(s, idx, checked, &object);
+	switch (r) {
 	case RSEQ_DONE:
 		tsan_handoff_acquire(object);
-		*ret = unified_alloc_hit(s, object, gfpflags, orig_size,
-					 !(flags & __SLAB_UNIFIED_FAST));
+		tsan_handoff_acquire(s);
+		*ret = slab_alloc_hit(s, object, gfpflags, orig_size, checked);
 		return true;
 	case RSEQ_SLOW:
 		*ret = slab_alloc_slow(s, gfpflags, node, orig_size);
-		/* It may come from a CPU's sheaf, or from slabs a flush of
+		/* It may come from a CPU's cache, or from slabs a flush of
 		 * one filled: the free that put it there released it. */
 		if (*ret)
 			tsan_handoff_acquire(*ret);
@@ -90,23 +97,43 @@ static __always_inline bool slab_alloc_percpu(struct kmem_cache *s, unsigned int
 	}
 }
 
-/* The same for a free of object, of s; check_start as for the thread
- * path, order its slab's. */
-static __always_inline bool slab_free_percpu(struct kmem_cache *s, unsigned int idx,
-					     void *object, bool check_start, unsigned int order,
-					     bool *slow)
+/* ThreadSanitizer cannot see a section's accesses: besides the object's
+ * handoff (its free releases it, its allocation acquires it), a CPU's
+ * entries of s are one sync object, s, released by each fast free and
+ * each unlock and acquired by each fast allocation and each lock taken
+ * (core/percpu.c), so that a slow path's reads of free objects (slub's
+ * free pointers) come before the fast path that hands one out, and a free
+ * before the slow path that reads the object. */
+
+/* The same for a free of object, of s (slab: its slab, or NULL when the
+ * caller has not computed it: from order for slub); check_start as for
+ * the thread path, order its slab's. */
+static __always_inline bool slab_free_percpu(struct kmem_cache *s, struct slab *slab,
+					     unsigned int idx, void *object, bool check_start,
+					     unsigned int order, bool *slow)
 {
+	slab_flags_t flags = s->flags;
+	enum rseq_result r;
+
 	*slow = false;
-	if (!(s->flags & SLAB_UNIFIED) || idx >= CPU_FAST_ENTRIES)
+	if (idx >= CPU_FAST_ENTRIES)
 		return false;
+	/* Zeroing, and a debug cache's checks (before anything is
+	 * poisoned: the pointer may not be an object's), are slow paths. */
 	if ((check_start && unlikely(!object_start_order(s, order, object))) ||
-	    unlikely(s->flags & __SLAB_INIT_ON_FREE)) {
+	    unlikely(flags & (__SLAB_INIT_ON_FREE | SLAB_DEBUG_FLAGS))) {
 		*slow = true;
 		return true;
 	}
 	kasan_slab_free(s, object);
 	tsan_handoff_release(object);
-	switch (unified_free_rseq(s, idx, object)) {
+	tsan_handoff_release(s);
+	if (likely(flags & SLAB_UNIFIED))
+		r = unified_free_rseq(s, idx, object);
+	else
+		r = slub_free_rseq(s, idx, slab ? slab : virt_to_run_head(object, order), object,
+				   flags & __SLAB_CHECKED);
+	switch (r) {
 	case RSEQ_DONE:
 		return true;
 	case RSEQ_SLOW:
@@ -171,7 +198,7 @@ static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, v
 	bool slow;
 
 	if (likely(READ_ONCE(percpu_fast.enabled)) && likely(slab->slab_cache == s) &&
-	    slab_free_percpu(s, s->cpu_index, object, check_start,
+	    slab_free_percpu(s, slab, s->cpu_index, object, check_start,
 			     check_start ? slab->order : 0, &slow)) {
 		if (slow)
 			slab_free_slow(s, slab, object, NULL);
@@ -197,7 +224,7 @@ static __always_inline bool slab_free_page_percpu(void *object, uint32_t info,
 	bool slow;
 
 	if (idx >= CPU_FAST_ENTRIES || !(s = READ_ONCE(percpu_caches[idx])) ||
-	    !slab_free_percpu(s, idx, object, true, order, &slow))
+	    !slab_free_percpu(s, NULL, idx, object, true, order, &slow))
 		return false;
 	if (slow)
 		slab_free_page_slow(s, NULL, object, order, caller);

@@ -70,6 +70,16 @@ static __always_inline struct kmem_cache_cpu *this_cpu_slab(const struct kmem_ca
 	return this_cpu_slab_at(s->cpu_index);
 }
 
+/* The entry a slow path starts from: the thread's, or NULL where cpu mode
+ * has CPU entries for s (this_cpu_slab_slow takes the CPU's then; the
+ * thread's own entry, left from thread mode, is not used again). */
+static inline struct kmem_cache_cpu *slow_cpu_slab(const struct kmem_cache *s)
+{
+	if (READ_ONCE(percpu_fast.enabled) && percpu_cache(s))
+		return NULL;
+	return this_cpu_slab(s);
+}
+
 /* A stored free pointer: XOR the cache's key and the byte-swapped address
  * it is stored at (CONFIG_SLAB_FREELIST_HARDENED); key and mix are 0 for a
  * cache without hardening, and then it is the pointer itself. */
@@ -97,7 +107,7 @@ static __always_inline void set_cpu_slab(struct kmem_cache_cpu *c, struct slab *
 {
 	c->second = NULL;
 	WRITE_ONCE(c->slab, slab);
-	c->slab_mask = slab ? ~((PAGE_SIZE << slab->order) - 1) : 0;
+	c->slab_shift = slab ? PAGE_SHIFT + slab->order : 0;
 }
 
 /* The object at index idx of a slab starting at start. */
@@ -199,5 +209,19 @@ static __always_inline bool want_zero(const struct kmem_cache *s, gfp_t gfpflags
  * loses nothing. */
 void *slab_alloc_zero(struct kmem_cache *s, void *object, size_t orig_size)
 	__attribute__((returns_nonnull));
+
+/* What a popped object gets before it is handed out (the fast paths of
+ * both personalities, both modes): zeroing, the sanitizer's word.
+ * checked: the cache has __SLAB_CHECKED, which init_on_alloc sets; without
+ * it only __GFP_ZERO zeroes, a test that folds away where the caller's
+ * gfp is a constant (malloc). */
+static __always_inline void *slab_alloc_hit(struct kmem_cache *s, void *object, gfp_t gfpflags,
+					    size_t orig_size, bool checked)
+{
+	if (unlikely(checked ? want_zero(s, gfpflags) : (gfpflags & __GFP_ZERO)))
+		return slab_alloc_zero(s, object, orig_size);
+	kasan_slab_alloc(s, object, orig_size);
+	return object;
+}
 
 #endif

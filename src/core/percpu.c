@@ -127,16 +127,40 @@ static bool percpu_trylock(struct kmem_cache_cpu *c, uint32_t token)
 					   __ATOMIC_RELAXED);
 }
 
+/* A slub entry (types.h: its fast_word is counted from SLUB_FAST_BASE);
+ * an entry without a cache has neither count nor cpu slab. */
+static bool percpu_slub_entry(const struct kmem_cache_cpu *c)
+{
+	const struct kmem_cache *cs = READ_ONCE(c->cache);
+
+	return cs && !(cs->flags & SLAB_UNIFIED);
+}
+
+/* The lock taken and no section running: what the fast paths did on the
+ * entries of its cache comes before (cache/fastpath.h: for
+ * ThreadSanitizer, which cannot see the sections). */
+static void percpu_tsan_acquire(struct kmem_cache_cpu *c)
+{
+	if (c->cache)
+		tsan_handoff_acquire(c->cache);
+}
+
 /* The fast paths' count into stat[]: the lock held, no section running. */
 static void percpu_fold(struct kmem_cache_cpu *c)
 {
+	bool slub = percpu_slub_entry(c);
 	uint64_t allocs, frees;
 
-	cpu_entry_unfolded(c->fast_ops, c->main_size, c->fold_size, &allocs, &frees);
+	cpu_entry_unfolded(c->fast_ops, c->main_size, slub ? SLUB_FAST_BASE : c->fold_size,
+			   &allocs, &frees);
 	/* The count goes first: a reader meanwhile counts short, never twice
 	 * (and never below a uslab_cache_stat_clear() base). */
-	WRITE_ONCE(c->fast_ops, 0);
-	WRITE_ONCE(c->fold_size, c->main_size);
+	if (slub) {
+		WRITE_ONCE(c->fast_word, SLUB_FAST_BASE);
+	} else {
+		WRITE_ONCE(c->fast_ops, 0);
+		WRITE_ONCE(c->fold_size, c->main_size);
+	}
 	WRITE_ONCE(c->stat[ALLOC_FASTPATH], c->stat[ALLOC_FASTPATH] + allocs);
 	WRITE_ONCE(c->stat[FREE_FASTPATH], c->stat[FREE_FASTPATH] + frees);
 }
@@ -156,7 +180,14 @@ static void percpu_unlock(uint32_t *lock)
 
 	if (__atomic_load_n(lock, __ATOMIC_RELAXED) != my_token)
 		return;
-	WRITE_ONCE(c->fold_size, c->main_size);
+	/* Nothing counted since the fold: the base for what comes.  A slub
+	 * entry may have got its cache meanwhile (its word was 0). */
+	if (percpu_slub_entry(c))
+		WRITE_ONCE(c->fast_word, SLUB_FAST_BASE);
+	else
+		WRITE_ONCE(c->fold_size, c->main_size);
+	if (c->cache)
+		tsan_handoff_release(c->cache);
 	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
 }
 
@@ -170,6 +201,7 @@ static bool percpu_settle(struct thread_reg *r, struct kmem_cache_cpu *c)
 		return false;
 	}
 	percpu_fold(c);
+	percpu_tsan_acquire(c);
 	return true;
 }
 
@@ -229,9 +261,12 @@ static unsigned int percpu_lock_entries(struct thread_reg *r, struct kmem_cache 
 				percpu_unlock_unfolded(&r->cpu_slab[i]);
 		return 0;
 	}
-	for (unsigned int i = 0; i < valid; i++)
-		if (locked[i / 64] & (1ULL << (i % 64)))
+	for (unsigned int i = 0; i < valid; i++) {
+		if (locked[i / 64] & (1ULL << (i % 64))) {
 			percpu_fold(&r->cpu_slab[i]);
+			percpu_tsan_acquire(&r->cpu_slab[i]);
+		}
+	}
 	return n;
 }
 

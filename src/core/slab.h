@@ -54,10 +54,11 @@
  * (READ_ONCE under thread_list_lock; sheaves are type-stable metadata,
  * so a sheaf read while its owner frees it is still a sheaf).
  *
- * PER-CPU STATE (cpu mode, core/percpu.c): a unified cache's entries are
- * a CPU's, not a thread's.  The fast paths touch the entry of the CPU
- * they run on inside an rseq section, only while entry->lock is 0, and
- * commit with one store.  A slow path owns an entry by setting its lock
+ * PER-CPU STATE (cpu mode, core/percpu.c): the entries of a cache whose
+ * index is below CPU_FAST_ENTRIES are a CPU's, not a thread's, in both
+ * personalities.  The fast paths touch the entry of the CPU they run on
+ * inside an rseq section, only while entry->lock is 0, and commit with
+ * one store (unified: fast_word; slub: freelist and fast_word, 16 bytes).  A slow path owns an entry by setting its lock
  * to the thread's token (compare-and-swap, never waited for: a slow path
  * that finds it taken goes to the slabs without an entry), makes sure no
  * section that read 0 still runs (it is on that CPU, or membarrier), and
@@ -65,8 +66,9 @@
  * slow paths of the owner find their token and use the entry as nested
  * slow paths use a thread's.  Drains (reclaim, shrink, destroy, flush)
  * take the lock the same way from any thread; destroy waits for it.  The
- * fast-path counters are bumped in a section of their own, lock or not;
- * no other writer touches those two words while the cache lives.
+ * fast paths count in the word they commit (fast_word); the lock's taker
+ * folds that count into stat[] once no section runs, and only the lock's
+ * holder writes stat[].
  *
  * CALLING OUT: a slow path calls out of uslab in two places: the
  * constructors of a new slab (new_slab, core/slab.c), and the shrinkers that
@@ -266,8 +268,8 @@ void thread_fork_child(void);
 extern unsigned long reclaim_epoch;
 
 /* ------------------------------------------- cpu mode (core/percpu.c) */
-/* What the fast paths read, in one line: set while the unified caches are
- * per CPU; the offset of the thread's struct rseq from the thread pointer
+/* What the fast paths read, in one line: set while the caches are per
+ * CPU; the offset of the thread's struct rseq from the thread pointer
  * (base/rseq.h); CPU n's block of CPU_FAST_ENTRIES entries, at
  * base + (n << PERCPU_BLOCK_SHIFT). */
 struct percpu_fast {
@@ -284,10 +286,11 @@ void percpu_init(void);
 /* "cpu" or "thread", as uslab_cpu_mode() answers (read from outside by
  * slabinfo -p). */
 extern char percpu_mode_name[8];
-/* A CPU's entry for s, or a unified cache's only, below CPU_FAST_ENTRIES. */
+/* Caches whose index is below CPU_FAST_ENTRIES have CPU entries (the
+ * others stay per thread in cpu mode). */
 static inline bool percpu_cache(const struct kmem_cache *s)
 {
-	return (s->flags & SLAB_UNIFIED) && s->cpu_index < CPU_FAST_ENTRIES;
+	return s->cpu_index < CPU_FAST_ENTRIES;
 }
 /* The entry of the calling thread's CPU for s, held until the outermost
  * slow path ends; NULL with *threadless when the slow path must do without

@@ -43,7 +43,9 @@ static inline bool locked_update_slab(struct slab *slab, void *fo, unsigned long
 
 	bit_spin_lock(&slab->lock);
 	if (READ_ONCE(slab->freelist) == fo && READ_ONCE(slab->counters) == co) {
-		WRITE_ONCE(slab->freelist, fn);
+		/* Release, as the cmpxchg: a lockless reader that loads the
+		 * new head (acquire) may read its free pointer at once. */
+		__atomic_store_n(&slab->freelist, fn, __ATOMIC_RELEASE);
 		WRITE_ONCE(slab->counters, cn);
 		ok = true;
 	}
@@ -64,7 +66,7 @@ bool slab_update_freelist(struct kmem_cache *s, struct slab *slab, void *freelis
 		ok = locked_update_slab(slab, freelist_old, counters_old, freelist_new,
 					counters_new);
 	if (!ok) {
-		stat(s, this_cpu_slab(s), CMPXCHG_DOUBLE_FAIL);
+		stat(s, slow_cpu_slab(s), CMPXCHG_DOUBLE_FAIL);
 		cpu_relax();
 	}
 	return ok;

@@ -60,7 +60,9 @@ static void cache_stats_sum_locked(struct kmem_cache *s, uint64_t out[USLAB_NR_S
 			uint64_t word = READ_ONCE(c->fast_word);
 
 			cpu_entry_unfolded((uint32_t)(word >> 32), (uint32_t)word,
-					   READ_ONCE(c->fold_size), &allocs, &frees);
+					   (s->flags & SLAB_UNIFIED) ? READ_ONCE(c->fold_size)
+								     : SLUB_FAST_BASE,
+					   &allocs, &frees);
 			out[ALLOC_FASTPATH] += allocs;
 			out[FREE_FASTPATH] += frees;
 		}

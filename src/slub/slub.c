@@ -358,9 +358,29 @@ static void *get_partial(struct kmem_cache *s, int node, struct kmem_cache_cpu *
 	return object;
 }
 
+/* A slab alloc_threadless froze by taking its last object, now off the
+ * partial list (list_lock held): unfrozen, and back on the list if frees
+ * came meanwhile (they only pushed: it was frozen).  It holds the object
+ * just taken, so it cannot be empty. */
+static void unfreeze_taken(struct kmem_cache *s, struct kmem_cache_node *n, struct slab *slab)
+{
+	union slab_counters old, new;
+	void *prior;
+
+	do {
+		prior = READ_ONCE(slab->freelist);
+		old.counters = READ_ONCE(slab->counters);
+		new.counters = old.counters;
+		new.frozen = 0;
+	} while (!slab_update_freelist(s, slab, prior, old.counters, prior, new.counters));
+	if (prior)
+		add_partial(n, slab, true);
+}
+
 /*
- * Threadless allocation: for a thread past its exit destructor, or one
- * that could not get memory for its cpu array.  One object at a time from
+ * Threadless allocation: for a thread past its exit destructor, one that
+ * could not get memory for its cpu array, or one whose CPU's entry
+ * another thread's slow path holds (cpu mode).  One object at a time from
  * a partial slab under list_lock, as SLUB's debug caches do.
  */
 static void *alloc_threadless(struct kmem_cache *s, gfp_t gfpflags, int node)
@@ -369,31 +389,46 @@ static void *alloc_threadless(struct kmem_cache *s, gfp_t gfpflags, int node)
 	struct kmem_cache_node *n = get_node(s, searchnode);
 	union slab_counters old, new;
 	struct slab *slab;
-	void *object, *next;
+	void *object, *next, *bad = NULL;
 
 	spin_lock(&n->list_lock);
 	while (!list_empty(&n->partial)) {
+		bool corrupt;
+
 		slab = list_first_entry(&n->partial, struct slab, slab_list);
 		do {
-			object = READ_ONCE(slab->freelist);
+			corrupt = false;
+			/* Acquire: the free pointer is read before the
+			 * update (the free that pushed object wrote it). */
+			object = __atomic_load_n(&slab->freelist, __ATOMIC_ACQUIRE);
 			old.counters = READ_ONCE(slab->counters);
 			new.counters = old.counters;
 			new.inuse++;
 			next = get_freepointer(s, object);
 			if (unlikely(!freeptr_valid(s, slab, next))) {
-				freelist_corrupt(s, slab, object, next);
+				corrupt = true;
+				bad = next;
 				next = NULL;
 				new.inuse = new.objects;
 				new.frozen = 1;
+			} else if (!next) {
+				/* The last object: frozen with it, or a free
+				 * would see a full unfrozen slab and take it
+				 * for its cpu partial list (slab_list's
+				 * words) while it is still on this list. */
+				new.frozen = 1;
 			}
 		} while (!slab_update_freelist(s, slab, object, old.counters, next, new.counters));
-		if (unlikely(new.frozen)) {
+		if (unlikely(corrupt)) {
+			freelist_corrupt(s, slab, object, bad);
 			/* Isolated: off the list, all counted used, never taken again. */
 			remove_partial(n, slab);
 			continue;
 		}
-		if (!next)
+		if (!next) {
 			remove_partial(n, slab);
+			unfreeze_taken(s, n, slab);
+		}
 		spin_unlock(&n->list_lock);
 		stat(s, NULL, ALLOC_SLOWPATH);
 		return object;

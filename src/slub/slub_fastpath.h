@@ -33,7 +33,7 @@ static __always_inline void *slab_alloc_checked(struct kmem_cache *s, struct kme
 	void *next = get_freepointer(s, object);
 
 	/* NULL (the last object) and a forged pointer both leave the slab. */
-	if (unlikely(((uintptr_t)next ^ (uintptr_t)object) & c->slab_mask))
+	if (unlikely(((uintptr_t)next ^ (uintptr_t)object) >> c->slab_shift))
 		return slab_alloc_checked_slow(s, c, object, next, gfpflags, orig_size);
 	c->freelist = next;
 	COUNTER_INC(c->stat[ALLOC_FASTPATH]);

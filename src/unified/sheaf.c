@@ -75,7 +75,7 @@ struct sheaf *sheaf_alloc(struct kmem_cache *s, unsigned int capacity)
 	INIT_LIST_HEAD(&sh->barn_list);
 	WRITE_ONCE(sh->size, 0);
 	sh->capacity = capacity;
-	stat(s, this_cpu_slab(s), SHEAF_ALLOC);
+	stat(s, slow_cpu_slab(s), SHEAF_ALLOC);
 	return sh;
 }
 
@@ -91,7 +91,7 @@ void sheaf_free(struct kmem_cache *s, struct sheaf *sh)
 	sh->barn_list.next = (struct list_head *)pool->free;
 	pool->free = sh;
 	spin_unlock(&pool->lock);
-	stat(s, this_cpu_slab(s), SHEAF_FREE);
+	stat(s, slow_cpu_slab(s), SHEAF_FREE);
 }
 
 void sheaf_fork_lock(void)

@@ -14,18 +14,6 @@
 
 #include "core/object.h"
 
-
-/* What a popped object gets before it is handed out (this file's fast
- * path and cpu mode's, unified_rseq.h): zeroing, the sanitizer's word. */
-static __always_inline void *unified_alloc_hit(struct kmem_cache *s, void *object,
-					       gfp_t gfpflags, size_t orig_size, bool checked)
-{
-	if (unlikely(checked ? want_zero(s, gfpflags) : (gfpflags & __GFP_ZERO)))
-		return slab_alloc_zero(s, object, orig_size);
-	kasan_slab_alloc(s, object, orig_size);
-	return object;
-}
-
 /* checked: the cache has __SLAB_CHECKED, which init_on_alloc and
  * init_on_free set (cache.c): without it only __GFP_ZERO zeroes, and the
  * test folds away where the caller's gfp is a constant (malloc). */
@@ -42,7 +30,7 @@ static __always_inline bool unified_alloc_fast(struct kmem_cache *s, struct kmem
 	object = main->objects[size - 1];
 	WRITE_ONCE(c->main_size, size - 1);
 	COUNTER_INC(c->stat[ALLOC_FASTPATH]);
-	*ret = unified_alloc_hit(s, object, gfpflags, orig_size, checked);
+	*ret = slab_alloc_hit(s, object, gfpflags, orig_size, checked);
 	return true;
 }
 

@@ -20,52 +20,22 @@
 #ifndef USLAB_UNIFIED_RSEQ_H
 #define USLAB_UNIFIED_RSEQ_H
 
-#include <stddef.h>
-
-#include "base/rseq.h"
-#include "core/object.h"
-
-enum rseq_result {
-	RSEQ_DONE,      /* committed */
-	RSEQ_SLOW,      /* the slow path must serve it */
-	RSEQ_NO_CPU,    /* rseq is not registered for this thread */
-};
+#include "core/percpu_rseq.h"
 
 #if USLAB_HAVE_RSEQ
 
-#define RSEQ_ENTRY_OFFSETS                                                          \
-	[lock] "i"(offsetof(struct kmem_cache_cpu, lock)),                          \
-	[word] "i"(offsetof(struct kmem_cache_cpu, fast_word)),                     \
+#define UNIFIED_RSEQ_OFFSETS                                                        \
+	RSEQ_ENTRY_OPERANDS,                                                        \
 	[main] "i"(offsetof(struct kmem_cache_cpu, main)),                          \
 	[cache] "i"(offsetof(struct kmem_cache_cpu, cache)),                        \
 	[objs] "i"(offsetof(struct sheaf, objects)),                                \
-	[cap] "i"(offsetof(struct sheaf, capacity)),                                \
-	[shift] "i"(PERCPU_BLOCK_SHIFT)
-
-/* The section's descriptor and abort handler, then its start: the CPU
- * (negative: to no_cpu), the entry in rax, its lock (set: to slow). */
-#define RSEQ_ENTRY_OPEN                                                             \
-	RSEQ_DESC(".Lcs%=", ".Lstart%=", ".Lpost%=", ".Labort%=")                   \
-	RSEQ_ABORT(".Labort%=", ".Larm%=")                                          \
-	RSEQ_ARM(".Larm%=", ".Lcs%=", "%[area]", "%%rax")                           \
-	".Lstart%=:\n\t"                                                            \
-	"movslq %%fs:" RSEQ_STR(RSEQ_CPU_ID) "(%[area]), %%rax\n\t"                \
-	"testq %%rax, %%rax\n\t"                                                    \
-	"js %l[no_cpu]\n\t"                                                         \
-	"shl %[shift], %%rax\n\t"                                                   \
-	"add %[entries], %%rax\n\t"                                                 \
-	"cmpl $0, %c[lock](%%rax)\n\t"                                              \
-	"jne %l[slow]\n\t"
-
-/* What one pop and one push add to fast_word: size -1 or +1, count +1. */
-#define FAST_WORD_POP  ((1ULL << 32) - 1)
-#define FAST_WORD_PUSH ((1ULL << 32) + 1)
+	[cap] "i"(offsetof(struct sheaf, capacity))
 
 /* Pops the main sheaf of the current CPU's entry idx (the index is below
  * CPU_FAST_ENTRIES). */
 static __always_inline enum rseq_result unified_alloc_rseq(unsigned int idx, void **ret)
 {
-	char *entries = percpu_fast.base + (size_t)idx * sizeof(struct kmem_cache_cpu);
+	char *entries = percpu_entries(idx);
 	void *object;
 
 	__asm__ volatile goto(
@@ -82,7 +52,7 @@ static __always_inline enum rseq_result unified_alloc_rseq(unsigned int idx, voi
 		".Lpost%=:\n\t"
 		: [object] "=&r"(object)
 		: [area] "r"(percpu_fast.area), [entries] "r"(entries),
-		  [pop] "r"(FAST_WORD_POP), RSEQ_ENTRY_OFFSETS
+		  [pop] "r"(FAST_WORD_POP), UNIFIED_RSEQ_OFFSETS
 		: "rax", "rcx", "rdx", "memory", "cc"
 		: slow, no_cpu);
 	*ret = object;
@@ -99,7 +69,7 @@ no_cpu:
 static __always_inline enum rseq_result unified_free_rseq(struct kmem_cache *s, unsigned int idx,
 							  void *object)
 {
-	char *entries = percpu_fast.base + (size_t)idx * sizeof(struct kmem_cache_cpu);
+	char *entries = percpu_entries(idx);
 	unsigned long slot;
 
 	__asm__ volatile goto(
@@ -122,7 +92,7 @@ static __always_inline enum rseq_result unified_free_rseq(struct kmem_cache *s, 
 		".Lpost%=:\n\t"
 		: [slot] "=&r"(slot)
 		: [area] "r"(percpu_fast.area), [entries] "r"(entries), [s] "r"(s),
-		  [obj] "r"(object), [push] "r"(FAST_WORD_PUSH), RSEQ_ENTRY_OFFSETS
+		  [obj] "r"(object), [push] "r"(FAST_WORD_PUSH), UNIFIED_RSEQ_OFFSETS
 		: "rax", "rcx", "rdx", "memory", "cc"
 		: slow, no_cpu);
 	return RSEQ_DONE;
