@@ -1,7 +1,8 @@
 /*
  * percpu.c - cpu mode: entries per CPU instead of per thread, as in the
- * kernel.  The unified personality's fast paths (unified/unified_rseq.h)
- * run in an rseq critical section on the entry of the CPU they run on;
+ * kernel.  Both personalities' fast paths (slub/slub_rseq.h,
+ * unified/unified_rseq.h) run in an rseq critical section on the entry of
+ * the CPU they run on;
  * the slow paths lock that entry; drains from elsewhere lock it and abort
  * the sections in flight with membarrier (base/rseq.h).
  *
@@ -34,7 +35,8 @@
  *  - the fast paths count in the same word they commit (fast_ops, beside
  *    main_size: types.h says how pops and pushes follow from it); the
  *    lock's taker folds the count into stat[] once no section runs, and
- *    its release records main_size (fold_size), so the counts stay exact
+ *    its release records main_size (fold_size; a slub entry's word goes
+ *    back to SLUB_FAST_BASE instead), so the counts stay exact
  *    under migration, and a fast path's count costs no store of its own.
  *    A fast path that would carry fast_ops to 2^31 goes to the slow path,
  *    which folds.
