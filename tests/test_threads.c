@@ -364,6 +364,7 @@ TEST(fork_while_threads_allocate)
 			pthread_t ct;
 			int ok = c != NULL;
 
+			alarm(20);   /* a hang in the child fails the test */
 			for (size_t n = 1; ok && n <= 8192; n *= 2) {
 				void *p = kmalloc(n, GFP_KERNEL), *o = kmem_cache_alloc(s, GFP_KERNEL);
 

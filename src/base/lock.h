@@ -39,7 +39,7 @@ enum lock_rank {
 	LOCK_RANK_RULES,        /* USLAB_DEBUG rules */
 	LOCK_RANK_THREAD_LIST,  /* registered threads and their entries */
 	LOCK_RANK_LIST,         /* node->list_lock */
-	LOCK_RANK_SLAB,         /* the slab lock (bit), only without cmpxchg16b */
+	LOCK_RANK_SLAB,         /* a slab lock, only without cmpxchg16b */
 	LOCK_RANK_BARN,         /* a node's barn of sheaves */
 	LOCK_RANK_PAGE_ALLOC,   /* the page allocator's node lock */
 	LOCK_RANK_HUGE_CACHE,   /* freed huge mappings kept for reuse */
@@ -162,8 +162,8 @@ static inline void spin_cond_wait(pthread_cond_t *cond, spinlock_t *l)
 	pthread_cond_wait(cond, &l->m);
 }
 
-/* A one-byte test-and-set lock with yield; used where a mutex per object
- * would cost too much memory (the slab lock in a page descriptor). */
+/* A one-byte test-and-set lock with yield, for sections of a few stores
+ * (the slab locks): a mutex would cost more than the section. */
 static inline void bit_spin_lock(uint8_t *b)
 {
 	unsigned int spins = 0;

@@ -130,7 +130,7 @@ struct slab {
 	};
 	uint16_t head_offset; /* bytes from the run's head descriptor to this one */
 	uint8_t order;        /* run length is 2^order pages (heads) */
-	uint8_t lock;         /* the slab lock, only without cmpxchg_double */
+	uint8_t spare;        /* unused: keeps kind where segment's no_kind lies */
 	uint8_t on_partial;   /* on node->partial; under node->list_lock */
 	uint8_t on_full;      /* debug caches: on node->full; under list_lock */
 	uint8_t node;         /* NUMA node of the memory */

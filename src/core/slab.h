@@ -17,8 +17,8 @@
  *                       entries (destroy, reports, reaping)
  *   node->list_lock     a node's partial (and debug full) list, on_partial,
  *                       nr_partial; unified: slab bitmaps and inuse
- *   slab_lock           a page descriptor's bit, only without cmpxchg16b:
- *                       slab->freelist + counters
+ *   slab_lock           one of a table's byte locks (slab_update.c), only
+ *                       without cmpxchg16b: slab->freelist + counters
  *   barn->lock          a node's barn of sheaves
  *   page allocator      a NUMA node's free runs, segments, purge lists
  *   huge_lock           freed huge mappings kept for reuse, the spare
@@ -202,6 +202,8 @@ bool slab_update_freelist(struct kmem_cache *s, struct slab *slab, void *freelis
 			  unsigned long counters_old, void *freelist_new,
 			  unsigned long counters_new);
 bool cmpxchg_double_available(void);
+void slab_locks_fork_lock(void);
+void slab_locks_fork_unlock(void);
 
 /* ------------------------------------------- bad input (slab_errors.c) */
 /* "BUG <name> (<state>): <what>" with its rules, and "FIX <name>: <what>". */

@@ -5,9 +5,17 @@
  *
  * With cmpxchg16b it is one double-word compare-and-swap, lock-free.
  * Without it (other CPUs, or USLAB_NO_CMPXCHG_DOUBLE=1 for tests) the same
- * compare-and-set runs under the slab lock, a bit in the descriptor; the
- * slab lock nests outside node->list_lock.  Readers never lock: they read
- * the two words with READ_ONCE and let the update detect a torn view.
+ * compare-and-set runs under the slab lock, which nests inside
+ * node->list_lock.  Readers never lock: they read the two words with
+ * READ_ONCE and let the update detect a torn view.
+ *
+ * The slab locks are a table of byte locks, a descriptor's address picking
+ * one, not a byte in each descriptor: fork's prepare handler must hold
+ * every lock that another thread may be inside, and a lock held at fork
+ * by a thread that does not follow into the child would stop the child at
+ * the first update of that slab.  The table can be taken whole; the
+ * descriptors of a heap cannot be found, let alone locked.  Nothing else is
+ * done under a slab lock, so two slabs that share one only wait a little.
  */
 #include "core/object.h"
 
@@ -36,12 +44,34 @@ static inline bool cmpxchg_double_slab(struct slab *slab, void *fo, unsigned lon
 #endif
 }
 
+#define SLAB_LOCKS 256
+
+static struct {
+	uint8_t lock;
+} __attribute__((aligned(CACHE_LINE_SIZE))) slab_locks[SLAB_LOCKS];
+
+/* Descriptors are one cache line each: neighbouring slabs, neighbouring locks. */
+static inline uint8_t *slab_lock_of(const struct slab *slab)
+{
+	return &slab_locks[((uintptr_t)slab / sizeof(struct slab)) % SLAB_LOCKS].lock;
+}
+
+static inline void slab_lock(struct slab *slab)
+{
+	bit_spin_lock(slab_lock_of(slab));
+}
+
+static inline void slab_unlock(struct slab *slab)
+{
+	bit_spin_unlock(slab_lock_of(slab));
+}
+
 static inline bool locked_update_slab(struct slab *slab, void *fo, unsigned long co, void *fn,
 				      unsigned long cn)
 {
 	bool ok = false;
 
-	bit_spin_lock(&slab->lock);
+	slab_lock(slab);
 	if (READ_ONCE(slab->freelist) == fo && READ_ONCE(slab->counters) == co) {
 		/* Release, as the cmpxchg: a lockless reader that loads the
 		 * new head (acquire) may read its free pointer at once. */
@@ -49,7 +79,7 @@ static inline bool locked_update_slab(struct slab *slab, void *fo, unsigned long
 		WRITE_ONCE(slab->counters, cn);
 		ok = true;
 	}
-	bit_spin_unlock(&slab->lock);
+	slab_unlock(slab);
 	return ok;
 }
 
@@ -70,6 +100,20 @@ bool slab_update_freelist(struct kmem_cache *s, struct slab *slab, void *freelis
 		cpu_relax();
 	}
 	return ok;
+}
+
+/* fork: after every node->list_lock (the slab lock nests inside it). */
+void slab_locks_fork_lock(void)
+{
+	for (unsigned int i = 0; i < SLAB_LOCKS; i++)
+		bit_spin_lock(&slab_locks[i].lock);
+}
+
+/* Held by this thread in parent and child alike: released in both. */
+void slab_locks_fork_unlock(void)
+{
+	for (unsigned int i = 0; i < SLAB_LOCKS; i++)
+		bit_spin_unlock(&slab_locks[i].lock);
 }
 
 bool cmpxchg_double_available(void)

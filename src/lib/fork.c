@@ -34,6 +34,7 @@ static void fork_prepare(void)
 	spin_lock(&rules_lock);
 	thread_list_lock_acquire();
 	caches_fork_lock();
+	slab_locks_fork_lock();
 	page_alloc_fork_lock();
 	sheaf_fork_lock();
 	meta_fork_lock();
@@ -50,6 +51,7 @@ static void fork_parent(void)
 	meta_fork_unlock(false);
 	sheaf_fork_unlock(false);
 	page_alloc_fork_unlock(false);
+	slab_locks_fork_unlock();
 	caches_fork_unlock(false);
 	thread_list_lock_release();
 	spin_unlock(&rules_lock);
@@ -67,6 +69,7 @@ static void fork_child(void)
 	meta_fork_unlock(true);
 	sheaf_fork_unlock(true);
 	page_alloc_fork_unlock(true);
+	slab_locks_fork_unlock();
 	caches_fork_unlock(true);
 	current_thread()->in_thread_list_lock = 0;
 	spin_lock_init(&thread_list_lock, LOCK_RANK_THREAD_LIST);

@@ -350,7 +350,6 @@ static void mark_run_in_use(struct slab *head, unsigned int order, enum page_kin
 	head->freelist = NULL;
 	head->slab_cache = NULL;
 	head->on_partial = 0;
-	head->lock = 0;
 	for (unsigned long i = 1; i < pages; i++) {
 		head[i].kind = PAGE_TAIL;
 		head[i].head_offset = (uint16_t)(i * sizeof(struct slab));
