@@ -719,6 +719,61 @@ TEST(a_thread_with_its_own_entries_still_uses_its_cpus)
 	CHECK_EQ(destroy_counting_reports(own), 0);
 }
 
+/* ------------------------------------------------ slow frees */
+
+static int pc_cpus[2];
+
+static void *free_first_elsewhere(void *arg)
+{
+	void **objs = arg;
+
+	pin_to(pc_cpus[1]);
+	kmem_cache_free(objs[1], objs[0]);
+	return NULL;
+}
+
+/*
+ * In cpu mode a slow free takes the CPU's entry only when it needs it: a
+ * free that makes a full slab the entry's cpu partial one.  On a CPU
+ * whose entry for the cache has never been used, that entry must become
+ * the cache's (its counts summed, its partial slab flushed by destroy).
+ */
+TEST(a_free_that_takes_a_full_slab_on_a_new_cpu_counts_and_flushes)
+{
+	enum { N = 4000 };
+	struct kmem_cache *s = kmem_cache_create("pc-freeze", 64, 0, PC_FLAGS, NULL);
+	static void *objs[N];
+	void *arg[2];
+	cpu_set_t all;
+	pthread_t t;
+	int k = 0;
+
+	CHECK(s);
+	CHECK_EQ(sched_getaffinity(0, sizeof(all), &all), 0);
+	for (int cpu = 0; cpu < CPU_SETSIZE && k < 2; cpu++)
+		if (CPU_ISSET(cpu, &all))
+			pc_cpus[k++] = cpu;
+	if (k < 2 || (s->flags & SLAB_UNIFIED)) {
+		kmem_cache_destroy(s);
+		return;
+	}
+	pin_to(pc_cpus[0]);
+	for (int i = 0; i < N; i++)
+		CHECK((objs[i] = kmem_cache_alloc(s, GFP_KERNEL)) != NULL);
+	/* objs[0]'s slab is full and no cpu slab by now. */
+	arg[0] = objs[0];
+	arg[1] = s;
+	pthread_create(&t, NULL, free_first_elsewhere, arg);
+	pthread_join(t, NULL);
+	CHECK_EQ(cache_info(s).active_objs, N - 1);
+	CHECK_EQ(uslab_cache_stat(s, USLAB_STAT_CPU_PARTIAL_FREE), 1);
+	for (int i = 1; i < N; i++)
+		kmem_cache_free(s, objs[i]);
+	sched_setaffinity(0, sizeof(all), &all);
+	CHECK_EQ(cache_info(s).active_objs, 0);
+	CHECK_EQ(destroy_counting_reports(s), 0);
+}
+
 /* ------------------------------------------------ the fast-path count */
 
 TEST(the_fast_count_gives_pops_and_pushes)
@@ -732,10 +787,15 @@ TEST(the_fast_count_gives_pops_and_pushes)
 	cpu_entry_unfolded(7, 0, 7, &a, &f);
 	CHECK_EQ(a, 7);
 	CHECK_EQ(f, 0);
-	/* A slub entry counts from SLUB_FAST_BASE: two more pops. */
-	cpu_entry_unfolded(10, SLUB_FAST_BASE - 2, SLUB_FAST_BASE, &a, &f);
+	/* A slub entry counts in its freelist word, above the head. */
+	slub_head_unfolded(0x7f0012345678ULL | 6 * SLUB_HEAD_POP | 4 * SLUB_HEAD_PUSH, &a, &f);
 	CHECK_EQ(a, 6);
 	CHECK_EQ(f, 4);
+	slub_head_unfolded(0x7f0012345678ULL, &a, &f);
+	CHECK_EQ(a + f, 0);
+	slub_head_unfolded(255 * SLUB_HEAD_POP | 255 * SLUB_HEAD_PUSH, &a, &f);
+	CHECK_EQ(a, 255);
+	CHECK_EQ(f, 255);
 	/* A torn read never goes negative. */
 	cpu_entry_unfolded(0, 9, 0, &a, &f);
 	CHECK_EQ(a, 0);
@@ -766,9 +826,18 @@ TEST(a_count_near_its_limit_goes_slow_and_is_folded)
 	allocs = fast_and_slow(s, USLAB_STAT_ALLOC_FASTPATH, USLAB_STAT_ALLOC_SLOWPATH);
 	frees = fast_and_slow(s, USLAB_STAT_FREE_FASTPATH, USLAB_STAT_FREE_SLOWPATH);
 	slow = uslab_cache_stat(s, USLAB_STAT_ALLOC_SLOWPATH);
-	/* As if k pops and k pushes had run: the count at 2^31 - 1 or - 2. */
-	k = (0x7fffffffu - c->fast_ops) / 2;
-	c->fast_ops += 2 * k;
+	/* As if k pops and k pushes had run: the count at its limit (slub:
+	 * 255 of each in the freelist word; unified: 2^31 - 1 or - 2). */
+	if (s->flags & SLAB_UNIFIED) {
+		k = (0x7fffffffu - c->fast_ops) / 2;
+		c->fast_ops += 2 * k;
+	} else {
+		uint64_t w = (uintptr_t)c->freelist, a0, f0;
+
+		slub_head_unfolded(w, &a0, &f0);
+		k = 255 - (uint32_t)(a0 > f0 ? a0 : f0);
+		c->freelist = (void *)(uintptr_t)(w + k * SLUB_HEAD_POP + k * SLUB_HEAD_PUSH);
+	}
 	CHECK_EQ(fast_and_slow(s, USLAB_STAT_ALLOC_FASTPATH, USLAB_STAT_ALLOC_SLOWPATH),
 		 allocs + k);
 	p[0] = kmem_cache_alloc(s, GFP_KERNEL);
@@ -777,7 +846,14 @@ TEST(a_count_near_its_limit_goes_slow_and_is_folded)
 	/* One of them would have carried the count to 2^31: the slow path
 	 * took it and folded, and nothing was lost. */
 	CHECK(uslab_cache_stat(s, USLAB_STAT_ALLOC_SLOWPATH) >= slow + 1);
-	CHECK(c->fast_ops < 8);
+	if (s->flags & SLAB_UNIFIED) {
+		CHECK(c->fast_ops < 8);
+	} else {
+		uint64_t a0, f0;
+
+		slub_head_unfolded((uintptr_t)c->freelist, &a0, &f0);
+		CHECK(a0 + f0 < 8);
+	}
 	CHECK_EQ(fast_and_slow(s, USLAB_STAT_ALLOC_FASTPATH, USLAB_STAT_ALLOC_SLOWPATH),
 		 allocs + k + 2);
 	kmem_cache_free(s, p[0]);

@@ -412,8 +412,11 @@ static int remote_cache(struct remote *rm, uintptr_t addr, FILE *out, unsigned l
 			uint64_t allocs, frees;
 
 			/* A CPU's entry: the fast paths' count not folded yet. */
-			cpu_entry_unfolded(c.fast_ops, c.main_size,
-					   slub ? SLUB_FAST_BASE : c.fold_size, &allocs, &frees);
+			if (slub)
+				slub_head_unfolded((uintptr_t)c.freelist, &allocs, &frees);
+			else
+				cpu_entry_unfolded(c.fast_ops, c.main_size, c.fold_size, &allocs,
+						   &frees);
 			st[USLAB_STAT_ALLOC_FASTPATH] += allocs;
 			st[USLAB_STAT_FREE_FASTPATH] += frees;
 		}

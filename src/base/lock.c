@@ -51,9 +51,7 @@ void slow_path_release_held(void)
 		void (*release)(uint32_t *) = lock_ctx.held_release[n - 1];
 
 		/* Taken off first: a handler that runs now sees it gone. */
-		if (__atomic_compare_exchange_n(&lock_ctx.nr_held, &n, n - 1, false,
-						__ATOMIC_RELAXED, __ATOMIC_RELAXED) &&
-		    word)
+		if (local_cmpxchg(&lock_ctx.nr_held, n, n - 1) && word)
 			release(word);
 	}
 }

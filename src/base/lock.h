@@ -72,6 +72,47 @@ enum idle_work {
 	NR_IDLE_WORK = 2
 };
 
+/*
+ * Read-modify-writes of the calling thread's own words that a signal
+ * handler on the same thread may interleave with, nothing else (the
+ * kernel's local_t): one instruction without a lock prefix on x86-64,
+ * where an interrupt falls between instructions; atomics elsewhere.
+ */
+static inline unsigned int local_fetch_inc(unsigned int *v)
+{
+#if defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
+	unsigned int n = 1;
+
+	__asm__ volatile("xaddl %0, %1" : "+r"(n), "+m"(*v) : : "memory", "cc");
+	return n;
+#else
+	return __atomic_fetch_add(v, 1, __ATOMIC_RELAXED);
+#endif
+}
+
+static inline void local_dec(unsigned int *v)
+{
+#if defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
+	__asm__ volatile("decl %0" : "+m"(*v) : : "memory", "cc");
+#else
+	__atomic_fetch_sub(v, 1, __ATOMIC_RELAXED);
+#endif
+}
+
+/* *v from old to new if it still is old. */
+static inline bool local_cmpxchg(unsigned int *v, unsigned int old, unsigned int new)
+{
+#if defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
+	unsigned int prev = old;
+
+	__asm__ volatile("cmpxchgl %2, %1" : "+a"(prev), "+m"(*v) : "r"(new) : "memory", "cc");
+	return prev == old;
+#else
+	return __atomic_compare_exchange_n(v, &old, new, false, __ATOMIC_RELAXED,
+					   __ATOMIC_RELAXED);
+#endif
+}
+
 /* Words a slow path owns until the outermost one ends (slow_path_hold). */
 #define SLOW_PATH_HELD_MAX 8
 
@@ -168,6 +209,10 @@ static inline void bit_spin_lock(uint8_t *b)
 {
 	unsigned int spins = 0;
 
+	/* Counted first, let go last: a signal handler that comes between
+	 * sees a lock held (the table's locks are shared by unrelated slabs,
+	 * so a handler's slab could need this very one). */
+	lock_acquired(LOCK_RANK_SLAB);
 	while (__atomic_exchange_n(b, 1, __ATOMIC_ACQUIRE)) {
 		do {
 			if (++spins > 64)
@@ -176,13 +221,12 @@ static inline void bit_spin_lock(uint8_t *b)
 				cpu_relax();
 		} while (__atomic_load_n(b, __ATOMIC_RELAXED));
 	}
-	lock_acquired(LOCK_RANK_SLAB);
 }
 
 static inline void bit_spin_unlock(uint8_t *b)
 {
-	lock_released(LOCK_RANK_SLAB);
 	__atomic_store_n(b, 0, __ATOMIC_RELEASE);
+	lock_released(LOCK_RANK_SLAB);
 	lock_idle_check();
 }
 
@@ -209,10 +253,10 @@ static inline unsigned int slow_path_enter(void)
  */
 static inline bool slow_path_hold(uint32_t *word, void (*release)(uint32_t *))
 {
-	unsigned int n = __atomic_fetch_add(&lock_ctx.nr_held, 1, __ATOMIC_RELAXED);
+	unsigned int n = local_fetch_inc(&lock_ctx.nr_held);
 
 	if (n >= SLOW_PATH_HELD_MAX) {
-		__atomic_fetch_sub(&lock_ctx.nr_held, 1, __ATOMIC_RELAXED);
+		local_dec(&lock_ctx.nr_held);
 		return false;
 	}
 	lock_ctx.held_release[n] = release;

@@ -289,22 +289,22 @@ struct kmem_cache_node {
  * thread_list_lock, while the owner cannot be using that cache.
  */
 struct kmem_cache_cpu {
-	void *freelist;        /* slub: next object to hand out; owner only */
+	/* slub: next object to hand out; owner only.  A CPU's entry that no
+	 * slow path holds adds the fast paths' count (SLUB_HEAD_*, below). */
+	void *freelist;
 	union {
 		struct {
 			/* unified: the size of the main sheaf, whose own
 			 * size field is stale while it is main
 			 * (unified/unified.c: attach_main).  Here, a free
-			 * finds it without waiting for a load of c->main.
-			 * slub, a CPU's entry: pushes minus pops since the
-			 * last fold, modulo 2^32. */
+			 * finds it without waiting for a load of c->main. */
 			unsigned int main_size;
-			/* A CPU's entry: the fast paths' pops and pushes
-			 * since the lock was last taken (always 0 in a
-			 * thread's entries, which count in stat[]).  The
-			 * commit of a pop or a push is one store of this
-			 * word (unified) or of it and freelist together
-			 * (slub, 16 bytes): size and count move together. */
+			/* A unified CPU's entry: the fast paths' pops and
+			 * pushes since the lock was last taken (always 0 in
+			 * a thread's entries, which count in stat[], and in
+			 * slub's, which count in freelist).  The commit of
+			 * a pop or a push is one store of this word: size
+			 * and count move together. */
 			uint32_t fast_ops;
 		};
 		uint64_t fast_word;
@@ -345,8 +345,6 @@ struct kmem_cache_cpu {
 } __attribute__((aligned(16)));
 
 _Static_assert(sizeof(struct kmem_cache_cpu) == 512, "kmem_cache_cpu must stay 512 bytes");
-_Static_assert(__builtin_offsetof(struct kmem_cache_cpu, fast_word) == 8,
-	       "slub's cpu-mode commit stores freelist and fast_word as one aligned 16 bytes");
 
 /*
  * A CPU's entry counts its fast paths in fast_ops, not in stat[]: each
@@ -355,11 +353,8 @@ _Static_assert(__builtin_offsetof(struct kmem_cache_cpu, fast_word) == 8,
  * last fold follow the pops and the pushes.  The holder of the lock folds
  * them into stat[ALLOC_FASTPATH] and stat[FREE_FASTPATH]; readers add
  * what is not folded yet (reading fast_word in one load).  The change is
- * from base: a unified entry's fold_size (its main_size is the sheaf's
- * real size), SLUB_FAST_BASE for a slub entry (where the fold and the
- * unlock set it: slub/slub_rseq.h).
+ * from base, the entry's fold_size (main_size is the sheaf's real size).
  */
-#define SLUB_FAST_BASE (1u << 31)
 
 static inline void cpu_entry_unfolded(uint32_t fast_ops, uint32_t main_size, uint32_t base,
 				      uint64_t *allocs, uint64_t *frees)
@@ -376,6 +371,28 @@ static inline void cpu_entry_unfolded(uint32_t fast_ops, uint32_t main_size, uin
 	*allocs = a > 0 ? (uint64_t)a : 0;
 	*frees = f > 0 ? (uint64_t)f : 0;
 }
+/*
+ * A slub CPU entry's freelist word while no slow path holds the entry: the
+ * head's address in bits 0-46 (user addresses lie below 2^47, as
+ * virt_to_slab's map), the fast paths' pushes since the last fold in bits
+ * 47-54, then a guard bit that a push carrying out of them would set, and
+ * their pops in bits 56-63.  A pop or a push commits with one store of
+ * this word, head and count together (slub/slub_rseq.h); one that would
+ * carry a count out goes to the slow path.  The lock's taker folds the
+ * counts into stat[] and leaves the bare pointer: what the slow paths and
+ * every thread's entries see, a word with no count being a pointer.
+ */
+#define SLUB_HEAD_PTR   ((1ULL << 47) - 1)
+#define SLUB_HEAD_PUSH  (1ULL << 47)
+#define SLUB_HEAD_GUARD 55
+#define SLUB_HEAD_POP   (1ULL << 56)
+
+static inline void slub_head_unfolded(uint64_t word, uint64_t *allocs, uint64_t *frees)
+{
+	*allocs = word >> 56;
+	*frees = (word >> 47) & 0xff;
+}
+
 _Static_assert(__builtin_offsetof(struct kmem_cache_cpu, stat) + 2 * 8 <= CACHE_LINE_SIZE,
 	       "fast path fields must share the first line");
 

@@ -130,7 +130,7 @@ static void free_detached(struct detached_freelist *df)
 		c = this_cpu_slab_slow(s);
 	if (c && df->slab == c->slab) {
 		set_freepointer(s, df->tail, c->freelist);
-		c->freelist = df->head;
+		WRITE_ONCE(c->freelist, df->head);
 		c->second = NULL;
 		COUNTER_ADD(c->stat[FREE_FASTPATH], df->cnt);
 		return;

@@ -32,14 +32,14 @@
  *  - the slow path keeps it until its outermost slow path ends
  *    (slow_path_exit, base/lock.h), even if the thread migrates: the
  *    entry stays the CPU's, the owner works on it from wherever it runs;
- *  - the fast paths count in the same word they commit (fast_ops, beside
- *    main_size: types.h says how pops and pushes follow from it); the
- *    lock's taker folds the count into stat[] once no section runs, and
- *    its release records main_size (fold_size; a slub entry's word goes
- *    back to SLUB_FAST_BASE instead), so the counts stay exact
- *    under migration, and a fast path's count costs no store of its own.
- *    A fast path that would carry fast_ops to 2^31 goes to the slow path,
- *    which folds.
+ *  - the fast paths count in the same word they commit (unified: fast_ops,
+ *    beside main_size; slub: the top bits of freelist; types.h says how
+ *    pops and pushes follow from them); the lock's taker folds the count
+ *    into stat[] once no section runs (leaving slub's freelist a bare
+ *    pointer), and a unified entry's release records main_size
+ *    (fold_size), so the counts stay exact under migration, and a fast
+ *    path's count costs no store of its own.  A fast path that would
+ *    carry a count out goes to the slow path, which folds.
  *
  * Thread exit has nothing to flush in this mode; fork keeps the CPU
  * entries (the child's memory is the parent's), except those a thread
@@ -129,8 +129,8 @@ static bool percpu_trylock(struct kmem_cache_cpu *c, uint32_t token)
 					   __ATOMIC_RELAXED);
 }
 
-/* A slub entry (types.h: its fast_word is counted from SLUB_FAST_BASE);
- * an entry without a cache has neither count nor cpu slab. */
+/* A slub entry (types.h: it counts in freelist); an entry without a
+ * cache has neither count nor cpu slab. */
 static bool percpu_slub_entry(const struct kmem_cache_cpu *c)
 {
 	const struct kmem_cache *cs = READ_ONCE(c->cache);
@@ -150,16 +150,17 @@ static void percpu_tsan_acquire(struct kmem_cache_cpu *c)
 /* The fast paths' count into stat[]: the lock held, no section running. */
 static void percpu_fold(struct kmem_cache_cpu *c)
 {
-	bool slub = percpu_slub_entry(c);
 	uint64_t allocs, frees;
 
-	cpu_entry_unfolded(c->fast_ops, c->main_size, slub ? SLUB_FAST_BASE : c->fold_size,
-			   &allocs, &frees);
 	/* The count goes first: a reader meanwhile counts short, never twice
 	 * (and never below a uslab_cache_stat_clear() base). */
-	if (slub) {
-		WRITE_ONCE(c->fast_word, SLUB_FAST_BASE);
+	if (percpu_slub_entry(c)) {
+		uint64_t word = (uintptr_t)c->freelist;
+
+		slub_head_unfolded(word, &allocs, &frees);
+		WRITE_ONCE(c->freelist, (void *)(uintptr_t)(word & SLUB_HEAD_PTR));
 	} else {
+		cpu_entry_unfolded(c->fast_ops, c->main_size, c->fold_size, &allocs, &frees);
 		WRITE_ONCE(c->fast_ops, 0);
 		WRITE_ONCE(c->fold_size, c->main_size);
 	}
@@ -182,11 +183,9 @@ static void percpu_unlock(uint32_t *lock)
 
 	if (__atomic_load_n(lock, __ATOMIC_RELAXED) != my_token)
 		return;
-	/* Nothing counted since the fold: the base for what comes.  A slub
-	 * entry may have got its cache meanwhile (its word was 0). */
-	if (percpu_slub_entry(c))
-		WRITE_ONCE(c->fast_word, SLUB_FAST_BASE);
-	else
+	/* Nothing counted since the fold: the base for what comes (a slub
+	 * entry's bare freelist is its own). */
+	if (!percpu_slub_entry(c))
 		WRITE_ONCE(c->fold_size, c->main_size);
 	if (c->cache)
 		tsan_handoff_release(c->cache);
@@ -234,6 +233,22 @@ struct kmem_cache_cpu *percpu_entry_lock(struct kmem_cache *s, bool *threadless)
 		return NULL;
 	}
 	return c;
+}
+
+bool percpu_may_hold_slab(struct kmem_cache *s, const struct slab *slab)
+{
+	const struct kmem_cache_cpu *c;
+	int cpu;
+
+	if (!READ_ONCE(percpu_fast.enabled) || !percpu_cache(s))
+		return true;
+	cpu = rseq_current_cpu();
+	if (cpu < 0 || (unsigned int)cpu >= percpu_nr_cpus)
+		return true;
+	/* As a fast path finds it: an entry not made yet reads as zeros. */
+	c = (const struct kmem_cache_cpu *)(percpu_fast.base + (size_t)cpu * CPU_BLOCK_BYTES) +
+	    s->cpu_index;
+	return READ_ONCE(c->slab) == slab;
 }
 
 /* ------------------------------------------------------------ drains */

@@ -2,7 +2,7 @@
  * percpu_rseq.h - what the cpu-mode fast paths of both personalities
  * (slub/slub_rseq.h, unified/unified_rseq.h) share: the opening of a
  * critical section on the entry of the CPU the thread runs on, and the
- * constants that count a pop or a push in the entry's fast_word.
+ * constants that count a pop or a push in a unified entry's fast_word.
  *
  * The opening, from the first instruction of the section: the CPU number
  * (negative: rseq is not registered for this thread, which then takes
@@ -12,7 +12,8 @@
  * section from the CPU number.  Every store before the commit must be
  * harmless when the section restarts; the commit is the last instruction
  * and includes the count, so the counters stay exact with no store of
- * their own.  A count that would reach 2^31 (the word's sign bit) goes to
+ * their own.  A count that would overflow (unified: reach 2^31, the
+ * word's sign bit; slub: carry out of its 8 bits, base/types.h) goes to
  * the slow path, which folds it.
  */
 #ifndef USLAB_PERCPU_RSEQ_H

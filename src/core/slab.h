@@ -58,7 +58,8 @@
  * index is below CPU_FAST_ENTRIES are a CPU's, not a thread's, in both
  * personalities.  The fast paths touch the entry of the CPU they run on
  * inside an rseq section, only while entry->lock is 0, and commit with
- * one store (unified: fast_word; slub: freelist and fast_word, 16 bytes).  A slow path owns an entry by setting its lock
+ * one store (unified: fast_word; slub: freelist, its count in the top
+ * bits).  A slow path owns an entry by setting its lock
  * to the thread's token (compare-and-swap, never waited for: a slow path
  * that finds it taken goes to the slabs without an entry), makes sure no
  * section that read 0 still runs (it is on that CPU, or membarrier), and
@@ -66,9 +67,11 @@
  * slow paths of the owner find their token and use the entry as nested
  * slow paths use a thread's.  Drains (reclaim, shrink, destroy, flush)
  * take the lock the same way from any thread; destroy waits for it.  The
- * fast paths count in the word they commit (fast_word); the lock's taker
- * folds that count into stat[] once no section runs, and only the lock's
- * holder writes stat[].
+ * fast paths count in the word they commit; the lock's taker folds that
+ * count into stat[] once no section runs, and only the lock's holder
+ * writes stat[].  slub's slow frees that need no entry (the slab is not
+ * its cpu slab, nor to become its cpu partial) count in the cache's
+ * totals instead.
  *
  * CALLING OUT: a slow path calls out of uslab in two places: the
  * constructors of a new slab (new_slab, core/slab.c), and the shrinkers that
@@ -299,6 +302,10 @@ static inline bool percpu_cache(const struct kmem_cache *s)
  * (another thread's slow path holds it), NULL without when rseq is not
  * registered for the thread (it uses its own entries). */
 struct kmem_cache_cpu *percpu_entry_lock(struct kmem_cache *s, bool *threadless);
+/* Whether slab may be the cpu slab of the calling thread's CPU entry for
+ * s, read without the lock (true also when the thread has no CPU entry):
+ * a free that is not may go to its slab without taking the entry. */
+bool percpu_may_hold_slab(struct kmem_cache *s, const struct slab *slab);
 /* Flushes the CPU entries of s (NULL: every cache), but those a slow
  * path holds; returns the objects flushed. */
 unsigned long percpu_drain(struct kmem_cache *s);

@@ -44,16 +44,19 @@ static inline bool cmpxchg_double_slab(struct slab *slab, void *fo, unsigned lon
 #endif
 }
 
-#define SLAB_LOCKS 256
+#define SLAB_LOCKS 256   /* the hash's top 8 bits */
 
 static struct {
 	uint8_t lock;
 } __attribute__((aligned(CACHE_LINE_SIZE))) slab_locks[SLAB_LOCKS];
 
-/* Descriptors are one cache line each: neighbouring slabs, neighbouring locks. */
+/* A multiplicative hash of the descriptor's index: the heads of order-k
+ * runs, 2^k descriptors apart, spread over every lock. */
 static inline uint8_t *slab_lock_of(const struct slab *slab)
 {
-	return &slab_locks[((uintptr_t)slab / sizeof(struct slab)) % SLAB_LOCKS].lock;
+	uint64_t i = (uintptr_t)slab / sizeof(struct slab);
+
+	return &slab_locks[(i * 0x9e3779b97f4a7c15ULL) >> 56].lock;
 }
 
 static inline void slab_lock(struct slab *slab)

@@ -57,12 +57,16 @@ static void cache_stats_sum_locked(struct kmem_cache *s, uint64_t out[USLAB_NR_S
 			out[i] += READ_ONCE(c->stat[i]);
 		if (r->is_cpu) {
 			uint64_t allocs, frees;
-			uint64_t word = READ_ONCE(c->fast_word);
 
-			cpu_entry_unfolded((uint32_t)(word >> 32), (uint32_t)word,
-					   (s->flags & SLAB_UNIFIED) ? READ_ONCE(c->fold_size)
-								     : SLUB_FAST_BASE,
-					   &allocs, &frees);
+			if (s->flags & SLAB_UNIFIED) {
+				uint64_t word = READ_ONCE(c->fast_word);
+
+				cpu_entry_unfolded((uint32_t)(word >> 32), (uint32_t)word,
+						   READ_ONCE(c->fold_size), &allocs, &frees);
+			} else {
+				slub_head_unfolded((uintptr_t)READ_ONCE(c->freelist), &allocs,
+						   &frees);
+			}
 			out[ALLOC_FASTPATH] += allocs;
 			out[FREE_FASTPATH] += frees;
 		}

@@ -22,8 +22,10 @@
  * every lock new instead of unlocking it. */
 static __thread struct lock_context saved_ctx;
 
-/* Every lock, in the lock order (lock.h); the checker is off meanwhile:
- * many locks of one rank (each cache's) are held together. */
+/* Every lock, in the lock order (lock.h), but the slab locks, taken after
+ * every cache's barn lock: nothing waits for anything while holding a
+ * slab lock, so that order cannot deadlock.  The checker is off
+ * meanwhile: many locks of one rank (each cache's) are held together. */
 static void fork_prepare(void)
 {
 	saved_ctx = *lock_context();

@@ -298,7 +298,7 @@ void flush_cpu_slab(struct kmem_cache *s, struct kmem_cache_cpu *c)
 	if (slab) {
 		void *freelist = c->freelist;
 
-		c->freelist = NULL;
+		WRITE_ONCE(c->freelist, NULL);
 		set_cpu_slab(c, NULL);
 		stat(s, c, CPUSLAB_FLUSH);
 		deactivate_slab(s, slab, freelist, c);
@@ -467,7 +467,7 @@ reread_slab:
 		goto new_slab;
 	if (unlikely(!node_match(slab, node))) {
 		freelist = c->freelist;
-		c->freelist = NULL;
+		WRITE_ONCE(c->freelist, NULL);
 		set_cpu_slab(c, NULL);
 		stat(s, c, ALLOC_NODE_MISMATCH);
 		deactivate_slab(s, slab, freelist, c);
@@ -486,11 +486,11 @@ reread_slab:
 load_freelist:
 	/* Counted on success only: allocs minus frees is the live count. */
 	stat(s, c, ALLOC_SLOWPATH);
-	c->freelist = get_freepointer(s, freelist);
+	WRITE_ONCE(c->freelist, get_freepointer(s, freelist));
 	if (unlikely(!freeptr_valid(s, c->slab, c->freelist))) {
 		freelist_corrupt(s, c->slab, freelist, c->freelist);
 		/* The cpu slab stays frozen and is dropped: nobody takes it. */
-		c->freelist = NULL;
+		WRITE_ONCE(c->freelist, NULL);
 		set_cpu_slab(c, NULL);
 	}
 	return freelist;
@@ -524,7 +524,7 @@ new_slab:
 		struct slab *other = c->slab;
 		void *other_freelist = c->freelist;
 
-		c->freelist = NULL;
+		WRITE_ONCE(c->freelist, NULL);
 		set_cpu_slab(c, NULL);
 		deactivate_slab(s, other, other_freelist, c);
 	}
@@ -568,7 +568,7 @@ void *slab_alloc_checked_slow(struct kmem_cache *s, struct kmem_cache_cpu *c, vo
 		next = NULL;
 		set_cpu_slab(c, NULL);
 	}
-	c->freelist = next;
+	WRITE_ONCE(c->freelist, next);
 	COUNTER_INC(c->stat[ALLOC_FASTPATH]);
 	if (want_zero(s, gfpflags))
 		return slab_alloc_zero(s, object, orig_size);
@@ -578,15 +578,21 @@ void *slab_alloc_checked_slow(struct kmem_cache *s, struct kmem_cache_cpu *c, vo
 
 /* ------------------------------------------------------------- freeing */
 
-void __slab_free(struct kmem_cache *s, struct slab *slab, void *head, void *tail,
-		 unsigned int cnt, struct kmem_cache_cpu *c)
+/*
+ * entry_later (cpu mode, c NULL): the CPU's entry is taken only if the
+ * free is to make a full slab the entry's cpu partial one, the one case
+ * that needs it; otherwise the free costs no entry lock, and counts in
+ * the cache's totals.
+ */
+static void slab_free_to_slab(struct kmem_cache *s, struct slab *slab, void *head, void *tail,
+			      unsigned int cnt, struct kmem_cache_cpu *c, bool entry_later)
 {
 	struct kmem_cache_node *n = NULL;
 	union slab_counters old, new;
 	bool was_frozen;
 	void *prior;
 
-	do {
+	for (;;) {
 		if (unlikely(n)) {
 			spin_unlock(&n->list_lock);
 			n = NULL;
@@ -602,6 +608,16 @@ void __slab_free(struct kmem_cache *s, struct slab *slab, void *head, void *tail
 		was_frozen = new.frozen;
 		new.inuse -= cnt;
 		if ((!new.inuse || !prior) && !was_frozen) {
+			if (entry_later && !prior && READ_ONCE(s->cpu_partial_slabs)) {
+				/* May call out (a first use makes the entry):
+				 * the slab is read again after. */
+				entry_later = false;
+				c = this_cpu_slab_slow(s);
+				/* Its first use, perhaps: it counts for s. */
+				if (c && unlikely(!c->cache))
+					WRITE_ONCE(c->cache, s);
+				continue;
+			}
 			if (c && READ_ONCE(s->cpu_partial_slabs) && !prior) {
 				/* Full slab: this thread takes it as cpu partial. */
 				new.frozen = 1;
@@ -610,7 +626,9 @@ void __slab_free(struct kmem_cache *s, struct slab *slab, void *head, void *tail
 				spin_lock(&n->list_lock);
 			}
 		}
-	} while (!slab_update_freelist(s, slab, prior, old.counters, head, new.counters));
+		if (slab_update_freelist(s, slab, prior, old.counters, head, new.counters))
+			break;
+	}
 	stat_add(s, c, FREE_SLOWPATH, cnt);
 
 	if (likely(!n)) {
@@ -647,6 +665,12 @@ slab_empty:
 	stat(s, c, FREE_SLAB);
 }
 
+void __slab_free(struct kmem_cache *s, struct slab *slab, void *head, void *tail,
+		 unsigned int cnt, struct kmem_cache_cpu *c)
+{
+	slab_free_to_slab(s, slab, head, tail, cnt, c, false);
+}
+
 bool check_object_pointer(struct kmem_cache *s, struct slab *slab, const void *object,
 			  const char *caller)
 {
@@ -669,6 +693,16 @@ bool check_object_pointer(struct kmem_cache *s, struct slab *slab, const void *o
 static void slub_free_slow(struct kmem_cache *s, struct slab *slab, void *object,
 			   struct kmem_cache_cpu *c)
 {
+	/* cpu mode (c NULL): the CPU's entry only if slab may be its cpu
+	 * slab (the object would go on its freelist, or be a double free
+	 * of it); anything else goes to the slab without the entry's lock. */
+	if (!c && !percpu_may_hold_slab(s, slab)) {
+		if (s->flags & __SLAB_INIT_ON_FREE)
+			memset(object, 0, s->object_size);
+		kasan_slab_free(s, object);
+		slab_free_to_slab(s, slab, object, object, 1, NULL, true);
+		return;
+	}
 	if (!c)
 		c = this_cpu_slab_slow(s);
 	if (c && slab == c->slab && unlikely(cpu_freelist_recent(s, c, object))) {

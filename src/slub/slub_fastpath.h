@@ -35,7 +35,7 @@ static __always_inline void *slab_alloc_checked(struct kmem_cache *s, struct kme
 	/* NULL (the last object) and a forged pointer both leave the slab. */
 	if (unlikely(((uintptr_t)next ^ (uintptr_t)object) >> c->slab_shift))
 		return slab_alloc_checked_slow(s, c, object, next, gfpflags, orig_size);
-	c->freelist = next;
+	WRITE_ONCE(c->freelist, next);
 	COUNTER_INC(c->stat[ALLOC_FASTPATH]);
 	if (unlikely((gfpflags & __GFP_ZERO) || (s->flags & __SLAB_INIT_ON_ALLOC)))
 		return slab_alloc_zero(s, object, orig_size);
@@ -58,7 +58,7 @@ static __always_inline bool slub_alloc_fast(struct kmem_cache *s, struct kmem_ca
 		*ret = slab_alloc_checked(s, c, object, gfpflags, orig_size);
 		return true;
 	}
-	c->freelist = kasan_load_word((char *)object + s->offset);
+	WRITE_ONCE(c->freelist, kasan_load_word((char *)object + s->offset));
 	COUNTER_INC(c->stat[ALLOC_FASTPATH]);
 	if (unlikely(gfpflags & __GFP_ZERO)) {
 		*ret = slab_alloc_zero(s, object, orig_size);
@@ -91,7 +91,7 @@ static __always_inline bool cpu_freelist_recent(const struct kmem_cache *s,
 static __always_inline void cpu_freelist_push(struct kmem_cache_cpu *c, void *head, void *object)
 {
 	c->second = head;
-	c->freelist = object;
+	WRITE_ONCE(c->freelist, object);
 }
 
 /*
