@@ -62,7 +62,7 @@ static __always_inline void *slab_alloc_node_at(struct kmem_cache *s, struct kme
  */
 static __always_inline bool slab_alloc_percpu(struct kmem_cache *s, unsigned int idx,
 					      gfp_t gfpflags, int node, size_t orig_size,
-					      void **ret)
+					      bool unified_only, void **ret)
 {
 	slab_flags_t flags = READ_ONCE(s->flags);
 	bool checked = flags & __SLAB_CHECKED;
@@ -75,7 +75,7 @@ static __always_inline bool slab_alloc_percpu(struct kmem_cache *s, unsigned int
 		*ret = slab_alloc_slow(s, gfpflags, node, orig_size);
 		return true;
 	}
-	if (likely(flags & SLAB_UNIFIED))
+	if (unified_only || likely(flags & SLAB_UNIFIED))
 		r = unified_alloc_rseq(idx, &object);
 	else
 		r = slub_alloc_rseq(s, idx, checked, &object);
@@ -144,13 +144,41 @@ static __always_inline bool slab_free_percpu(struct kmem_cache *s, struct slab *
 	}
 }
 
+/* malloc() in cpu mode, whose caches are unified: a slub cache's is out of
+ * line, thread path (thread_alloc, the caller's) included, so that the
+ * unified path saves no registers for slub's operands, nor for a call that
+ * is not the last. */
+static __attribute__((noinline)) void *slab_alloc_percpu_slub(struct kmem_cache *s, unsigned int idx,
+							      gfp_t gfpflags, size_t orig_size,
+							      void *(*thread_alloc)(size_t, gfp_t))
+{
+	void *object;
+
+	if (slab_alloc_percpu(s, idx, gfpflags, NUMA_NO_NODE, orig_size, false, &object))
+		return object;
+	return thread_alloc(orig_size, gfpflags);
+}
+
+static __always_inline void *slab_alloc_percpu_unified(struct kmem_cache *s, unsigned int idx,
+							gfp_t gfpflags, size_t orig_size,
+							void *(*thread_alloc)(size_t, gfp_t))
+{
+	void *object;
+
+	if (unlikely(!(s->flags & SLAB_UNIFIED)))
+		return slab_alloc_percpu_slub(s, idx, gfpflags, orig_size, thread_alloc);
+	if (slab_alloc_percpu(s, idx, gfpflags, NUMA_NO_NODE, orig_size, true, &object))
+		return object;
+	return thread_alloc(orig_size, gfpflags);
+}
+
 static __always_inline void *slab_alloc_node_biased(struct kmem_cache *s, gfp_t gfpflags,
 						    int node, size_t orig_size, bool unified_first)
 {
 	void *object;
 
 	if (likely(READ_ONCE(percpu_fast.enabled)) &&
-	    slab_alloc_percpu(s, s->cpu_index, gfpflags, node, orig_size, &object))
+	    slab_alloc_percpu(s, s->cpu_index, gfpflags, node, orig_size, false, &object))
 		return object;
 	return slab_alloc_node_at(s, this_cpu_slab(s), gfpflags, node, orig_size, unified_first);
 }
@@ -225,6 +253,42 @@ static __always_inline bool slab_free_page_percpu(void *object, uint32_t info,
 
 	if (idx >= CPU_FAST_ENTRIES || !(s = READ_ONCE(percpu_caches[idx])) ||
 	    !slab_free_percpu(s, NULL, idx, object, true, order, &slow))
+		return false;
+	if (slow)
+		slab_free_page_slow(s, NULL, object, order, caller);
+	return true;
+}
+
+/* The same for a slub cache under free(), whose caches are unified: out
+ * of line, the thread path (thread_free, the caller's) included, so that
+ * it is free()'s last call and the unified path saves no register for it. */
+static __attribute__((noinline)) void slab_free_page_percpu_slub(void *object, uint32_t info,
+								 const char *caller,
+								 void (*thread_free)(void *,
+										     uint32_t))
+{
+	if (!slab_free_page_percpu(object, info, caller))
+		thread_free(object, info);
+}
+
+/* slab_free_page_percpu for free(): unified caches inline, slub's out of
+ * line (above). */
+static __always_inline bool slab_free_page_percpu_unified(void *object, uint32_t info,
+							  const char *caller,
+							  void (*thread_free)(void *, uint32_t))
+{
+	unsigned int order = page_info_order(info), idx = page_info_cpu_index(info);
+	struct kmem_cache *s;
+	bool slow;
+
+	if (idx >= CPU_FAST_ENTRIES || !(s = READ_ONCE(percpu_caches[idx])))
+		return false;
+	/* The load slab_free_percpu makes: its slub branch folds away. */
+	if (unlikely(!(s->flags & SLAB_UNIFIED))) {
+		slab_free_page_percpu_slub(object, info, caller, thread_free);
+		return true;
+	}
+	if (!slab_free_percpu(s, NULL, idx, object, true, order, &slow))
 		return false;
 	if (slow)
 		slab_free_page_slow(s, NULL, object, order, caller);

@@ -165,12 +165,10 @@ static __always_inline void *malloc_gfp(size_t size, gfp_t gfp)
 	if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE) && likely(READ_ONCE(percpu_fast.enabled))) {
 		const struct malloc_class *mc = malloc_class(size);
 		unsigned int idx = __atomic_load_n(&mc->cpu_index, __ATOMIC_ACQUIRE);
-		void *object;
 
 		/* An unbuilt class (MALLOC_CLASS_UNBUILT) has no entry. */
-		if (likely(idx < CPU_FAST_ENTRIES) &&
-		    slab_alloc_percpu(mc->s, idx, gfp, NUMA_NO_NODE, size, &object))
-			return object;
+		if (likely(idx < CPU_FAST_ENTRIES))
+			return slab_alloc_percpu_unified(mc->s, idx, gfp, size, malloc_thread);
 	}
 	return malloc_thread(size, gfp);
 }
@@ -324,7 +322,8 @@ MALLOC_API void free(void *p)
 	}
 	info = __atomic_load_n(virt_to_page_info(p), __ATOMIC_RELAXED);
 	if (likely(info)) {
-		if (likely(READ_ONCE(percpu_fast.enabled)) && slab_free_page_percpu(p, info, "free"))
+		if (likely(READ_ONCE(percpu_fast.enabled)) &&
+		    slab_free_page_percpu_unified(p, info, "free", free_thread))
 			return;
 		free_thread(p, info);
 		return;
