@@ -54,6 +54,14 @@ static __always_inline void *slab_alloc_node_at(struct kmem_cache *s, struct kme
 	return slab_alloc_slow(s, gfpflags, node, orig_size);
 }
 
+/* What a caller of slab_alloc_percpu knows the cache to be (it has tested
+ * the flags): the other personality's section is then not inlined. */
+enum percpu_kind {
+	PERCPU_ANY,
+	PERCPU_UNIFIED,
+	PERCPU_SLUB_PLAIN,   /* slub, no hardened freelist */
+};
+
 /*
  * cpu mode (core/percpu.c): an allocation from s on the entry of the CPU
  * the thread runs on, index idx; false when the thread path must serve
@@ -62,10 +70,10 @@ static __always_inline void *slab_alloc_node_at(struct kmem_cache *s, struct kme
  */
 static __always_inline bool slab_alloc_percpu(struct kmem_cache *s, unsigned int idx,
 					      gfp_t gfpflags, int node, size_t orig_size,
-					      bool unified_only, void **ret)
+					      enum percpu_kind kind, void **ret)
 {
 	slab_flags_t flags = READ_ONCE(s->flags);
-	bool checked = flags & __SLAB_CHECKED;
+	bool checked = kind != PERCPU_SLUB_PLAIN && (flags & __SLAB_CHECKED);
 	enum rseq_result r;
 	void *object;
 
@@ -75,7 +83,7 @@ static __always_inline bool slab_alloc_percpu(struct kmem_cache *s, unsigned int
 		*ret = slab_alloc_slow(s, gfpflags, node, orig_size);
 		return true;
 	}
-	if (unified_only || likely(flags & SLAB_UNIFIED))
+	if (kind == PERCPU_UNIFIED || (kind == PERCPU_ANY && likely(flags & SLAB_UNIFIED)))
 		r = unified_alloc_rseq(idx, &object);
 	else
 		r = slub_alloc_rseq(s, idx, checked, &object);
@@ -110,7 +118,7 @@ static __always_inline bool slab_alloc_percpu(struct kmem_cache *s, unsigned int
  * the thread path, order its slab's. */
 static __always_inline bool slab_free_percpu(struct kmem_cache *s, struct slab *slab,
 					     unsigned int idx, void *object, bool check_start,
-					     unsigned int order, bool *slow)
+					     unsigned int order, enum percpu_kind kind, bool *slow)
 {
 	slab_flags_t flags = s->flags;
 	enum rseq_result r;
@@ -128,11 +136,11 @@ static __always_inline bool slab_free_percpu(struct kmem_cache *s, struct slab *
 	kasan_slab_free(s, object);
 	tsan_handoff_release(object);
 	tsan_handoff_release(s);
-	if (likely(flags & SLAB_UNIFIED))
+	if (kind == PERCPU_UNIFIED || (kind == PERCPU_ANY && likely(flags & SLAB_UNIFIED)))
 		r = unified_free_rseq(s, idx, object);
 	else
 		r = slub_free_rseq(s, idx, slab ? slab : virt_to_run_head(object, order), object,
-				   flags & __SLAB_CHECKED);
+				   kind != PERCPU_SLUB_PLAIN && (flags & __SLAB_CHECKED));
 	switch (r) {
 	case RSEQ_DONE:
 		return true;
@@ -154,7 +162,7 @@ static __attribute__((noinline)) void *slab_alloc_percpu_slub(struct kmem_cache 
 {
 	void *object;
 
-	if (slab_alloc_percpu(s, idx, gfpflags, NUMA_NO_NODE, orig_size, false, &object))
+	if (slab_alloc_percpu(s, idx, gfpflags, NUMA_NO_NODE, orig_size, PERCPU_ANY, &object))
 		return object;
 	return thread_alloc(orig_size, gfpflags);
 }
@@ -167,9 +175,22 @@ static __always_inline void *slab_alloc_percpu_unified(struct kmem_cache *s, uns
 
 	if (unlikely(!(s->flags & SLAB_UNIFIED)))
 		return slab_alloc_percpu_slub(s, idx, gfpflags, orig_size, thread_alloc);
-	if (slab_alloc_percpu(s, idx, gfpflags, NUMA_NO_NODE, orig_size, true, &object))
+	if (slab_alloc_percpu(s, idx, gfpflags, NUMA_NO_NODE, orig_size, PERCPU_UNIFIED, &object))
 		return object;
 	return thread_alloc(orig_size, gfpflags);
+}
+
+/* The kmem entry points' cpu mode for a cache that is not plain slub (the
+ * default): out of line, thread path included, for the reason above. */
+static __attribute__((noinline)) void *slab_alloc_node_other(struct kmem_cache *s,
+							     gfp_t gfpflags, int node,
+							     size_t orig_size)
+{
+	void *object;
+
+	if (slab_alloc_percpu(s, s->cpu_index, gfpflags, node, orig_size, PERCPU_ANY, &object))
+		return object;
+	return slab_alloc_node_at(s, this_cpu_slab(s), gfpflags, node, orig_size, false);
 }
 
 static __always_inline void *slab_alloc_node_biased(struct kmem_cache *s, gfp_t gfpflags,
@@ -177,9 +198,18 @@ static __always_inline void *slab_alloc_node_biased(struct kmem_cache *s, gfp_t 
 {
 	void *object;
 
-	if (likely(READ_ONCE(percpu_fast.enabled)) &&
-	    slab_alloc_percpu(s, s->cpu_index, gfpflags, node, orig_size, false, &object))
-		return object;
+	if (likely(READ_ONCE(percpu_fast.enabled))) {
+		if (unified_first) {
+			if (slab_alloc_percpu(s, s->cpu_index, gfpflags, node, orig_size,
+					      PERCPU_ANY, &object))
+				return object;
+		} else if (unlikely(s->flags & (SLAB_UNIFIED | __SLAB_CHECKED))) {
+			return slab_alloc_node_other(s, gfpflags, node, orig_size);
+		} else if (slab_alloc_percpu(s, s->cpu_index, gfpflags, node, orig_size,
+					     PERCPU_SLUB_PLAIN, &object)) {
+			return object;
+		}
+	}
 	return slab_alloc_node_at(s, this_cpu_slab(s), gfpflags, node, orig_size, unified_first);
 }
 
@@ -217,17 +247,16 @@ static __always_inline bool slab_free_fast(struct kmem_cache *s, struct slab *sl
 				 kind & __SLAB_CHECKED);
 }
 
-/* kmem_cache_free() and the bulk frees: s is the caller's (checked
- * against the slab's by the fast path or the slow one). */
-static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, void *object,
-				      bool check_start)
+/* A free of object, of s and slab; kind: what s is known to be. */
+static __always_inline void slab_free_at(struct kmem_cache *s, struct slab *slab, void *object,
+					 bool check_start, enum percpu_kind kind)
 {
 	struct kmem_cache_cpu *c;
 	bool slow;
 
 	if (likely(READ_ONCE(percpu_fast.enabled)) && likely(slab->slab_cache == s) &&
 	    slab_free_percpu(s, slab, s->cpu_index, object, check_start,
-			     check_start ? slab->order : 0, &slow)) {
+			     check_start ? slab->order : 0, kind, &slow)) {
 		if (slow)
 			slab_free_slow(s, slab, object, NULL);
 		return;
@@ -238,6 +267,27 @@ static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, v
 					       check_start ? slab->order : 0, true, false)))
 		return;
 	slab_free_slow(s, slab, object, c);
+}
+
+/* A cache that is not plain slub, in cpu mode: out of line (as
+ * slab_alloc_node_other). */
+static __attribute__((noinline)) void slab_free_other(struct kmem_cache *s, struct slab *slab,
+						      void *object, bool check_start)
+{
+	slab_free_at(s, slab, object, check_start, PERCPU_ANY);
+}
+
+/* kmem_cache_free() and the bulk frees: s is the caller's (checked
+ * against the slab's by the fast path or the slow one). */
+static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, void *object,
+				      bool check_start)
+{
+	if (likely(READ_ONCE(percpu_fast.enabled)) &&
+	    unlikely(s->flags & (SLAB_UNIFIED | __SLAB_CHECKED))) {
+		slab_free_other(s, slab, object, check_start);
+		return;
+	}
+	slab_free_at(s, slab, object, check_start, PERCPU_SLUB_PLAIN);
 }
 
 /* kfree() and free() in cpu mode: the cache from percpu_caches[]; false
@@ -252,7 +302,7 @@ static __always_inline bool slab_free_page_percpu(void *object, uint32_t info,
 	bool slow;
 
 	if (idx >= CPU_FAST_ENTRIES || !(s = READ_ONCE(percpu_caches[idx])) ||
-	    !slab_free_percpu(s, NULL, idx, object, true, order, &slow))
+	    !slab_free_percpu(s, NULL, idx, object, true, order, PERCPU_ANY, &slow))
 		return false;
 	if (slow)
 		slab_free_page_slow(s, NULL, object, order, caller);
@@ -288,7 +338,7 @@ static __always_inline bool slab_free_page_percpu_unified(void *object, uint32_t
 		slab_free_page_percpu_slub(object, info, caller, thread_free);
 		return true;
 	}
-	if (!slab_free_percpu(s, NULL, idx, object, true, order, &slow))
+	if (!slab_free_percpu(s, NULL, idx, object, true, order, PERCPU_UNIFIED, &slow))
 		return false;
 	if (slow)
 		slab_free_page_slow(s, NULL, object, order, caller);
