@@ -193,30 +193,22 @@ static __attribute__((noinline)) void *slab_alloc_node_other(struct kmem_cache *
 	return slab_alloc_node_at(s, this_cpu_slab(s), gfpflags, node, orig_size, false);
 }
 
-static __always_inline void *slab_alloc_node_biased(struct kmem_cache *s, gfp_t gfpflags,
-						    int node, size_t orig_size, bool unified_first)
+/* The kmem calls: plain slub (the default) inline, other caches out of
+ * line. */
+static __always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfpflags, int node,
+					     size_t orig_size)
 {
 	void *object;
 
 	if (likely(READ_ONCE(percpu_fast.enabled))) {
-		if (unified_first) {
-			if (slab_alloc_percpu(s, s->cpu_index, gfpflags, node, orig_size,
-					      PERCPU_ANY, &object))
-				return object;
-		} else if (unlikely(s->flags & (SLAB_UNIFIED | __SLAB_CHECKED))) {
+		if (unlikely(s->flags & (SLAB_UNIFIED | __SLAB_CHECKED))) {
 			return slab_alloc_node_other(s, gfpflags, node, orig_size);
 		} else if (slab_alloc_percpu(s, s->cpu_index, gfpflags, node, orig_size,
 					     PERCPU_SLUB_PLAIN, &object)) {
 			return object;
 		}
 	}
-	return slab_alloc_node_at(s, this_cpu_slab(s), gfpflags, node, orig_size, unified_first);
-}
-
-static __always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfpflags, int node,
-					     size_t orig_size)
-{
-	return slab_alloc_node_biased(s, gfpflags, node, orig_size, false);
+	return slab_alloc_node_at(s, this_cpu_slab(s), gfpflags, node, orig_size, false);
 }
 
 /* One of s's personality fast paths, or false.  check_cache, order: see
@@ -247,14 +239,15 @@ static __always_inline bool slab_free_fast(struct kmem_cache *s, struct slab *sl
 				 kind & __SLAB_CHECKED);
 }
 
-/* A free of object, of s and slab; kind: what s is known to be. */
+/* A free of object, of s and slab; percpu: percpu_fast.enabled, read once
+ * by the caller (kind, what s is known to be, follows from that read). */
 static __always_inline void slab_free_at(struct kmem_cache *s, struct slab *slab, void *object,
-					 bool check_start, enum percpu_kind kind)
+					 bool check_start, bool percpu, enum percpu_kind kind)
 {
 	struct kmem_cache_cpu *c;
 	bool slow;
 
-	if (likely(READ_ONCE(percpu_fast.enabled)) && likely(slab->slab_cache == s) &&
+	if (likely(percpu) && likely(slab->slab_cache == s) &&
 	    slab_free_percpu(s, slab, s->cpu_index, object, check_start,
 			     check_start ? slab->order : 0, kind, &slow)) {
 		if (slow)
@@ -274,7 +267,7 @@ static __always_inline void slab_free_at(struct kmem_cache *s, struct slab *slab
 static __attribute__((noinline)) void slab_free_other(struct kmem_cache *s, struct slab *slab,
 						      void *object, bool check_start)
 {
-	slab_free_at(s, slab, object, check_start, PERCPU_ANY);
+	slab_free_at(s, slab, object, check_start, true, PERCPU_ANY);
 }
 
 /* kmem_cache_free() and the bulk frees: s is the caller's (checked
@@ -282,12 +275,15 @@ static __attribute__((noinline)) void slab_free_other(struct kmem_cache *s, stru
 static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, void *object,
 				      bool check_start)
 {
-	if (likely(READ_ONCE(percpu_fast.enabled)) &&
-	    unlikely(s->flags & (SLAB_UNIFIED | __SLAB_CHECKED))) {
+	bool percpu = READ_ONCE(percpu_fast.enabled);
+
+	/* Read once: the mode may be switched on meanwhile (the option),
+	 * and a plain slub section must never run on another cache. */
+	if (likely(percpu) && unlikely(s->flags & (SLAB_UNIFIED | __SLAB_CHECKED))) {
 		slab_free_other(s, slab, object, check_start);
 		return;
 	}
-	slab_free_at(s, slab, object, check_start, PERCPU_SLUB_PLAIN);
+	slab_free_at(s, slab, object, check_start, percpu, PERCPU_SLUB_PLAIN);
 }
 
 /* kfree() and free() in cpu mode: the cache from percpu_caches[]; false
