@@ -371,6 +371,7 @@ static inline void cpu_entry_unfolded(uint32_t fast_ops, uint32_t main_size, uin
 	*allocs = a > 0 ? (uint64_t)a : 0;
 	*frees = f > 0 ? (uint64_t)f : 0;
 }
+
 /*
  * A slub CPU entry's freelist word while no slow path holds the entry: the
  * head's address in bits 0-46 (user addresses lie below 2^47, as
