@@ -201,12 +201,11 @@ static __always_inline void *slab_alloc_node(struct kmem_cache *s, gfp_t gfpflag
 	void *object;
 
 	if (likely(READ_ONCE(percpu_fast.enabled))) {
-		if (unlikely(s->flags & (SLAB_UNIFIED | __SLAB_CHECKED))) {
+		if (unlikely(s->flags & (SLAB_UNIFIED | __SLAB_CHECKED)))
 			return slab_alloc_node_other(s, gfpflags, node, orig_size);
-		} else if (slab_alloc_percpu(s, s->cpu_index, gfpflags, node, orig_size,
-					     PERCPU_SLUB_PLAIN, &object)) {
+		if (slab_alloc_percpu(s, s->cpu_index, gfpflags, node, orig_size,
+				      PERCPU_SLUB_PLAIN, &object))
 			return object;
-		}
 	}
 	return slab_alloc_node_at(s, this_cpu_slab(s), gfpflags, node, orig_size, false);
 }
@@ -286,42 +285,21 @@ static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, v
 	slab_free_at(s, slab, object, check_start, percpu, PERCPU_SLUB_PLAIN);
 }
 
-/* kfree() and free() in cpu mode: the cache from percpu_caches[]; false
- * when the thread path (below) must take it.  The caller has seen
- * percpu_fast.enabled set; each entry point calls the two from separate
- * functions, so that neither saves registers for the other. */
-static __always_inline bool slab_free_page_percpu(void *object, uint32_t info,
-						  const char *caller)
-{
-	unsigned int order = page_info_order(info), idx = page_info_cpu_index(info);
-	struct kmem_cache *s;
-	bool slow;
-
-	if (idx >= CPU_FAST_ENTRIES || !(s = READ_ONCE(percpu_caches[idx])) ||
-	    !slab_free_percpu(s, NULL, idx, object, true, order, PERCPU_ANY, &slow))
-		return false;
-	if (slow)
-		slab_free_page_slow(s, NULL, object, order, caller);
-	return true;
-}
-
-/* The same for a slub cache under free(), whose caches are unified: out
- * of line, the thread path (thread_free, the caller's) included, so that
- * it is free()'s last call and the unified path saves no register for it. */
 static __attribute__((noinline)) void slab_free_page_percpu_slub(void *object, uint32_t info,
 								 const char *caller,
 								 void (*thread_free)(void *,
-										     uint32_t))
-{
-	if (!slab_free_page_percpu(object, info, caller))
-		thread_free(object, info);
-}
+										     uint32_t));
 
-/* slab_free_page_percpu for free(): unified caches inline, slub's out of
- * line (above). */
-static __always_inline bool slab_free_page_percpu_unified(void *object, uint32_t info,
-							  const char *caller,
-							  void (*thread_free)(void *, uint32_t))
+/* kfree() and free() in cpu mode: the cache from percpu_caches[]; false
+ * when the thread path (below) must take it.  The caller has seen
+ * percpu_fast.enabled set; each entry point calls the two from separate
+ * functions, so that neither saves registers for the other.  thread_free:
+ * NULL for kfree(); free()'s thread path, whose caches are unified: a
+ * slub cache's free then goes out of line, thread path included, so that
+ * it is free()'s last call and the unified path saves no register for it. */
+static __always_inline bool slab_free_page_percpu(void *object, uint32_t info,
+						  const char *caller,
+						  void (*thread_free)(void *, uint32_t))
 {
 	unsigned int order = page_info_order(info), idx = page_info_cpu_index(info);
 	struct kmem_cache *s;
@@ -329,16 +307,25 @@ static __always_inline bool slab_free_page_percpu_unified(void *object, uint32_t
 
 	if (idx >= CPU_FAST_ENTRIES || !(s = READ_ONCE(percpu_caches[idx])))
 		return false;
-	/* The load slab_free_percpu makes: its slub branch folds away. */
-	if (unlikely(!(s->flags & SLAB_UNIFIED))) {
+	if (thread_free && unlikely(!(s->flags & SLAB_UNIFIED))) {
 		slab_free_page_percpu_slub(object, info, caller, thread_free);
 		return true;
 	}
-	if (!slab_free_percpu(s, NULL, idx, object, true, order, PERCPU_UNIFIED, &slow))
+	if (!slab_free_percpu(s, NULL, idx, object, true, order,
+			      thread_free ? PERCPU_UNIFIED : PERCPU_ANY, &slow))
 		return false;
 	if (slow)
 		slab_free_page_slow(s, NULL, object, order, caller);
 	return true;
+}
+
+static __attribute__((noinline)) void slab_free_page_percpu_slub(void *object, uint32_t info,
+								 const char *caller,
+								 void (*thread_free)(void *,
+										     uint32_t))
+{
+	if (!slab_free_page_percpu(object, info, caller, NULL))
+		thread_free(object, info);
 }
 
 /*

@@ -71,6 +71,12 @@ static __thread uint32_t my_token __attribute__((tls_model("initial-exec")));
 #define CPU_BLOCK_BYTES (CPU_FAST_ENTRIES * sizeof(struct kmem_cache_cpu))
 _Static_assert(CPU_BLOCK_BYTES == 1u << PERCPU_BLOCK_SHIFT, "a CPU's block is a shift");
 
+/* The first entry of cpu's block (pages untouched until used read zeros). */
+static struct kmem_cache_cpu *percpu_block(unsigned int cpu)
+{
+	return (struct kmem_cache_cpu *)(percpu_fast.base + (size_t)cpu * CPU_BLOCK_BYTES);
+}
+
 static uint32_t percpu_token(void)
 {
 	uint32_t t = my_token;
@@ -90,7 +96,7 @@ static struct thread_reg *percpu_reg(unsigned int cpu)
 	thread_list_lock_acquire();
 	r = percpu_regs[cpu];
 	if (!r && (r = meta_alloc(sizeof(*r)))) {
-		r->cpu_slab = (struct kmem_cache_cpu *)(percpu_fast.base + (size_t)cpu * CPU_BLOCK_BYTES);
+		r->cpu_slab = percpu_block(cpu);
 		r->is_cpu = true;
 		r->cpu = cpu;
 		list_add_tail(&r->list, &thread_list);
@@ -246,8 +252,7 @@ bool percpu_may_hold_slab(struct kmem_cache *s, const struct slab *slab)
 	if (cpu < 0 || (unsigned int)cpu >= percpu_nr_cpus)
 		return true;
 	/* As a fast path finds it: an entry not made yet reads as zeros. */
-	c = (const struct kmem_cache_cpu *)(percpu_fast.base + (size_t)cpu * CPU_BLOCK_BYTES) +
-	    s->cpu_index;
+	c = percpu_block((unsigned int)cpu) + s->cpu_index;
 	return READ_ONCE(c->slab) == slab;
 }
 

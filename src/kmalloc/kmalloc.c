@@ -337,7 +337,7 @@ static __noinline void kfree_thread(void *x, uint32_t info)
 static __always_inline void slab_free_page(const void *x, uint32_t info)
 {
 	if (likely(READ_ONCE(percpu_fast.enabled)) &&
-	    slab_free_page_percpu((void *)x, info, "kfree"))
+	    slab_free_page_percpu((void *)x, info, "kfree", NULL))
 		return;
 	kfree_thread((void *)x, info);
 }

@@ -323,7 +323,7 @@ MALLOC_API void free(void *p)
 	info = __atomic_load_n(virt_to_page_info(p), __ATOMIC_RELAXED);
 	if (likely(info)) {
 		if (likely(READ_ONCE(percpu_fast.enabled)) &&
-		    slab_free_page_percpu_unified(p, info, "free", free_thread))
+		    slab_free_page_percpu(p, info, "free", free_thread))
 			return;
 		free_thread(p, info);
 		return;
