@@ -20,7 +20,7 @@ MAKEFLAGS += --no-print-directory
 .NOTPARALLEL:
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-BUILD_DEPS = gcc binutils make cmake pkg-config libc6-dev
+BUILD_DEPS = gcc binutils make cmake pkg-config libc6-dev liburcu-dev
 TEST_DEPS = $(BUILD_DEPS) clang libclang-rt-14-dev libasan8 libtsan2 libubsan1 valgrind \
 	git python3 sqlite3 redis-tools mandoc
 

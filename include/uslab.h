@@ -182,6 +182,53 @@ USLAB_API void *kvzalloc(size_t size, gfp_t flags) USLAB_MALLOC_ATTR;
 USLAB_API void kvfree(const void *p);
 
 /* ------------------------------------------------------------------------
+ * RCU.  Grace periods are those of the program's RCU: liburcu, through
+ * libuslab-rcu (the default "memb" flavour; libuslab-rcu-qsbr, -mb and
+ * -bp for the others), which registers its flavour when loaded (or call
+ * uslab_rcu_init() of <uslab_rcu.h>).  Readers call rcu_read_lock() of
+ * that same flavour.  Until a flavour is registered, a
+ * SLAB_TYPESAFE_BY_RCU cache keeps its empty slabs, and kfree_rcu keeps
+ * the object (with a report): nothing is freed under a reader.
+ *
+ * SLAB_TYPESAFE_BY_RCU: an object may be reused at once, within the cache,
+ * but a slab's memory goes to nobody else until a grace period after the
+ * slab became empty (uslab_cache_info: rcu_slabs, rcu_pages).
+ * kfree_rcu(ptr, rhf): kfree after a grace period, batched; rhf names a
+ * member of at least two pointers (liburcu's struct rcu_head) that uslab
+ * may overwrite.  kfree_rcu_mightsleep(ptr) and kvfree_rcu(ptr) need no
+ * member and may wait for a grace period.  kvfree_rcu_barrier() returns
+ * once every kfree_rcu made before it has freed its object; uslab_rcu_barrier()
+ * waits for those and for the RCU slabs.  kmem_cache_destroy() waits as
+ * the kernel's does.  None of the waits may be called inside a read-side
+ * critical section.
+ * ------------------------------------------------------------------------ */
+struct uslab_rcu_flavour {
+	const char *name;             /* "memb", "qsbr", ... */
+	void (*synchronize_rcu)(void);
+};
+/* Registers the program's flavour: 0, or -1 with a report when another
+ * one is already registered (one flavour per process). */
+USLAB_API int uslab_rcu_set_flavour(const struct uslab_rcu_flavour *flavour);
+/* The registered flavour's name, or NULL. */
+USLAB_API const char *uslab_rcu_flavour_name(void);
+USLAB_API void uslab_rcu_barrier(void);
+/* head: inside ptr's object (two pointers it may use), or NULL. */
+USLAB_API void kvfree_call_rcu(void *head, void *ptr);
+USLAB_API void kvfree_rcu_barrier(void);
+#define USLAB_RCU_PICK(_1, _2, name, ...) name
+#define kfree_rcu(...) USLAB_RCU_PICK(__VA_ARGS__, uslab_kfree_rcu2, uslab_kfree_rcu1, x)(__VA_ARGS__)
+#define kvfree_rcu(...) USLAB_RCU_PICK(__VA_ARGS__, uslab_kfree_rcu2, uslab_kfree_rcu1, x)(__VA_ARGS__)
+#define kfree_rcu_mightsleep(ptr) uslab_kfree_rcu1(ptr)
+#define kvfree_rcu_mightsleep(ptr) uslab_kfree_rcu1(ptr)
+#define uslab_kfree_rcu1(ptr) kvfree_call_rcu(NULL, (void *)(ptr))
+#define uslab_kfree_rcu2(ptr, rhf) \
+	do { \
+		__typeof__(ptr) uslab_p_ = (ptr); \
+		if (uslab_p_) \
+			kvfree_call_rcu((void *)&uslab_p_->rhf, (void *)uslab_p_); \
+	} while (0)
+
+/* ------------------------------------------------------------------------
  * Options.  Each is read once from its environment variable at first use;
  * these calls change it afterwards (caches created later see the change).
  * ------------------------------------------------------------------------ */
@@ -266,6 +313,10 @@ struct uslab_cache_info {
 	slab_flags_t flags;
 	bool has_ctor;
 	bool destroyed;             /* destroyed while objects remained */
+	/* SLAB_TYPESAFE_BY_RCU: empty slabs waiting for their grace period
+	 * (not in nr_slabs or pages), and their 4 KiB pages. */
+	unsigned long rcu_slabs;
+	unsigned long rcu_pages;
 };
 USLAB_API int uslab_cache_info(struct kmem_cache *s, struct uslab_cache_info *info);
 /* The kmalloc cache that serves size bytes (NULL above 8192 or for 0). */

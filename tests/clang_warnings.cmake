@@ -17,6 +17,15 @@ foreach(f ${sources})
   if(f MATCHES "/tools/")
     set(gnu)
   endif()
+  # A flavour library's source is built once per liburcu flavour: check
+  # it as the default one (memb), where liburcu is installed.
+  if(f MATCHES "/src/rcu/")
+    if(NOT EXISTS /usr/include/urcu.h AND NOT EXISTS /usr/include/x86_64-linux-gnu/urcu.h)
+      continue()
+    endif()
+    list(APPEND gnu "-DUSLAB_RCU_HEADER=<urcu/urcu-memb.h>" "-DUSLAB_RCU_NAME=\"memb\""
+         -DUSLAB_RCU_SYNC=urcu_memb_synchronize_rcu)
+  endif()
   execute_process(COMMAND ${CLANG} -std=gnu11 ${gnu} ${tool_defs}
                           -mcx16 -Wall -Wextra -Wshadow -Wstrict-prototypes
                           -Wmissing-prototypes -Werror -fsyntax-only

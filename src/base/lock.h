@@ -46,6 +46,8 @@ enum lock_rank {
 	LOCK_RANK_SHEAF_POOL,   /* free sheaves */
 	LOCK_RANK_META,         /* metadata blocks */
 	LOCK_RANK_PURGE,        /* the background purger's wake-ups */
+	LOCK_RANK_KFREE_RCU,    /* the threads' kfree_rcu batches */
+	LOCK_RANK_RCU,          /* the RCU worker's wake-ups */
 	LOCK_RANK_SHRINKER,     /* the shrinker list */
 	LOCK_RANK_SINK,         /* the report sink */
 	LOCK_RANK_TEST,         /* for the tests of the checker */
@@ -69,7 +71,8 @@ typedef struct {
 enum idle_work {
 	IDLE_REPORTS = 1u << 0,    /* queued reports to deliver (report.c) */
 	IDLE_PURGER = 1u << 1,     /* the background purger to start */
-	NR_IDLE_WORK = 2
+	IDLE_RCU = 1u << 2,        /* the RCU worker to start (rcu_defer.c) */
+	NR_IDLE_WORK = 3
 };
 
 /*

@@ -278,6 +278,8 @@ struct kmem_cache_node {
 	unsigned long nr_slabs;     /* all slabs of the node (atomic) */
 	unsigned long total_objects;/* objects in those slabs (atomic) */
 	unsigned long nr_pages;     /* pages of those slabs (atomic) */
+	unsigned long rcu_slabs;    /* SLAB_TYPESAFE_BY_RCU: discarded slabs */
+	unsigned long rcu_pages;    /*   waiting for a grace period (atomic) */
 	struct list_head full;      /* debug caches: full slabs, for validation */
 	struct barn barn;           /* unified caches */
 } __attribute__((aligned(CACHE_LINE_SIZE)));

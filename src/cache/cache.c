@@ -347,6 +347,11 @@ USLAB_API void kmem_cache_destroy(struct kmem_cache *s)
 
 	if (!s)
 		return;
+	/* As the kernel's rcu_barrier() and kvfree_rcu_barrier() first:
+	 * objects still queued by kfree_rcu are freed, and so are the
+	 * slabs of RCU caches whose grace period is running. */
+	if (rcu_defer_used())
+		rcu_defer_barrier();
 	slab_mutex_lock();
 	if (unlikely(!cache_is_live(s))) {
 		slab_mutex_unlock();
@@ -384,6 +389,10 @@ USLAB_API void kmem_cache_destroy(struct kmem_cache *s)
 		return;
 	}
 	remaining = s->ops->shrink(s, true);
+	/* The slabs just discarded wait for a grace period, and their
+	 * frees need s. */
+	if (s->flags & SLAB_TYPESAFE_BY_RCU)
+		rcu_defer_barrier();
 	if (remaining) {
 		s->dead = true;
 		report_leak(s, remaining, __builtin_return_address(0));

@@ -119,6 +119,36 @@ struct slab *new_slab(struct kmem_cache *s, gfp_t flags, int node, struct kmem_c
 	return slab;
 }
 
+/* The slab goes back to the page allocator: its personality's metadata
+ * first, then its memory, which ASan then sees as nobody's (the page
+ * allocator's next user unpoisons what it gets: page_alloc.h). */
+static void free_slab(struct kmem_cache *s, struct slab *slab)
+{
+	if (s->ops->release_slab)
+		s->ops->release_slab(s, slab);
+	kasan_poison(slab_address(slab), slab_bytes(slab));
+	tool_access(slab_address(slab), slab_bytes(slab));
+	pa_free_pages(cache_page_allocator(s), slab);
+}
+
+/* A SLAB_TYPESAFE_BY_RCU slab whose grace period is over. */
+static void rcu_free_slab(struct rcu_deferred *item)
+{
+	struct slab *slab = container_of((struct list_head *)item, struct slab, slab_list);
+	struct kmem_cache *s = slab->slab_cache;
+	struct kmem_cache_node *n = get_node(s, slab_nid(slab));
+
+	__atomic_sub_fetch(&n->rcu_slabs, 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&n->rcu_pages, 1UL << slab->order, __ATOMIC_RELAXED);
+	free_slab(s, slab);
+}
+
+_Static_assert(sizeof(struct rcu_deferred) <= sizeof(((struct slab *)0)->slab_list),
+	       "a deferred slab's item lies in its slab_list");
+
+/* The slab is on no list and nobody can reach it but lockless readers of
+ * a SLAB_TYPESAFE_BY_RCU cache: such a slab waits for a grace period
+ * (counted in rcu_slabs meanwhile), with its objects as they were. */
 void discard_slab(struct kmem_cache *s, struct slab *slab)
 {
 	struct kmem_cache_node *n = get_node(s, slab_nid(slab));
@@ -127,11 +157,17 @@ void discard_slab(struct kmem_cache *s, struct slab *slab)
 	__atomic_sub_fetch(&n->nr_slabs, 1, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&n->total_objects, cnt.objects, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&n->nr_pages, 1UL << slab->order, __ATOMIC_RELAXED);
-	if (s->ops->release_slab)
-		s->ops->release_slab(s, slab);
-	kasan_unpoison(slab_address(slab), slab_bytes(slab));
-	tool_access(slab_address(slab), slab_bytes(slab));
-	pa_free_pages(cache_page_allocator(s), slab);
+	if (s->flags & SLAB_TYPESAFE_BY_RCU) {
+		__atomic_add_fetch(&n->rcu_slabs, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&n->rcu_pages, 1UL << slab->order, __ATOMIC_RELAXED);
+		if (rcu_defer((struct rcu_deferred *)&slab->slab_list, rcu_free_slab))
+			return;
+		/* No flavour (keep_empty_slab kept the others): only a
+		 * destroy gets here, after its readers are gone. */
+		__atomic_sub_fetch(&n->rcu_slabs, 1, __ATOMIC_RELAXED);
+		__atomic_sub_fetch(&n->rcu_pages, 1UL << slab->order, __ATOMIC_RELAXED);
+	}
+	free_slab(s, slab);
 }
 
 void *slab_alloc_zero(struct kmem_cache *s, void *object, size_t orig_size)

@@ -43,8 +43,9 @@
  * slab_update_freelist().  A unified slab is on its node's partial list
  * iff it has a free object; its bitmap changes under list_lock only.  An
  * empty slab stays on the partial list while fewer than min_partial
- * others are there (keep_empty_slab), forever in a SLAB_TYPESAFE_BY_RCU
- * cache until destroy.
+ * others are there (keep_empty_slab); a discarded slab of a
+ * SLAB_TYPESAFE_BY_RCU cache waits for an RCU grace period (rcu_slabs),
+ * and without an RCU flavour stays until destroy.
  *
  * PER-THREAD STATE: a thread's entry for a cache (struct kmem_cache_cpu)
  * is reached through this_cpu_slab() (core/object.h) only, and never moves
@@ -96,6 +97,7 @@
 
 #include "base/report.h"
 #include "base/types.h"
+#include "core/rcu_defer.h"
 
 /* The return address of the current function: the owner of an object. */
 #define _RET_IP_ ((uintptr_t)__builtin_return_address(0))
@@ -146,10 +148,11 @@ static inline struct kmem_cache_node *get_node(struct kmem_cache *s, int node)
  * or as a hint without it. */
 static inline bool keep_empty_slab(struct kmem_cache *s, struct kmem_cache_node *n, bool on_list)
 {
-	/* Type-stable memory: until RCU grace periods exist, a slab of such a
-	 * cache is never given away while the cache lives (lockless readers
-	 * may still look at its objects). */
-	if (s->flags & SLAB_TYPESAFE_BY_RCU)
+	/* Type-stable memory: without grace periods (no RCU flavour
+	 * registered: core/rcu_defer.h) a slab of such a cache is never
+	 * given away while the cache lives; with them, discard_slab makes
+	 * it wait for one. */
+	if ((s->flags & SLAB_TYPESAFE_BY_RCU) && !rcu_grace_periods())
 		return true;
 	return READ_ONCE(n->nr_partial) - (on_list ? 1 : 0) < READ_ONCE(s->min_partial);
 }

@@ -110,6 +110,8 @@ void cache_info_locked(struct kmem_cache *s, struct uslab_cache_info *info)
 		info->total_objs += __atomic_load_n(&n->total_objects, __ATOMIC_RELAXED);
 		info->nr_partial += READ_ONCE(n->nr_partial);
 		info->pages += __atomic_load_n(&n->nr_pages, __ATOMIC_RELAXED);
+		info->rcu_slabs += __atomic_load_n(&n->rcu_slabs, __ATOMIC_RELAXED);
+		info->rcu_pages += __atomic_load_n(&n->rcu_pages, __ATOMIC_RELAXED);
 		info->barn_sheaves += READ_ONCE(n->barn.nr_full) + READ_ONCE(n->barn.nr_empty);
 	}
 

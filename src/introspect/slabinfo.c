@@ -42,6 +42,8 @@ static void slubinfo_flags(const struct uslab_cache_info *ci, char *buf)
 struct memory_totals {
 	unsigned long live_bytes;    /* objects in use, bytes asked for */
 	unsigned long slab_bytes;    /* pages held by slabs */
+	unsigned long rcu_bytes;     /* RCU slabs waiting for a grace period */
+	unsigned long rcu_slabs;
 	unsigned long caches;
 };
 
@@ -54,6 +56,8 @@ static void report_cache(FILE *out, enum uslab_report_format format, struct kmem
 	cache_info_locked(s, &ci);
 	tot->live_bytes += ci.active_objs * ci.object_size;
 	tot->slab_bytes += ci.pages * PAGE_SIZE;
+	tot->rcu_bytes += ci.rcu_pages * PAGE_SIZE;
+	tot->rcu_slabs += ci.rcu_slabs;
 	tot->caches++;
 
 	switch (format) {
@@ -102,10 +106,11 @@ static void report_memory(FILE *out, enum uslab_report_format format,
 		fprintf(out, "memory live_bytes=%lu slab_bytes=%lu caches=%lu segments=%lu"
 			" huge_mappings=%lu bytes_mapped=%lu pages_in_use=%lu"
 			" pages_free_cached=%lu pages_free_clean=%lu large_objects=%lu rss=%ld"
-			" cpu_mode=%s\n",
+			" cpu_mode=%s rcu_bytes=%lu rcu_flavour=%s\n",
 			tot->live_bytes, tot->slab_bytes, tot->caches, ps.segments, ps.huge_mappings,
 			ps.bytes_mapped, ps.pages_in_use, ps.pages_free_cached, ps.pages_free_clean,
-			large_allocs - large_frees, rss, uslab_cpu_mode());
+			large_allocs - large_frees, rss, uslab_cpu_mode(), tot->rcu_bytes,
+			uslab_rcu_flavour_name() ? uslab_rcu_flavour_name() : "none");
 		return;
 	}
 	fprintf(out, "\n# uslab memory (bytes)\n");
@@ -113,6 +118,10 @@ static void report_memory(FILE *out, enum uslab_report_format format,
 		tot->live_bytes);
 	fprintf(out, "#   held by slabs           %14lu  (%lu caches; the rest is free objects and padding)\n",
 		tot->slab_bytes, tot->caches);
+	if (tot->rcu_slabs || uslab_rcu_flavour_name())
+		fprintf(out, "#   waiting for RCU         %14lu  (%lu empty slabs of SLAB_TYPESAFE_BY_RCU caches, until a %s grace period)\n",
+			tot->rcu_bytes, tot->rcu_slabs,
+			uslab_rcu_flavour_name() ? uslab_rcu_flavour_name() : "(no flavour registered)");
 	fprintf(out, "#   large kmalloc objects   %14lu  (%lu objects above %s, each its own pages)\n",
 		large_bytes, large_allocs - large_frees,
 		malloc_replacement ? "256 KiB from malloc, 8 KiB from kmalloc" : "8 KiB");
@@ -131,7 +140,7 @@ static void report_memory(FILE *out, enum uslab_report_format format,
 
 USLAB_API int uslab_report(FILE *out, enum uslab_report_format format)
 {
-	struct memory_totals tot = { 0, 0, 0 };
+	struct memory_totals tot = { 0, 0, 0, 0, 0 };
 	struct kmem_cache *s;
 
 	if (!out)

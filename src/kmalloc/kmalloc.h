@@ -24,6 +24,11 @@ static inline unsigned int kmalloc_index(size_t size)
 
 void kmalloc_init(void);
 
+/* kfree_rcu.c: its barrier hook, and its part of fork. */
+void kfree_rcu_init(void);
+void kfree_rcu_fork_lock(void);
+void kfree_rcu_fork_unlock(bool child);
+
 /* The malloc replacement's finer classes (kmalloc.c, built when
  * malloc_replacement is set): the cache for a size 1..8192, with a copy of
  * its cpu_index (fixed for the cache's life): malloc finds the thread's

@@ -14,6 +14,8 @@
 #include "cache/cache.h"
 #include "core/slab.h"
 #include "debug/debug.h"
+#include "core/rcu_defer.h"
+#include "kmalloc/kmalloc.h"
 #include "lib/fork.h"
 #include "page/page_alloc.h"
 #include "unified/sheaf.h"
@@ -30,6 +32,7 @@ static void fork_prepare(void)
 {
 	saved_ctx = *lock_context();
 	lock_context()->lockdep_off++;
+	rcu_defer_fork_lock_worker();
 	spin_lock(&watch_lock);
 	spin_lock(&slab_mutex);
 	spin_lock(&tune_lock);
@@ -41,6 +44,8 @@ static void fork_prepare(void)
 	sheaf_fork_lock();
 	meta_fork_lock();
 	purge_thread_fork_lock();
+	kfree_rcu_fork_lock();
+	rcu_defer_fork_lock();
 	spin_lock(&shrinker_lock);
 	spin_lock(&sink_lock);
 }
@@ -49,6 +54,8 @@ static void fork_parent(void)
 {
 	spin_unlock(&sink_lock);
 	spin_unlock(&shrinker_lock);
+	rcu_defer_fork_unlock(false);
+	kfree_rcu_fork_unlock(false);
 	purge_thread_fork_unlock(false);
 	meta_fork_unlock(false);
 	sheaf_fork_unlock(false);
@@ -60,6 +67,7 @@ static void fork_parent(void)
 	spin_unlock(&tune_lock);
 	spin_unlock(&slab_mutex);
 	spin_unlock(&watch_lock);
+	rcu_defer_fork_unlock_worker();
 	lock_context()->lockdep_off--;
 }
 
@@ -84,6 +92,9 @@ static void fork_child(void)
 	shrinker_fork_child();
 	thread_fork_child();
 	purge_thread_fork_child_done();
+	/* The lock context is the child's again: these may defer work. */
+	kfree_rcu_fork_unlock(true);
+	rcu_defer_fork_unlock(true);
 }
 
 void fork_init(void)

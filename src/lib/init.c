@@ -53,6 +53,8 @@ static void do_init(void)
 	thread_init();
 	sheaf_init();
 	kmalloc_init();
+	rcu_defer_init();
+	kfree_rcu_init();
 	tunables_init();
 	pressure_init();
 	fork_init();

@@ -8,7 +8,9 @@
 #define USLAB_PAGE_ALLOC_H
 
 #include "base/options.h"
+#include "base/sanitizer.h"
 #include "base/types.h"
+#include "page/segment.h"
 
 extern struct uslab_page_allocator *root_page_allocator;
 /* Where slabs and large kmallocs come from unless a cache says otherwise. */
@@ -19,7 +21,13 @@ void page_alloc_init(void);
 static inline struct slab *pa_alloc_pages(struct uslab_page_allocator *pa, unsigned int order,
 					  int node, gfp_t gfp, enum page_kind kind)
 {
-	return pa->ops->alloc_pages(pa, order, node, gfp, kind);
+	struct slab *head = pa->ops->alloc_pages(pa, order, node, gfp, kind);
+
+	/* ASan: a slab's memory is poisoned when it goes back (core/slab.c);
+	 * whoever gets it next may touch all of it. */
+	if (kasan_enabled() && head)
+		kasan_unpoison(slab_address(head), slab_bytes(head));
+	return head;
 }
 
 static inline struct slab *pa_alloc_huge(struct uslab_page_allocator *pa, size_t bytes,

@@ -741,7 +741,7 @@ unsigned long shrink_node_lists(struct kmem_cache *s, bool destroying)
 
 			if (cnt.inuse)
 				continue;
-			if (!destroying && (s->flags & SLAB_TYPESAFE_BY_RCU))
+			if (!destroying && (s->flags & SLAB_TYPESAFE_BY_RCU) && !rcu_grace_periods())
 				break;
 			remove_partial(n, slab);
 			slab->next = discard;

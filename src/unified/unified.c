@@ -553,7 +553,7 @@ static unsigned long unified_shrink(struct kmem_cache *s, bool destroying)
 		list_for_each_entry_safe(slab, tmp, &n->partial, slab_list) {
 			if (read_counters(slab).inuse)
 				continue;
-			if (!destroying && (s->flags & SLAB_TYPESAFE_BY_RCU))
+			if (!destroying && (s->flags & SLAB_TYPESAFE_BY_RCU) && !rcu_grace_periods())
 				break;
 			remove_partial(n, slab);
 			slab->next = discard;

@@ -1,0 +1,32 @@
+/*
+ * uslab_rcu.h - uslab's RCU on liburcu: the flavour libraries.
+ *
+ * One small library per liburcu flavour, each handing uslab that
+ * flavour's synchronize_rcu (uslab_rcu_set_flavour in <uslab.h>):
+ *   libuslab-rcu        liburcu's default, "memb" (<urcu.h>, -lurcu-memb)
+ *   libuslab-rcu-mb     <urcu/urcu-mb.h>
+ *   libuslab-rcu-qsbr   <urcu/urcu-qsbr.h>
+ *   libuslab-rcu-bp     <urcu/urcu-bp.h>
+ * Link the one whose rcu_read_lock() the program's readers call, with
+ * libuslab or libuslab-malloc.  The shared libraries register their
+ * flavour when loaded; a static link calls uslab_rcu_init() (the linker
+ * would otherwise leave the library out).  kfree_rcu, kvfree_rcu_barrier
+ * and the rest are in <uslab.h>.
+ */
+#ifndef USLAB_RCU_H
+#define USLAB_RCU_H
+
+#include <uslab.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Registers this library's flavour: 0, or -1 (with a report) when the
+ * process registered another one already. */
+int uslab_rcu_init(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* USLAB_RCU_H */

@@ -1,0 +1,296 @@
+/*
+ * rcu_defer.c - the queue of frees that wait for a grace period, and the
+ * worker thread that runs it (rcu_defer.h says what goes in).
+ *
+ * The queue is a lock-free stack: rcu_defer() pushes with a CAS, the
+ * worker takes the whole stack with one exchange, so an item taken has
+ * been pushed before the grace period that follows the take.  Whatever a
+ * take gets, it also gets everything pushed before it: items complete in
+ * push order, whole takes at a time.  rcu_queued counts items before
+ * their push, rcu_done after they ran; a barrier that reads rcu_queued
+ * and waits for rcu_done to reach it has therefore seen every item
+ * pushed before it run.
+ *
+ * Locks: gp_mutex is held across a take, its grace period and its items
+ * (by the worker, or by a barrier that runs the queue itself because no
+ * worker runs: a fork child, a failed start).  The items free slabs, so
+ * gp_mutex comes before every uslab lock; fork takes it first, so that
+ * no child starts with the flavour's own grace-period lock held.
+ * rcu_lock (a leaf) guards the sleeps on rcu_cond (the worker) and
+ * done_cond (barriers).
+ *
+ * The worker is started as the purger is (page/purge_thread.c): never
+ * from inside uslab, where pthread_create's allocation would come back
+ * in; a push made there defers the start to the thread's idle work.  It
+ * blocks every signal and is not an RCU reader: it only waits for grace
+ * periods, which any thread may do.
+ */
+#include <signal.h>
+
+#include "base/lock.h"
+#include "base/report.h"
+#include "core/rcu_defer.h"
+
+#include <uslab.h>
+
+static const struct uslab_rcu_flavour *rcu_flavour;
+static struct rcu_deferred *rcu_queue;
+static unsigned long rcu_queued, rcu_done;
+static bool rcu_used, worker_started, worker_failed;
+static int worker_starting;
+static void (*flush_hook)(void);
+
+static pthread_mutex_t gp_mutex = PTHREAD_MUTEX_INITIALIZER;
+static spinlock_t rcu_lock = SPINLOCK_INIT(LOCK_RANK_RCU);
+static pthread_cond_t rcu_cond = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t done_cond = PTHREAD_COND_INITIALIZER;
+
+bool rcu_grace_periods(void)
+{
+	return __atomic_load_n(&rcu_flavour, __ATOMIC_ACQUIRE) != NULL;
+}
+
+bool rcu_defer_used(void)
+{
+	return __atomic_load_n(&rcu_used, __ATOMIC_ACQUIRE);
+}
+
+void rcu_set_flush_hook(void (*flush)(void))
+{
+	__atomic_store_n(&flush_hook, flush, __ATOMIC_RELEASE);
+}
+
+bool rcu_synchronize(void)
+{
+	const struct uslab_rcu_flavour *f = __atomic_load_n(&rcu_flavour, __ATOMIC_ACQUIRE);
+
+	if (!f)
+		return false;
+	f->synchronize_rcu();
+	return true;
+}
+
+/* One take: everything queued now, one grace period, then each item.
+ * gp_mutex held. */
+static void run_queue_locked(void)
+{
+	struct rcu_deferred *item = __atomic_exchange_n(&rcu_queue, NULL, __ATOMIC_ACQUIRE);
+	unsigned long n = 0;
+
+	if (!item)
+		return;
+	rcu_synchronize();
+	while (item) {
+		struct rcu_deferred *next = item->next;
+
+		item->func(item);
+		item = next;
+		n++;
+	}
+	__atomic_add_fetch(&rcu_done, n, __ATOMIC_RELEASE);
+	spin_lock(&rcu_lock);
+	pthread_cond_broadcast(&done_cond);
+	spin_unlock(&rcu_lock);
+}
+
+static void *rcu_worker(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		spin_lock(&rcu_lock);
+		while (!__atomic_load_n(&rcu_queue, __ATOMIC_ACQUIRE))
+			spin_cond_wait(&rcu_cond, &rcu_lock);
+		spin_unlock(&rcu_lock);
+		pthread_mutex_lock(&gp_mutex);
+		run_queue_locked();
+		pthread_mutex_unlock(&gp_mutex);
+	}
+	return NULL;
+}
+
+static void start_worker(void)
+{
+	sigset_t all, old;
+	pthread_attr_t attr;
+	pthread_t tid;
+	int err;
+
+	if (__atomic_exchange_n(&worker_starting, 1, __ATOMIC_ACQ_REL))
+		return;
+	sigfillset(&all);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&tid, &attr, rcu_worker, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (err) {
+		__atomic_store_n(&worker_failed, true, __ATOMIC_RELEASE);
+		uslab_reportf("uslab: cannot start the RCU worker (error %d); RCU frees wait for the next barrier\n",
+			      err);
+		return;
+	}
+	pthread_setname_np(tid, "uslab-rcu");
+	__atomic_store_n(&worker_started, true, __ATOMIC_RELEASE);
+	/* Items may have been pushed before it ran: it looks first. */
+}
+
+/* The idle hook, and the push's start outside uslab. */
+static void kick_worker(void)
+{
+	if (__atomic_load_n(&worker_started, __ATOMIC_ACQUIRE) ||
+	    __atomic_load_n(&worker_failed, __ATOMIC_ACQUIRE))
+		return;
+	if (in_allocator()) {
+		lock_defer(IDLE_RCU);
+		return;
+	}
+	start_worker();
+}
+
+/* Counted, then pushed (the barrier's order); the old top. */
+static struct rcu_deferred *push(struct rcu_deferred *item, void (*func)(struct rcu_deferred *))
+{
+	struct rcu_deferred *old;
+
+	item->func = func;
+	if (!__atomic_load_n(&rcu_used, __ATOMIC_RELAXED))
+		__atomic_store_n(&rcu_used, true, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&rcu_queued, 1, __ATOMIC_SEQ_CST);
+	old = __atomic_load_n(&rcu_queue, __ATOMIC_RELAXED);
+	do {
+		item->next = old;
+	} while (!__atomic_compare_exchange_n(&rcu_queue, &old, item, true, __ATOMIC_RELEASE,
+					      __ATOMIC_RELAXED));
+	return old;
+}
+
+void rcu_defer_queue_only(struct rcu_deferred *item, void (*func)(struct rcu_deferred *))
+{
+	push(item, func);
+}
+
+bool rcu_defer(struct rcu_deferred *item, void (*func)(struct rcu_deferred *))
+{
+	struct rcu_deferred *old;
+
+	if (!rcu_grace_periods())
+		return false;
+	old = push(item, func);
+	if (!__atomic_load_n(&worker_started, __ATOMIC_ACQUIRE)) {
+		kick_worker();
+	} else if (!old) {
+		spin_lock(&rcu_lock);
+		pthread_cond_signal(&rcu_cond);
+		spin_unlock(&rcu_lock);
+	}
+	return true;
+}
+
+void rcu_defer_barrier(void)
+{
+	void (*flush)(void) = __atomic_load_n(&flush_hook, __ATOMIC_ACQUIRE);
+	unsigned long target;
+
+	if (!rcu_grace_periods())
+		return;
+	if (flush)
+		flush();
+	target = __atomic_load_n(&rcu_queued, __ATOMIC_SEQ_CST);
+	while ((long)(__atomic_load_n(&rcu_done, __ATOMIC_ACQUIRE) - target) < 0) {
+		if (!__atomic_load_n(&worker_started, __ATOMIC_ACQUIRE)) {
+			/* No worker (a fork child, a failed start): run the
+			 * queue here. */
+			pthread_mutex_lock(&gp_mutex);
+			run_queue_locked();
+			pthread_mutex_unlock(&gp_mutex);
+			continue;
+		}
+		spin_lock(&rcu_lock);
+		if ((long)(__atomic_load_n(&rcu_done, __ATOMIC_ACQUIRE) - target) < 0) {
+			/* The worker may sleep on a queue that a pusher
+			 * between its count and its push has not filled yet:
+			 * that pusher wakes it. */
+			pthread_cond_signal(&rcu_cond);
+			spin_cond_wait(&done_cond, &rcu_lock);
+		}
+		spin_unlock(&rcu_lock);
+	}
+}
+
+USLAB_API int uslab_rcu_set_flavour(const struct uslab_rcu_flavour *flavour)
+{
+	const struct uslab_rcu_flavour *none = NULL;
+
+	if (!flavour || !flavour->synchronize_rcu) {
+		uslab_reportf("uslab: uslab_rcu_set_flavour(%p): no synchronize_rcu; ignored\n",
+			      (const void *)flavour);
+		return -1;
+	}
+	if (__atomic_compare_exchange_n(&rcu_flavour, &none, flavour, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE) ||
+	    none == flavour)
+		return 0;
+	if (none->synchronize_rcu == flavour->synchronize_rcu)
+		return 0;
+	uslab_reportf("uslab: uslab_rcu_set_flavour(%s): the %s flavour is registered already (one per process); ignored\n",
+		      flavour->name ? flavour->name : "?", none->name ? none->name : "?");
+	return -1;
+}
+
+USLAB_API const char *uslab_rcu_flavour_name(void)
+{
+	const struct uslab_rcu_flavour *f = __atomic_load_n(&rcu_flavour, __ATOMIC_ACQUIRE);
+
+	return f ? (f->name ? f->name : "?") : NULL;
+}
+
+USLAB_API void uslab_rcu_barrier(void)
+{
+	rcu_defer_barrier();
+}
+
+void rcu_defer_init(void)
+{
+	lock_set_idle_hook(IDLE_RCU, kick_worker);
+}
+
+/* Before every other lock of the library (the items take them): no
+ * child starts with the flavour's grace-period lock held by a worker
+ * that did not follow. */
+void rcu_defer_fork_lock_worker(void)
+{
+	pthread_mutex_lock(&gp_mutex);
+}
+
+void rcu_defer_fork_unlock_worker(void)
+{
+	pthread_mutex_unlock(&gp_mutex);
+}
+
+/* In the lock order (a leaf). */
+void rcu_defer_fork_lock(void)
+{
+	spin_lock(&rcu_lock);
+}
+
+/* The worker did not follow into the child: the queue waits there for
+ * the child's first push or barrier (or its next idle work) to start one.
+ * The child's call comes last, its lock context restored. */
+void rcu_defer_fork_unlock(bool child)
+{
+	if (!child) {
+		spin_unlock(&rcu_lock);
+		return;
+	}
+	pthread_mutex_init(&gp_mutex, NULL);
+	spin_lock_init(&rcu_lock, LOCK_RANK_RCU);
+	pthread_cond_init(&rcu_cond, NULL);
+	pthread_cond_init(&done_cond, NULL);
+	__atomic_store_n(&worker_started, false, __ATOMIC_RELAXED);
+	__atomic_store_n(&worker_failed, false, __ATOMIC_RELAXED);
+	__atomic_store_n(&worker_starting, 0, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&rcu_queue, __ATOMIC_RELAXED))
+		lock_defer(IDLE_RCU);
+}

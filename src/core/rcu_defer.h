@@ -1,0 +1,60 @@
+/*
+ * rcu_defer.h - frees that wait for an RCU grace period: the empty slabs
+ * of SLAB_TYPESAFE_BY_RCU caches (slab.c) and the batches of kfree_rcu
+ * (kmalloc/kfree_rcu.c).  The grace periods are those of the RCU flavour
+ * the program registered (uslab_rcu_set_flavour: libuslab-rcu does it
+ * for liburcu's); uslab has none of its own.
+ *
+ * A deferred item is two words inside what it frees (a slab descriptor's
+ * slab_list, a batch's head, an object's rcu_head): the next item, and
+ * the function that frees it.  rcu_defer() pushes it on one lock-free
+ * list, from anywhere, a slow path under locks included: it never waits
+ * and never allocates.  The worker thread takes the whole list, waits for
+ * one grace period (synchronize_rcu of the flavour) and runs every item:
+ * items pushed before the wait are then past their grace period.
+ */
+#ifndef USLAB_RCU_DEFER_H
+#define USLAB_RCU_DEFER_H
+
+#include <stdbool.h>
+
+struct rcu_deferred {
+	struct rcu_deferred *next;
+	void (*func)(struct rcu_deferred *item);
+};
+
+/* A flavour is registered: grace periods exist.  Until then a
+ * SLAB_TYPESAFE_BY_RCU cache keeps its empty slabs (slab.h). */
+bool rcu_grace_periods(void);
+
+/* Queues item: func(item) runs after a grace period, on the worker (or
+ * on a barrier's thread).  False (nothing queued) when no flavour is
+ * registered. */
+bool rcu_defer(struct rcu_deferred *item, void (*func)(struct rcu_deferred *));
+
+/* The same without waking or starting the worker: a fork child's
+ * handler, before rcu_defer_fork_unlock(true). */
+void rcu_defer_queue_only(struct rcu_deferred *item, void (*func)(struct rcu_deferred *));
+
+/* Waits for one grace period of the flavour (kfree_rcu_mightsleep when it
+ * cannot queue).  False without a flavour. */
+bool rcu_synchronize(void);
+
+/* Every item queued before the call has run.  Not from inside a read-side
+ * critical section of the flavour (the grace period would wait for it). */
+void rcu_defer_barrier(void);
+
+/* The kmalloc layer's hook: hands every thread's pending kfree_rcu batch
+ * to rcu_defer (called first by rcu_defer_barrier and by the barriers
+ * of kmem_cache_destroy). */
+void rcu_set_flush_hook(void (*flush)(void));
+/* kfree_rcu or an RCU slab was ever deferred in this process. */
+bool rcu_defer_used(void);
+
+void rcu_defer_init(void);
+void rcu_defer_fork_lock_worker(void);
+void rcu_defer_fork_unlock_worker(void);
+void rcu_defer_fork_lock(void);
+void rcu_defer_fork_unlock(bool child);
+
+#endif

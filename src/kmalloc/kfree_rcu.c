@@ -1,0 +1,248 @@
+/*
+ * kfree_rcu.c - kfree_rcu() and kvfree_rcu_barrier(): objects freed after
+ * an RCU grace period, in batches, as the kernel fills pages of pointers
+ * per CPU and frees each page with one callback.
+ *
+ * Each thread that calls kfree_rcu has a holder: the batch it fills (an
+ * array of object pointers, allocated from kmalloc) and a busy byte.  A
+ * full batch goes to core/rcu_defer.c whole; after its grace period the
+ * worker frees its objects with kfree_bulk, then the batch.  The busy
+ * byte is held for the few stores of a push by the owner, or by a thread
+ * that takes every holder's batch (a barrier, a cache destroy, the exit of
+ * the owner): a barrier must not leave objects behind in a batch that no
+ * one fills any more.
+ *
+ * kfree_rcu_lock (a leaf but for rcu_lock) guards the list of holders.
+ * Nothing here is called with a uslab lock held, but a constructor or a
+ * shrinker may call kfree_rcu from a slow path: the batch's kmalloc is
+ * then a nested call, which uslab allows (DESIGN.md, Re-entry).
+ *
+ * Without a batch (out of memory, no holder) the call waits for a grace
+ * period itself and frees at once: kfree_rcu_mightsleep's contract,
+ * which the two-argument form then shares.  Without an RCU flavour the
+ * object is kept, with one report.
+ */
+#include <stdlib.h>
+
+#include "base/lock.h"
+#include "base/meta.h"
+#include "base/report.h"
+#include "core/rcu_defer.h"
+#include "kmalloc/kmalloc.h"
+
+/* 512 bytes a batch, one kmalloc size. */
+#define KFREE_RCU_BATCH 61
+
+struct kfree_rcu_batch {
+	struct rcu_deferred rd;
+	unsigned long nr;
+	void *ptrs[KFREE_RCU_BATCH];
+};
+
+struct kfree_rcu_holder {
+	uint8_t busy;
+	bool orphan;                   /* its thread exited: free it once empty */
+	struct kfree_rcu_batch *batch; /* being filled, or NULL */
+	struct list_head list;         /* under kfree_rcu_lock */
+};
+
+static spinlock_t kfree_rcu_lock = SPINLOCK_INIT(LOCK_RANK_KFREE_RCU);
+static struct list_head holders = LIST_HEAD_INIT(holders);
+static __thread struct kfree_rcu_holder *my_holder;
+static pthread_key_t holder_key;
+static int holder_key_state;   /* 0 not made, 1 made, -1 failed */
+static bool warned_no_flavour;
+
+static void holder_lock(struct kfree_rcu_holder *h)
+{
+	while (__atomic_exchange_n(&h->busy, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&h->busy, __ATOMIC_RELAXED))
+			sched_yield();
+}
+
+static void holder_unlock(struct kfree_rcu_holder *h)
+{
+	__atomic_store_n(&h->busy, 0, __ATOMIC_RELEASE);
+}
+
+static void batch_free(struct rcu_deferred *item)
+{
+	struct kfree_rcu_batch *b = container_of(item, struct kfree_rcu_batch, rd);
+
+	kfree_bulk(b->nr, b->ptrs);
+	kfree(b);
+}
+
+/* Takes h's batch (if any) and queues it. */
+static void holder_flush(struct kfree_rcu_holder *h)
+{
+	struct kfree_rcu_batch *b;
+
+	holder_lock(h);
+	b = h->batch;
+	h->batch = NULL;
+	holder_unlock(h);
+	if (b)
+		rcu_defer(&b->rd, batch_free);
+}
+
+/* rcu_defer_barrier's hook: every thread's batch goes to the queue now. */
+static void kfree_rcu_flush_all(void)
+{
+	struct kfree_rcu_holder *h, *tmp;
+	struct list_head dead = LIST_HEAD_INIT(dead);
+
+	spin_lock(&kfree_rcu_lock);
+	list_for_each_entry_safe(h, tmp, &holders, list) {
+		holder_flush(h);
+		if (__atomic_load_n(&h->orphan, __ATOMIC_ACQUIRE))
+			list_move_tail(&h->list, &dead);
+	}
+	spin_unlock(&kfree_rcu_lock);
+	list_for_each_entry_safe(h, tmp, &dead, list)
+		meta_free(h, sizeof(*h));
+}
+
+/* The owner exits: its batch goes to the queue; the holder is freed by
+ * the next flush_all (a barrier may be walking the list right now). */
+static void holder_exit(void *arg)
+{
+	struct kfree_rcu_holder *h = arg;
+
+	my_holder = NULL;
+	holder_flush(h);
+	__atomic_store_n(&h->orphan, true, __ATOMIC_RELEASE);
+}
+
+static void make_key(void)
+{
+	spin_lock(&kfree_rcu_lock);
+	if (!holder_key_state)
+		holder_key_state = pthread_key_create(&holder_key, holder_exit) ? -1 : 1;
+	spin_unlock(&kfree_rcu_lock);
+}
+
+static struct kfree_rcu_holder *holder_new(void)
+{
+	struct kfree_rcu_holder *h, *o, *tmp;
+	struct list_head dead = LIST_HEAD_INIT(dead);
+
+	if (!__atomic_load_n(&holder_key_state, __ATOMIC_ACQUIRE))
+		make_key();
+	if (holder_key_state < 0)
+		return NULL;
+	h = meta_alloc(sizeof(*h));
+	if (!h)
+		return NULL;
+	h->busy = 0;
+	h->orphan = false;
+	h->batch = NULL;
+	if (pthread_setspecific(holder_key, h)) {
+		meta_free(h, sizeof(*h));
+		return NULL;
+	}
+	spin_lock(&kfree_rcu_lock);
+	list_add(&h->list, &holders);
+	/* Exited threads' holders whose batch is gone: a program whose
+	 * threads come and go keeps a list as long as its live threads. */
+	list_for_each_entry_safe(o, tmp, &holders, list) {
+		if (__atomic_load_n(&o->orphan, __ATOMIC_ACQUIRE) && !o->batch)
+			list_move_tail(&o->list, &dead);
+	}
+	spin_unlock(&kfree_rcu_lock);
+	list_for_each_entry_safe(o, tmp, &dead, list)
+		meta_free(o, sizeof(*o));
+	my_holder = h;
+	return h;
+}
+
+/* The slow push: h's batch is full or missing.  True when ptr is in a
+ * batch. */
+static bool push_slow(struct kfree_rcu_holder *h, void *ptr)
+{
+	struct kfree_rcu_batch *b;
+
+	holder_flush(h);
+	b = kmalloc(sizeof(*b), GFP_NOWAIT | __GFP_NOWARN);
+	if (!b)
+		return false;
+	b->nr = 1;
+	b->ptrs[0] = ptr;
+	holder_lock(h);
+	/* Only the owner installs a batch. */
+	h->batch = b;
+	holder_unlock(h);
+	return true;
+}
+
+USLAB_API void kvfree_call_rcu(void *head, void *ptr)
+{
+	struct kfree_rcu_holder *h;
+	struct kfree_rcu_batch *b;
+
+	(void)head;
+	if (!ptr || ptr == ZERO_SIZE_PTR)
+		return;
+	if (unlikely(!rcu_grace_periods())) {
+		if (!__atomic_exchange_n(&warned_no_flavour, true, __ATOMIC_RELAXED))
+			uslab_reportf("uslab: kfree_rcu(%p) with no RCU flavour registered (link libuslab-rcu, or uslab_rcu_set_flavour()): the object is kept, and so are later ones\n",
+				      ptr);
+		return;
+	}
+	h = my_holder;
+	if (unlikely(!h) && !(h = holder_new()))
+		goto wait;
+	holder_lock(h);
+	b = h->batch;
+	if (likely(b && b->nr < KFREE_RCU_BATCH)) {
+		b->ptrs[b->nr++] = ptr;
+		holder_unlock(h);
+		return;
+	}
+	holder_unlock(h);
+	if (push_slow(h, ptr))
+		return;
+wait:
+	rcu_synchronize();
+	kvfree(ptr);
+}
+
+USLAB_API void kvfree_rcu_barrier(void)
+{
+	rcu_defer_barrier();
+}
+
+void kfree_rcu_init(void)
+{
+	rcu_set_flush_hook(kfree_rcu_flush_all);
+}
+
+void kfree_rcu_fork_lock(void)
+{
+	spin_lock(&kfree_rcu_lock);
+}
+
+/* In the child, the holders of threads that did not follow are orphans,
+ * whose batches go to the queue (the child's worker, started later, runs
+ * them).  Their busy bytes may have been held at the fork: a push then
+ * was complete or not begun, for its count is stored after its pointer.
+ * Called before rcu_defer_fork_unlock(true). */
+void kfree_rcu_fork_unlock(bool child)
+{
+	struct kfree_rcu_holder *h;
+
+	if (!child) {
+		spin_unlock(&kfree_rcu_lock);
+		return;
+	}
+	spin_lock_init(&kfree_rcu_lock, LOCK_RANK_KFREE_RCU);
+	list_for_each_entry(h, &holders, list) {
+		if (h == my_holder)
+			continue;
+		h->busy = 0;
+		h->orphan = true;
+		if (h->batch)
+			rcu_defer_queue_only(&h->batch->rd, batch_free);
+		h->batch = NULL;
+	}
+}

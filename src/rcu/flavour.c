@@ -1,0 +1,31 @@
+/*
+ * flavour.c - one liburcu flavour for uslab: compiled once per flavour
+ * (CMakeLists.txt: libuslab-rcu, -mb, -qsbr, -bp), with USLAB_RCU_HEADER
+ * the flavour's liburcu header, USLAB_RCU_NAME its name and
+ * USLAB_RCU_SYNC its synchronize_rcu (urcu_memb_synchronize_rcu, ...),
+ * which is all uslab needs: its worker only waits for grace periods
+ * (core/rcu_defer.c), and any thread may do that.
+ *
+ * The library does not link libuslab: uslab_rcu_set_flavour comes from
+ * whichever uslab library the program uses (libuslab or the malloc
+ * replacement), so that a process never holds two copies of the core.
+ */
+#include USLAB_RCU_HEADER
+
+#include <uslab_rcu.h>
+
+static const struct uslab_rcu_flavour flavour = {
+	.name = USLAB_RCU_NAME,
+	.synchronize_rcu = USLAB_RCU_SYNC,
+};
+
+__attribute__((visibility("default"))) int uslab_rcu_init(void)
+{
+	return uslab_rcu_set_flavour(&flavour);
+}
+
+/* Loaded, a shared flavour library registers itself. */
+__attribute__((constructor)) static void uslab_rcu_load(void)
+{
+	uslab_rcu_init();
+}

@@ -1,0 +1,665 @@
+/*
+ * test_rcu.c - RCU on liburcu's default (memb) flavour: type-stable
+ * memory of SLAB_TYPESAFE_BY_RCU caches under lockless readers, slabs
+ * that go back only after a grace period, kfree_rcu and its barrier,
+ * destroy right after kfree_rcu, fork with RCU frees pending.
+ *
+ * Linked with libuslab-rcu's static library, whose constructor registers
+ * memb (the first test checks it did).  Readers are liburcu readers of
+ * that flavour.  A reader that must stay inside its critical section
+ * while the main thread checks something waits on a flag the main thread
+ * sets, never on time.
+ */
+#include <urcu.h>
+
+#include <stdatomic.h>
+#include <uslab_rcu.h>
+
+#include "check.h"
+
+#define OBJ_MAGIC 0x7e57ab1eu
+
+static struct uslab_cache_info rinfo(struct kmem_cache *s)
+{
+	struct uslab_cache_info ci;
+
+	uslab_cache_info(s, &ci);
+	return ci;
+}
+
+static void wait_flag(atomic_int *f, int v)
+{
+	while (atomic_load(f) != v)
+		sched_yield();
+}
+
+static void other_sync(void)
+{
+}
+
+TEST(memb_flavour_is_registered)
+{
+	static const struct uslab_rcu_flavour other = { "other", other_sync };
+
+	CHECK(uslab_rcu_flavour_name());
+	CHECK(!strcmp(uslab_rcu_flavour_name(), "memb"));
+	/* The same flavour again is no error; another one is, and changes
+	 * nothing. */
+	CHECK_EQ(uslab_rcu_init(), 0);
+	capture_start();
+	CHECK_EQ(uslab_rcu_set_flavour(&other), -1);
+	capture_stop();
+	CHECK_STR_CONTAINS(capture_buf, "uslab_rcu_set_flavour(other): the memb flavour is registered already (one per process); ignored");
+	CHECK(!strcmp(uslab_rcu_flavour_name(), "memb"));
+}
+
+/* ------------------------------------------- a slab freed under a reader */
+
+struct tagged {
+	unsigned int magic;
+	unsigned int index;
+	char pad[56];
+};
+
+static void tagged_ctor(void *p)
+{
+	struct tagged *t = p;
+
+	t->magic = OBJ_MAGIC;
+	t->index = ~0u;
+}
+
+static struct {
+	atomic_int state;       /* 1: inside; 2: main freed all; 3: read; 4: left */
+	struct tagged **objs;
+	unsigned int n;
+	unsigned int bad;
+} held;
+
+static void *holding_reader(void *arg)
+{
+	(void)arg;
+	rcu_register_thread();
+	rcu_read_lock();
+	atomic_store(&held.state, 1);
+	wait_flag(&held.state, 2);
+	for (unsigned int i = 0; i < held.n; i++)
+		if (held.objs[i]->magic != OBJ_MAGIC || held.objs[i]->index != i)
+			held.bad++;
+	atomic_store(&held.state, 3);
+	wait_flag(&held.state, 4);
+	rcu_read_unlock();
+	rcu_unregister_thread();
+	return NULL;
+}
+
+/*
+ * Every object of the cache's slabs freed and the slabs discarded while a
+ * reader is inside rcu_read_lock(): the slabs wait (rcu_slabs, their pages
+ * still in use), the reader reads the objects as they were; after the
+ * reader leaves and a barrier, the pages are back.
+ */
+TEST(typesafe_slab_waits_for_the_reader)
+{
+	struct kmem_cache *s = kmem_cache_create("rcu-held", sizeof(struct tagged), 0,
+						 SLAB_TYPESAFE_BY_RCU | SLAB_NO_MERGE, tagged_ctor);
+	struct uslab_cache_info ci;
+	unsigned long pages_before_free, pages_after;
+	pthread_t t;
+
+	CHECK(s);
+	ci = rinfo(s);
+	held.n = ci.objs_per_slab * 3;
+	held.objs = calloc(held.n, sizeof(*held.objs));
+	held.bad = 0;
+	atomic_store(&held.state, 0);
+	for (unsigned int i = 0; i < held.n; i++) {
+		held.objs[i] = kmem_cache_alloc(s, GFP_KERNEL);
+		CHECK(held.objs[i]);
+		CHECK_EQ(held.objs[i]->magic, OBJ_MAGIC);
+		held.objs[i]->index = i;
+	}
+	pthread_create(&t, NULL, holding_reader, NULL);
+	wait_flag(&held.state, 1);
+	pages_before_free = pages_in_use();
+	for (unsigned int i = 0; i < held.n; i++)
+		kmem_cache_free(s, held.objs[i]);
+	kmem_cache_shrink(s);
+	ci = rinfo(s);
+	CHECK(ci.rcu_slabs >= 2);
+	CHECK_EQ(ci.rcu_pages, ci.rcu_slabs << ci.order);
+	/* Nothing went back: the reader may still look. */
+	CHECK(pages_in_use() >= pages_before_free - (ci.nr_slabs << ci.order));
+	atomic_store(&held.state, 2);
+	wait_flag(&held.state, 3);
+	CHECK_EQ(held.bad, 0u);
+	/* The grace period cannot have ended: the reader is still inside. */
+	CHECK_EQ(rinfo(s).rcu_slabs, ci.rcu_slabs);
+	atomic_store(&held.state, 4);
+	pthread_join(t, NULL);
+	uslab_rcu_barrier();
+	CHECK_EQ(rinfo(s).rcu_slabs, 0ul);
+	CHECK_EQ(rinfo(s).rcu_pages, 0ul);
+	pages_after = pages_in_use();
+	CHECK(pages_after + (ci.rcu_pages) <= pages_before_free);
+	CHECK_EQ(destroy_counting_reports(s), 0);
+	free(held.objs);
+}
+
+/* --------------------------------------- lockless lookups in a hash table */
+
+#define NBUCKETS 64
+#define NKEYS 512
+#define LOOKUPS 300000
+#define ROUNDS 150
+
+struct node {
+	unsigned int magic;      /* set by the constructor, never cleared */
+	atomic_uint refcount;    /* 0: being freed or free */
+	atomic_uint key;
+	struct node *next;
+};
+
+static struct kmem_cache *node_cache;
+static struct node *buckets[NBUCKETS];
+static pthread_mutex_t bucket_lock[NBUCKETS];
+static atomic_ulong bad_tag, bad_key, hits, node_frees;
+static atomic_int polluting;    /* the writers (and the polluter) run */
+
+static void node_ctor(void *p)
+{
+	struct node *n = p;
+
+	n->magic = OBJ_MAGIC;
+	atomic_init(&n->refcount, 0);
+	atomic_init(&n->key, ~0u);
+	n->next = NULL;
+}
+
+static void node_put(struct node *n)
+{
+	if (atomic_fetch_sub(&n->refcount, 1) == 1) {
+		atomic_fetch_add(&node_frees, 1);
+		kmem_cache_free(node_cache, n);
+	}
+}
+
+static bool node_get_unless_zero(struct node *n)
+{
+	unsigned int c = atomic_load(&n->refcount);
+
+	while (c) {
+		if (atomic_compare_exchange_weak(&n->refcount, &c, c + 1))
+			return true;
+	}
+	return false;
+}
+
+/* The kernel's lookup: find, take a reference if not zero, re-check the
+ * key.  A node may move to another list under the reader (freed and
+ * reused): the walk is bounded, and a miss is allowed. */
+static struct node *lookup(unsigned int key, bool dwell)
+{
+	struct node *n;
+	int steps = 0;
+
+	rcu_read_lock();
+	for (n = rcu_dereference(buckets[key % NBUCKETS]); n && steps < 4 * NKEYS;
+	     n = rcu_dereference(n->next), steps++) {
+		/* Now and then the reader is preempted on a node: its slab
+		 * may be emptied and discarded meanwhile. */
+		if (dwell && steps == 1)
+			sched_yield();
+		if (n->magic != OBJ_MAGIC) {
+			atomic_fetch_add(&bad_tag, 1);
+			break;
+		}
+		if (atomic_load(&n->key) != key)
+			continue;
+		if (!node_get_unless_zero(n))
+			continue;
+		if (atomic_load(&n->key) != key) {
+			node_put(n);
+			continue;
+		}
+		rcu_read_unlock();
+		return n;
+	}
+	rcu_read_unlock();
+	return NULL;
+}
+
+static void *lookup_thread(void *arg)
+{
+	uint64_t seed = (uintptr_t)arg * 0x9e3779b97f4a7c15ull + 1;
+
+	rcu_register_thread();
+	/* Until the writers are done, and at least LOOKUPS times. */
+	for (int i = 0; i < LOOKUPS || atomic_load(&polluting); i++) {
+		unsigned int key;
+		struct node *n;
+
+		seed ^= seed << 13;
+		seed ^= seed >> 7;
+		seed ^= seed << 17;
+		key = (unsigned int)(seed % NKEYS);
+		n = lookup(key, (i & 15) == 0);
+		if (n) {
+			if (n->magic != OBJ_MAGIC)
+				atomic_fetch_add(&bad_tag, 1);
+			if (atomic_load(&n->key) != key)
+				atomic_fetch_add(&bad_key, 1);
+			atomic_fetch_add(&hits, 1);
+			node_put(n);
+		}
+	}
+	rcu_unregister_thread();
+	return NULL;
+}
+
+static void insert_key(unsigned int key)
+{
+	unsigned int b = key % NBUCKETS;
+	struct node *n = kmem_cache_alloc(node_cache, GFP_KERNEL);
+
+	if (!n || n->magic != OBJ_MAGIC) {
+		atomic_fetch_add(&bad_tag, 1);
+		return;
+	}
+	pthread_mutex_lock(&bucket_lock[b]);
+	/* The reference first, the key last: a reader that finds the key
+	 * then sees the node alive. */
+	atomic_store(&n->refcount, 1);
+	n->next = buckets[b];
+	atomic_store(&n->key, key);
+	rcu_assign_pointer(buckets[b], n);
+	pthread_mutex_unlock(&bucket_lock[b]);
+}
+
+static void delete_key(unsigned int key)
+{
+	unsigned int b = key % NBUCKETS;
+	struct node **pp, *n;
+
+	pthread_mutex_lock(&bucket_lock[b]);
+	for (pp = &buckets[b]; (n = *pp); pp = &n->next)
+		if (atomic_load(&n->key) == key)
+			break;
+	if (n)
+		rcu_assign_pointer(*pp, n->next);
+	pthread_mutex_unlock(&bucket_lock[b]);
+	if (n)
+		node_put(n);
+}
+
+/* Each writer owns half the keys: it inserts them all (freed nodes come
+ * back under new keys), deletes them all in another order, then shrinks
+ * the cache, whose emptied slabs then wait for a grace period. */
+static void *writer_thread(void *arg)
+{
+	unsigned int base = (unsigned int)(uintptr_t)arg * (NKEYS / 2);
+
+	for (int round = 0; round < ROUNDS; round++) {
+		for (unsigned int i = 0; i < NKEYS / 2; i++)
+			insert_key(base + i);
+		for (unsigned int i = 0; i < NKEYS / 2; i++)
+			delete_key(base + (i * 37 + (unsigned int)round) % (NKEYS / 2));
+		kmem_cache_shrink(node_cache);
+	}
+	return NULL;
+}
+
+/* Another cache of the same slab size, filled with another pattern: pages
+ * a grace period had not protected would come back here. */
+
+static void *polluter_thread(void *arg)
+{
+	struct kmem_cache *p = arg;
+	void *objs[256];
+
+	while (atomic_load(&polluting)) {
+		for (int i = 0; i < 256; i++) {
+			objs[i] = kmem_cache_alloc(p, GFP_KERNEL);
+			if (objs[i])
+				memset(objs[i], 0xa5, sizeof(struct node));
+		}
+		for (int i = 0; i < 256; i++)
+			kmem_cache_free(p, objs[i]);
+		kmem_cache_shrink(p);
+	}
+	return NULL;
+}
+
+/*
+ * Readers look up keys while writers delete and insert; nodes are freed
+ * and reused at once.  No reader ever sees a node without its tag (memory
+ * that is not an object of the cache), and a reference taken is on the
+ * key asked for.  Shrinks meanwhile send empty slabs through grace periods.
+ */
+TEST(typesafe_lockless_lookups)
+{
+	pthread_t r[3], w[2], pol;
+	struct kmem_cache *other = kmem_cache_create("rcu-polluter", sizeof(struct node), 0,
+						     SLAB_NO_MERGE, NULL);
+	unsigned long live = 0;
+
+	node_cache = kmem_cache_create("rcu-nodes", sizeof(struct node), 0,
+				       SLAB_TYPESAFE_BY_RCU, node_ctor);
+	CHECK(node_cache);
+	for (int i = 0; i < NBUCKETS; i++) {
+		pthread_mutex_init(&bucket_lock[i], NULL);
+		buckets[i] = NULL;
+	}
+	atomic_store(&bad_tag, 0);
+	atomic_store(&bad_key, 0);
+	atomic_store(&hits, 0);
+	atomic_store(&polluting, 1);
+	pthread_create(&pol, NULL, polluter_thread, other);
+	for (uintptr_t i = 0; i < 3; i++)
+		pthread_create(&r[i], NULL, lookup_thread, (void *)(i + 1));
+	for (uintptr_t i = 0; i < 2; i++)
+		pthread_create(&w[i], NULL, writer_thread, (void *)i);
+	for (int i = 0; i < 2; i++)
+		pthread_join(w[i], NULL);
+	atomic_store(&polluting, 0);
+	for (int i = 0; i < 3; i++)
+		pthread_join(r[i], NULL);
+	pthread_join(pol, NULL);
+	kmem_cache_destroy(other);
+	CHECK_EQ(atomic_load(&bad_tag), 0ul);
+	CHECK_EQ(atomic_load(&bad_key), 0ul);
+	/* Empty the table: every node goes back. */
+	for (int b = 0; b < NBUCKETS; b++) {
+		struct node *n = buckets[b], *next;
+
+		for (; n; n = next) {
+			next = n->next;
+			live++;
+			node_put(n);
+		}
+		buckets[b] = NULL;
+	}
+	CHECK_EQ(live, 0ul);
+	CHECK(atomic_load(&hits) > 0);
+	CHECK_EQ(rinfo(node_cache).active_objs, 0ul);
+	kmem_cache_shrink(node_cache);
+	uslab_rcu_barrier();
+	CHECK_EQ(rinfo(node_cache).rcu_slabs, 0ul);
+	CHECK_EQ(destroy_counting_reports(node_cache), 0);
+}
+
+/* ----------------------------------------------------------------- kfree_rcu */
+
+struct rcu_obj {
+	unsigned long payload[6];
+	struct rcu_head rh;
+};
+
+static struct {
+	atomic_int state;      /* 1 inside; 2 freed; 3 read; 4 leave */
+	struct rcu_obj *obj;
+	int bad;
+} kr;
+
+static void *kfree_rcu_reader(void *arg)
+{
+	(void)arg;
+	rcu_register_thread();
+	rcu_read_lock();
+	atomic_store(&kr.state, 1);
+	wait_flag(&kr.state, 2);
+	for (int i = 0; i < 6; i++)
+		if (kr.obj->payload[i] != 0xabcd0000ul + (unsigned long)i)
+			kr.bad++;
+	atomic_store(&kr.state, 3);
+	wait_flag(&kr.state, 4);
+	rcu_read_unlock();
+	rcu_unregister_thread();
+	return NULL;
+}
+
+/* An object given to kfree_rcu while a reader that began before is inside
+ * its section stays as it was (ASan sees no free) until the reader leaves;
+ * the barrier then frees it. */
+TEST(kfree_rcu_waits_for_the_reader)
+{
+	struct kmem_cache *k = uslab_kmalloc_cache(sizeof(struct rcu_obj));
+	unsigned long active;
+	pthread_t t;
+
+	kr.obj = kmalloc(sizeof(*kr.obj), GFP_KERNEL);
+	CHECK(kr.obj);
+	for (int i = 0; i < 6; i++)
+		kr.obj->payload[i] = 0xabcd0000ul + (unsigned long)i;
+	kr.bad = 0;
+	atomic_store(&kr.state, 0);
+	pthread_create(&t, NULL, kfree_rcu_reader, NULL);
+	wait_flag(&kr.state, 1);
+	active = rinfo(k).active_objs;
+	kfree_rcu(kr.obj, rh);
+	/* Push the batch to the worker: its grace period waits for the
+	 * reader. */
+	for (int i = 0; i < 200; i++) {
+		void *p = kmalloc(16, GFP_KERNEL);
+
+		kfree_rcu_mightsleep(p);
+	}
+	atomic_store(&kr.state, 2);
+	wait_flag(&kr.state, 3);
+	CHECK_EQ(kr.bad, 0);
+	CHECK(rinfo(k).active_objs >= active);
+	atomic_store(&kr.state, 4);
+	pthread_join(t, NULL);
+	kvfree_rcu_barrier();
+	CHECK_EQ(rinfo(k).active_objs, active - 1);
+}
+
+/* Run by kfree_rcu_read_after_grace_is_reported (ASan build): a read of
+ * the object after the barrier must stop the program. */
+TEST(kfree_rcu_read_after_barrier_child)
+{
+	struct rcu_obj *o;
+
+	if (!getenv("USLAB_TEST_RCU_CHILD"))
+		return;
+	o = kmalloc(sizeof(*o), GFP_KERNEL);
+	o->payload[0] = 1;
+	kfree_rcu(o, rh);
+	kvfree_rcu_barrier();
+	printf("read %lu\n", *(volatile unsigned long *)&o->payload[0]);
+	fflush(stdout);
+}
+
+TEST(kfree_rcu_read_after_grace_is_reported)
+{
+	static const char *const env[] = { "USLAB_TEST_RCU_CHILD=1", NULL };
+	static char out[16384];
+	int rc;
+
+	if (!TEST_ASAN)
+		return;
+	rc = run_test_child("kfree_rcu_read_after_barrier_child", env, out, sizeof(out));
+	CHECK(rc != 0);
+	CHECK_STR_CONTAINS(out, "ERROR: AddressSanitizer: use-after-poison");
+}
+
+/* The forms of the API: one argument (no rcu_head), two, kvfree_rcu; NULL
+ * is nothing; many objects, several batches. */
+TEST(kfree_rcu_forms_free_everything)
+{
+	struct kmem_cache *k = uslab_kmalloc_cache(sizeof(struct rcu_obj));
+	struct rcu_obj *none = NULL;
+	unsigned long active;
+
+	kvfree_rcu_barrier();
+	active = rinfo(k).active_objs;
+	for (int i = 0; i < 1000; i++) {
+		struct rcu_obj *o = kmalloc(sizeof(*o), GFP_KERNEL);
+
+		CHECK(o);
+		switch (i % 4) {
+		case 0:
+			kfree_rcu(o, rh);
+			break;
+		case 1:
+			kvfree_rcu(o, rh);
+			break;
+		case 2:
+			kvfree_rcu(o);
+			break;
+		default:
+			kfree_rcu_mightsleep(o);
+		}
+	}
+	kfree_rcu(none, rh);
+	kvfree_rcu(none);
+	CHECK(rinfo(k).active_objs >= active);
+	kvfree_rcu_barrier();
+	CHECK_EQ(rinfo(k).active_objs, active);
+}
+
+/* ------------------------------------ destroy right after kfree_rcu */
+
+/* The kernel's test_kfree_rcu: objects of a cache given to kfree_rcu, the
+ * cache destroyed at once; from many threads, at random points. */
+static void *destroy_after_kfree_rcu(void *arg)
+{
+	uint64_t seed = (uintptr_t)arg * 0x9e3779b97f4a7c15ull + 3;
+	char name[32];
+
+	for (int round = 0; round < 20; round++) {
+		struct kmem_cache *s;
+		int n;
+
+		snprintf(name, sizeof(name), "kfree-rcu-%lu-%d", (unsigned long)(uintptr_t)arg, round);
+		s = kmem_cache_create(name, sizeof(struct rcu_obj), 0,
+				      round % 2 ? SLAB_TYPESAFE_BY_RCU : 0, NULL);
+		if (!s)
+			return (void *)1;
+		seed ^= seed << 13;
+		seed ^= seed >> 7;
+		seed ^= seed << 17;
+		n = 1 + (int)(seed % 300);
+		for (int i = 0; i < n; i++) {
+			struct rcu_obj *o = kmem_cache_alloc(s, GFP_KERNEL);
+
+			if (!o)
+				return (void *)1;
+			kfree_rcu(o, rh);
+			if ((seed >> (i % 60)) & 1)
+				sched_yield();
+		}
+		kmem_cache_destroy(s);
+	}
+	return NULL;
+}
+
+TEST(destroy_right_after_kfree_rcu)
+{
+	pthread_t t[6];
+	void *ret;
+
+	capture_start();
+	for (uintptr_t i = 0; i < 6; i++)
+		pthread_create(&t[i], NULL, destroy_after_kfree_rcu, (void *)(i + 1));
+	for (int i = 0; i < 6; i++) {
+		pthread_join(t[i], &ret);
+		CHECK(ret == NULL);
+	}
+	capture_stop();
+	CHECK_EQ(capture_count(), 0);
+}
+
+/* A thread that queued kfree_rcu frees and exits: its batch is not lost. */
+static void *queue_and_exit(void *arg)
+{
+	for (int i = 0; i < 10; i++)
+		kfree_rcu_mightsleep(kmalloc(200, GFP_KERNEL));
+	return arg;
+}
+
+TEST(thread_exit_hands_its_batch_over)
+{
+	struct kmem_cache *k = uslab_kmalloc_cache(200);
+	unsigned long active;
+	pthread_t t;
+
+	kvfree_rcu_barrier();
+	active = rinfo(k).active_objs;
+	for (int i = 0; i < 4; i++) {
+		pthread_create(&t, NULL, queue_and_exit, NULL);
+		pthread_join(t, NULL);
+	}
+	kvfree_rcu_barrier();
+	CHECK_EQ(rinfo(k).active_objs, active);
+}
+
+/* ------------------------------------------------------------------ fork */
+
+/*
+ * RCU frees pending at fork (a batch not yet handed over, slabs of an RCU
+ * cache waiting): in the child and in the parent, a barrier frees them
+ * all.  liburcu's rule for fork (no registered reader thread but the one
+ * that forks) holds here: the test's readers have all unregistered.
+ */
+TEST(fork_with_rcu_frees_pending)
+{
+	struct kmem_cache *s = kmem_cache_create("rcu-fork", 128, 0,
+						 SLAB_TYPESAFE_BY_RCU | SLAB_NO_MERGE, NULL);
+	struct kmem_cache *k = uslab_kmalloc_cache(300);
+	void *objs[400];
+	unsigned long active;
+	int status;
+	pid_t pid;
+
+	kvfree_rcu_barrier();
+	active = rinfo(k).active_objs;
+	for (int i = 0; i < 400; i++)
+		objs[i] = kmem_cache_alloc(s, GFP_KERNEL);
+	for (int i = 0; i < 400; i++)
+		kmem_cache_free(s, objs[i]);
+	kmem_cache_shrink(s);
+	for (int i = 0; i < 30; i++)
+		kfree_rcu_mightsleep(kmalloc(300, GFP_KERNEL));
+	pid = fork();
+	if (pid == 0) {
+		alarm(20);
+		kvfree_rcu_barrier();
+		if (rinfo(k).active_objs != active || rinfo(s).rcu_slabs)
+			_exit(2);
+		/* The child's own RCU frees work too (a worker of its own). */
+		for (int i = 0; i < 100; i++)
+			kfree_rcu_mightsleep(kmalloc(300, GFP_KERNEL));
+		kvfree_rcu_barrier();
+		_exit(rinfo(k).active_objs == active ? 0 : 3);
+	}
+	CHECK(pid > 0);
+	kvfree_rcu_barrier();
+	CHECK_EQ(rinfo(k).active_objs, active);
+	CHECK_EQ(rinfo(s).rcu_slabs, 0ul);
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+	kmem_cache_destroy(s);
+}
+
+/* The report says what waits for a grace period. */
+TEST(report_shows_rcu_memory)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	uslab_report(f, USLAB_REPORT_SLABINFO);
+	fclose(f);
+	CHECK_STR_CONTAINS(buf, "#   waiting for RCU ");
+	CHECK_STR_CONTAINS(buf, "until a memb grace period)");
+	free(buf);
+	f = open_memstream(&buf, &len);
+	uslab_report(f, USLAB_REPORT_RAW);
+	fclose(f);
+	CHECK_STR_CONTAINS(buf, " rcu_bytes=0 rcu_flavour=memb\n");
+	free(buf);
+}
+
+TEST_MAIN()
