@@ -49,6 +49,24 @@ static void describe_machine(char *buf, size_t len, int argc, char **argv)
 		off += (size_t)snprintf(buf + off, len - off, " %s", argv[i]);
 }
 
+#ifdef USLAB_BENCH_RCU
+/* The kfree_rcu table, with the machine's header, as DIR/rcu.md. */
+static void write_rcu_table(const char *dir, const char *header, const char *text)
+{
+	char path[4096];
+	FILE *f;
+
+	if (!dir)
+		return;
+	snprintf(path, sizeof(path), "%s/rcu.md", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return;
+	fprintf(f, "# uslab: kfree_rcu\n\n%s\n%s", header, text);
+	fclose(f);
+}
+#endif
+
 int main(int argc, char **argv)
 {
 	static char header[1024];
@@ -85,5 +103,20 @@ int main(int argc, char **argv)
 	bench_suite(&opt);
 	if (hardening && !opt.quick && !opt.only)
 		bench_hardening(opt.runs, stdout);
+#ifdef USLAB_BENCH_RCU
+	if (!opt.quick && (!opt.only || !strcmp(opt.only, "rcu"))) {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *mem = open_memstream(&text, &len);
+
+		if (mem) {
+			bench_rcu(opt.runs, mem);
+			fclose(mem);
+			fputs(text, stdout);
+			write_rcu_table(opt.dir, header, text);
+			free(text);
+		}
+	}
+#endif
 	return 0;
 }

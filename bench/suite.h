@@ -1,7 +1,8 @@
 /*
  * suite.h - what uslab-bench and the demo call: the benchmark suite
  * (suite_driver.c, running the workloads of suite_workloads.c under every
- * contestant) and the table of hardening costs (hardening.c, in-process).
+ * contestant), the table of hardening costs (hardening.c, in-process) and
+ * that of kfree_rcu (rcu_cost.c, in-process).
  */
 #ifndef USLAB_BENCH_SUITE_H
 #define USLAB_BENCH_SUITE_H
@@ -21,5 +22,7 @@ struct suite_options {
 void bench_suite(const struct suite_options *opt);
 /* kmem_cache, 64-byte objects, each hardening option against plain. */
 void bench_hardening(int runs, FILE *out);
+/* kfree_rcu against kfree and call_rcu (rcu_cost.c, built with liburcu). */
+void bench_rcu(int runs, FILE *out);
 
 #endif

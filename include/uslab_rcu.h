@@ -8,10 +8,11 @@
  *   libuslab-rcu-qsbr   <urcu/urcu-qsbr.h>
  *   libuslab-rcu-bp     <urcu/urcu-bp.h>
  * Link the one whose rcu_read_lock() the program's readers call, with
- * libuslab or libuslab-malloc.  The shared libraries register their
- * flavour when loaded; a static link calls uslab_rcu_init() (the linker
- * would otherwise leave the library out).  kfree_rcu, kvfree_rcu_barrier
- * and the rest are in <uslab.h>.
+ * libuslab or libuslab-malloc, and include this header in one file at
+ * least: it refers to uslab_rcu_init, so that the linker keeps the
+ * library (--as-needed, or a static archive), whose constructor then
+ * registers the flavour before main.  kfree_rcu, kvfree_rcu_barrier and
+ * the rest are in <uslab.h>.
  */
 #ifndef USLAB_RCU_H
 #define USLAB_RCU_H
@@ -25,6 +26,9 @@ extern "C" {
 /* Registers this library's flavour: 0, or -1 (with a report) when the
  * process registered another one already. */
 int uslab_rcu_init(void);
+
+/* The reference that keeps the flavour library in the link. */
+static int (*const uslab_rcu_link_ref)(void) __attribute__((used)) = uslab_rcu_init;
 
 #ifdef __cplusplus
 }

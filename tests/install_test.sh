@@ -99,6 +99,40 @@ LD_PRELOAD="$libdir/libuslab-malloc.so" "$prefix/m-plain"
 if "$prefix/m-plain" >/dev/null; then
   echo "glibc's malloc_usable_size(malloc(100)) should not be 112"; exit 1
 fi
+# RCU from the installed flavour library (liburcu's memb): a cache of
+# type-stable memory and kfree_rcu, through pkg-config, with libuslab.
+if [ -e "$libdir/libuslab-rcu.so" ]; then
+  for f in "$prefix/include/uslab_rcu.h" "$libdir/pkgconfig/uslab-rcu.pc" "$libdir/libuslab-rcu.a" \
+           "$libdir/libuslab-rcu-qsbr.so" "$libdir/libuslab-rcu-bp.so" "$libdir/libuslab-rcu-mb.so"; do
+    [ -e "$f" ] || { echo "missing after install: $f"; exit 1; }
+  done
+  [ "$(syms "$libdir/libuslab-rcu.so")" = "uslab_rcu_init" ] ||
+    { echo "libuslab-rcu.so exports: $(syms "$libdir/libuslab-rcu.so")"; exit 1; }
+  cat >"$prefix/r.c" <<'EOF2'
+#include <urcu.h>
+#include <stdio.h>
+#include <string.h>
+#include <uslab_rcu.h>
+struct obj { long v; struct rcu_head rh; };
+int main(void)
+{
+	struct kmem_cache *s = kmem_cache_create("obj", sizeof(struct obj), 0, SLAB_TYPESAFE_BY_RCU, NULL);
+	struct obj *o = kmem_cache_alloc(s, GFP_KERNEL), *k = kmalloc(sizeof(*k), GFP_KERNEL);
+	const char *f = uslab_rcu_flavour_name();
+
+	rcu_register_thread();
+	kmem_cache_free(s, o);
+	kfree_rcu(k, rh);
+	kvfree_rcu_barrier();
+	kmem_cache_destroy(s);
+	rcu_unregister_thread();
+	printf("flavour %s\n", f ? f : "none");
+	return f && !strcmp(f, "memb") ? 0 : 1;
+}
+EOF2
+  cc -o "$prefix/r-shared" "$prefix/r.c" $($pc --cflags --libs uslab-rcu uslab)
+  LD_LIBRARY_PATH="$libdir" "$prefix/r-shared"
+fi
 # One version everywhere: the header's macros, the library, pkg-config,
 # the CMake package.
 header_version=$(sed -n 's/^#define USLAB_VERSION_STRING "\(.*\)"$/\1/p' "$prefix/include/uslab.h")
@@ -142,9 +176,18 @@ add_executable(m-static m.c)
 target_compile_options(m-static PRIVATE -fno-builtin)
 target_link_libraries(m-static uslab::malloc_static)
 EOF2
+if [ -e "$libdir/libuslab-rcu.so" ]; then
+  cp "$prefix/r.c" "$prefix/cmake-user/"
+  cat >>"$prefix/cmake-user/CMakeLists.txt" <<'EOF2'
+add_executable(r-cmake r.c)
+target_link_libraries(r-cmake uslab::rcu uslab::uslab)
+EOF2
+fi
 cmake -S "$prefix/cmake-user" -B "$prefix/cmake-user/build" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
 cmake --build "$prefix/cmake-user/build" >/dev/null
-for p in prog-shared version m-linked; do
+rprog=""
+[ -e "$libdir/libuslab-rcu.so" ] && rprog=r-cmake
+for p in prog-shared version m-linked $rprog; do
   LD_LIBRARY_PATH="$libdir" "$prefix/cmake-user/build/$p" >/dev/null || { echo "cmake-built $p failed"; exit 1; }
 done
 for p in prog-static m-static; do
@@ -161,7 +204,7 @@ if cmake -S "$prefix/cmake-user" -B "$prefix/cmake-user/build99" -DCMAKE_PREFIX_
   echo "find_package(uslab 99) succeeded"; exit 1
 fi
 # make uninstall's script removes every installed file and nothing else.
-rm -rf "$prefix/cmake-user" "$prefix"/*.c "$prefix"/prog-* "$prefix"/m-* "$prefix"/clash
+rm -rf "$prefix/cmake-user" "$prefix"/*.c "$prefix"/prog-* "$prefix"/m-* "$prefix"/r-* "$prefix"/clash
 sh "$(dirname "$0")/../scripts/uninstall.sh" "$prefix.list" >/dev/null
 left=$(find "$prefix" -type f)
 [ -z "$left" ] || { echo "left after uninstall: $left"; exit 1; }

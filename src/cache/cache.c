@@ -294,10 +294,13 @@ USLAB_API struct kmem_cache *kmem_cache_create(const char *name, unsigned int si
 	return s;
 }
 
-static void free_cache(struct kmem_cache *s)
+/* listed: s is still on slab_caches (a cache whose RCU slabs were waited
+ * for left it before the wait). */
+static void free_cache(struct kmem_cache *s, bool listed)
 {
 	free_random_seq(s);
-	list_del(&s->list);
+	if (listed)
+		list_del(&s->list);
 	if (s->cpu_index < CPU_FAST_ENTRIES)
 		WRITE_ONCE(percpu_caches[s->cpu_index], NULL);
 	free_cpu_index(s->cpu_index);
@@ -389,15 +392,22 @@ USLAB_API void kmem_cache_destroy(struct kmem_cache *s)
 		return;
 	}
 	remaining = s->ops->shrink(s, true);
-	/* The slabs just discarded wait for a grace period, and their
-	 * frees need s. */
-	if (s->flags & SLAB_TYPESAFE_BY_RCU)
-		rcu_defer_barrier();
 	if (remaining) {
 		s->dead = true;
 		report_leak(s, remaining, __builtin_return_address(0));
+	} else if ((s->flags & SLAB_TYPESAFE_BY_RCU) && rcu_grace_periods()) {
+		/* The slabs just discarded wait for a grace period, and
+		 * their frees need s: off the registry (a second destroy
+		 * is refused), waited for without slab_mutex (a reader
+		 * that creates a cache would hold up the grace period
+		 * behind it, and fork takes the worker's lock first). */
+		list_del(&s->list);
+		slab_mutex_unlock();
+		rcu_defer_barrier();
+		slab_mutex_lock();
+		free_cache(s, false);
 	} else {
-		free_cache(s);
+		free_cache(s, true);
 	}
 	slab_mutex_unlock();
 }

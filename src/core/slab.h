@@ -7,6 +7,9 @@
  * LOCK ORDER (outermost first; enum lock_rank in base/lock.h is this list, and
  * USLAB_LOCKDEP=1 checks every acquisition against it):
  *
+ *   gp_mutex            (a plain mutex, outside the checker) held by the RCU
+ *                       worker across a grace period and the frees after
+ *                       it (core/rcu_defer.c); fork takes it first
  *   watch_lock          pressure watcher start/stop (creates a thread)
  *   slab_mutex          the registry: slab_caches, names, refcounts,
  *                       aliases, dead, cpu indexes
@@ -27,13 +30,16 @@
  *   sheaf pool lock     free sheaves of one capacity
  *   meta_lock           metadata blocks
  *   purge_lock          the background purger's sleep
+ *   kfree_rcu_lock      the list of the threads' kfree_rcu batches
+ *   rcu_lock            the RCU worker's and the barriers' sleeps
  *   shrinker_lock       the shrinker list
  *   sink_lock           the report sink's pointer pair and counters
  *
  * The fast paths take no lock.  A slow path takes list_lock (and, under
  * it, the slab lock), then drops it before it asks the page allocator for
  * a slab or gives one back (a slab is discarded once nobody can reach
- * it).  Barn, huge, pool, meta, purge, shrinker and sink locks are leaves.
+ * it).  Barn, huge, pool, meta, purge, rcu, shrinker and sink locks are
+ * leaves (kfree_rcu_lock has only rcu_lock under it).
  *
  * SLAB STATES (types.h has the fields): a slub slab is the cpu slab of
  * one thread (frozen; its free objects on that thread's c->freelist,
