@@ -205,6 +205,11 @@ USLAB_API void kvfree(const void *p);
 struct uslab_rcu_flavour {
 	const char *name;             /* "memb", "qsbr", ... */
 	void (*synchronize_rcu)(void);
+	/* Optional (QSBR): while a barrier waits for uslab's worker, the
+	 * calling thread is put offline if it was online (true), and back
+	 * online after. */
+	bool (*thread_offline)(void);
+	void (*thread_online)(void);
 };
 /* Registers the program's flavour: 0, or -1 with a report when another
  * one is already registered (one flavour per process). */

@@ -125,4 +125,30 @@ TEST(bulk_free_wrong_cache_reported)
 	kmem_cache_destroy(b);   /* reports the one left */
 }
 
+/* A bulk free of an object the thread has just freed (the head of its
+ * cpu freelist, or its sheaf's last): reported as the single free reports
+ * it, and the freelist stays sound (two allocations, two objects). */
+TEST(bulk_free_of_an_object_just_freed_reported)
+{
+	struct kmem_cache *s = kmem_cache_create("bulk-double", 48, 0, SLAB_NO_MERGE, NULL);
+	void *x, *y, *a, *b, *p[2];
+
+	pin_to_current_cpu();
+	x = kmem_cache_alloc(s, GFP_KERNEL);
+	y = kmem_cache_alloc(s, GFP_KERNEL);
+	kmem_cache_free(s, x);
+	capture_start();
+	p[0] = y;
+	p[1] = x;
+	kmem_cache_free_bulk(s, 2, p);
+	capture_stop();
+	CHECK_BUG_STARTS(capture_buf, "bulk-double", "Object already free");
+	a = kmem_cache_alloc(s, GFP_KERNEL);
+	b = kmem_cache_alloc(s, GFP_KERNEL);
+	CHECK(a && b && a != b);
+	kmem_cache_free(s, a);
+	kmem_cache_free(s, b);
+	CHECK_EQ(destroy_counting_reports(s), 0);
+}
+
 TEST_MAIN()

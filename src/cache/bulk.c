@@ -71,6 +71,48 @@ static struct slab *bulk_object_slab(struct kmem_cache *s, void *object, struct 
 	return slab;
 }
 
+/*
+ * The single free's double-free test, made before a bulk free writes an
+ * object's free pointer: an object that is the head of its slab's
+ * freelist, of this thread's or CPU's cpu freelist, or this thread's
+ * c->second is free already (a second kfree_rcu of it, say), and its free
+ * pointer is part of a freelist.  Reported and left alone.  The cpu
+ * freelist is looked at once for a detached list (its objects share a
+ * slab).  slub only: unified slabs find it in their bitmaps.
+ */
+struct bulk_heads {
+	void *cpu_head;
+	struct kmem_cache_cpu *c;   /* the thread's entry, for c->second */
+};
+
+static void bulk_heads_of(struct kmem_cache *s, const struct slab *slab, struct bulk_heads *bh)
+{
+	struct kmem_cache_cpu *c;
+
+	bh->cpu_head = NULL;
+	bh->c = NULL;
+	if (s->flags & SLAB_UNIFIED)
+		return;
+	c = slow_cpu_slab(s);
+	if (c && c->slab == slab) {
+		bh->cpu_head = c->freelist;
+		bh->c = c;
+	} else if (!c) {
+		bh->cpu_head = percpu_cpu_freelist_head(s, slab);
+	}
+}
+
+static bool bulk_already_free(struct kmem_cache *s, struct slab *slab,
+			      const struct bulk_heads *bh, void *object)
+{
+	if ((s->flags & SLAB_UNIFIED) ||
+	    (object != READ_ONCE(slab->freelist) && object != bh->cpu_head &&
+	     (!bh->c || object != bh->c->second || !cpu_freelist_recent(s, bh->c, object))))
+		return false;
+	slab_bug_double_free(s, slab, object);
+	return true;
+}
+
 /* Builds a freelist of the objects of one slab from the end of p[],
  * clearing the entries it takes; returns how many entries remain. */
 static size_t build_detached_freelist(struct kmem_cache *s, size_t size, void **p,
@@ -78,6 +120,7 @@ static size_t build_detached_freelist(struct kmem_cache *s, size_t size, void **
 {
 	unsigned int lookahead = 3;
 	size_t first_skipped = 0;
+	struct bulk_heads bh;
 	void *object;
 
 	df->slab = NULL;
@@ -90,6 +133,11 @@ static size_t build_detached_freelist(struct kmem_cache *s, size_t size, void **
 	df->slab = bulk_object_slab(s, object, &df->s);
 	if (!df->slab)
 		return size;
+	bulk_heads_of(df->s, df->slab, &bh);
+	if (unlikely(bulk_already_free(df->s, df->slab, &bh, object))) {
+		df->slab = NULL;
+		return size;
+	}
 	kasan_slab_free(df->s, object);
 	set_freepointer(df->s, object, NULL);
 	df->head = df->tail = object;
@@ -102,7 +150,8 @@ static size_t build_detached_freelist(struct kmem_cache *s, size_t size, void **
 		if (segment_is_mapped(object) && virt_to_slab(object) == df->slab &&
 		    object != df->head) {
 			if (!check_object_pointer(df->s, df->slab, object,
-						  s ? "kmem_cache_free_bulk" : "kfree_bulk")) {
+						  s ? "kmem_cache_free_bulk" : "kfree_bulk") ||
+			    unlikely(bulk_already_free(df->s, df->slab, &bh, object))) {
 				p[size] = NULL;
 				continue;
 			}

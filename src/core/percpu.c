@@ -256,6 +256,26 @@ bool percpu_may_hold_slab(struct kmem_cache *s, const struct slab *slab)
 	return READ_ONCE(c->slab) == slab;
 }
 
+/* The head of the current CPU's cpu freelist when slab is that CPU's cpu
+ * slab, or NULL: a racy look, as percpu_may_hold_slab's.  An object seen
+ * there while its caller frees it was free already.  Only for a slub
+ * cache in cpu mode (NULL otherwise). */
+void *percpu_cpu_freelist_head(struct kmem_cache *s, const struct slab *slab)
+{
+	const struct kmem_cache_cpu *c;
+	int cpu;
+
+	if (!READ_ONCE(percpu_fast.enabled) || !percpu_cache(s) || (s->flags & SLAB_UNIFIED))
+		return NULL;
+	cpu = rseq_current_cpu();
+	if (cpu < 0 || (unsigned int)cpu >= percpu_nr_cpus)
+		return NULL;
+	c = percpu_block((unsigned int)cpu) + s->cpu_index;
+	if (READ_ONCE(c->slab) != slab)
+		return NULL;
+	return (void *)((uintptr_t)READ_ONCE(c->freelist) & SLUB_HEAD_PTR);
+}
+
 /* ------------------------------------------------------------ drains */
 
 /* Locks, for a drain, every entry of r whose cache is s (NULL: every

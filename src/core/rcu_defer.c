@@ -5,11 +5,11 @@
  * The queue is a lock-free stack: rcu_defer() pushes with a CAS, the
  * worker takes the whole stack with one exchange, so an item taken has
  * been pushed before the grace period that follows the take.  Whatever a
- * take gets, it also gets everything pushed before it: items complete in
- * push order, whole takes at a time.  rcu_queued counts items before
- * their push, rcu_done after they ran; a barrier that reads rcu_queued
- * and waits for rcu_done to reach it has therefore seen every item
- * pushed before it run.
+ * take gets, it also gets everything pushed before it: takes complete in
+ * push order (within a take, items run newest first).  rcu_queued counts
+ * items before their push, rcu_done after they ran; a barrier that reads
+ * rcu_queued and waits for rcu_done to reach it has therefore seen every
+ * item pushed before it run.
  *
  * Locks: gp_mutex is held across a take, its grace period and its items
  * (by the worker, or by a barrier that runs the queue itself because no
@@ -39,6 +39,14 @@ static unsigned long rcu_queued, rcu_done;
 static bool rcu_used, worker_started, worker_failed;
 static int worker_starting;
 static void (*flush_hook)(void);
+static void (*object_free)(const void *);
+
+#define LINK_OBJECT 1UL
+
+static struct rcu_deferred *link_item(struct rcu_deferred *link)
+{
+	return (struct rcu_deferred *)((uintptr_t)link & ~LINK_OBJECT);
+}
 
 static pthread_mutex_t gp_mutex = PTHREAD_MUTEX_INITIALIZER;
 static spinlock_t rcu_lock = SPINLOCK_INIT(LOCK_RANK_RCU);
@@ -81,9 +89,12 @@ static void run_queue_locked(void)
 		return;
 	rcu_synchronize();
 	while (item) {
-		struct rcu_deferred *next = item->next;
+		struct rcu_deferred *it = link_item(item), *next = it->next;
 
-		item->func(item);
+		if ((uintptr_t)item & LINK_OBJECT)
+			object_free(it->object);
+		else
+			it->func(it);
 		item = next;
 		n++;
 	}
@@ -133,7 +144,8 @@ static void start_worker(void)
 	}
 	pthread_setname_np(tid, "uslab-rcu");
 	__atomic_store_n(&worker_started, true, __ATOMIC_RELEASE);
-	/* Items may have been pushed before it ran: it looks first. */
+	/* Items pushed before it ran: it looks at the queue before its
+	 * first sleep, and each first push signals. */
 }
 
 /* The idle hook, and the push's start outside uslab. */
@@ -150,53 +162,80 @@ static void kick_worker(void)
 }
 
 /* Counted, then pushed (the barrier's order); the old top. */
-static struct rcu_deferred *push(struct rcu_deferred *item, void (*func)(struct rcu_deferred *))
+/* link: the item, tagged LINK_OBJECT for an object item. */
+static struct rcu_deferred *push(struct rcu_deferred *link)
 {
-	struct rcu_deferred *old;
+	struct rcu_deferred *old, *item = link_item(link);
 
-	item->func = func;
 	if (!__atomic_load_n(&rcu_used, __ATOMIC_RELAXED))
 		__atomic_store_n(&rcu_used, true, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&rcu_queued, 1, __ATOMIC_SEQ_CST);
 	old = __atomic_load_n(&rcu_queue, __ATOMIC_RELAXED);
 	do {
 		item->next = old;
-	} while (!__atomic_compare_exchange_n(&rcu_queue, &old, item, true, __ATOMIC_RELEASE,
+	} while (!__atomic_compare_exchange_n(&rcu_queue, &old, link, true, __ATOMIC_RELEASE,
 					      __ATOMIC_RELAXED));
 	return old;
 }
 
 void rcu_defer_queue_only(struct rcu_deferred *item, void (*func)(struct rcu_deferred *))
 {
-	push(item, func);
+	item->func = func;
+	push(item);
 }
 
-bool rcu_defer(struct rcu_deferred *item, void (*func)(struct rcu_deferred *))
+static bool defer_link(struct rcu_deferred *link)
 {
 	struct rcu_deferred *old;
 
 	if (!rcu_grace_periods())
 		return false;
-	old = push(item, func);
-	if (!__atomic_load_n(&worker_started, __ATOMIC_ACQUIRE)) {
-		kick_worker();
-	} else if (!old) {
+	old = push(link);
+	/* The first item wakes the worker, started or starting (it may
+	 * sleep already before its starter has said so: start_worker). */
+	if (!old) {
 		spin_lock(&rcu_lock);
 		pthread_cond_signal(&rcu_cond);
 		spin_unlock(&rcu_lock);
 	}
+	if (!__atomic_load_n(&worker_started, __ATOMIC_ACQUIRE))
+		kick_worker();
 	return true;
+}
+
+bool rcu_defer(struct rcu_deferred *item, void (*func)(struct rcu_deferred *))
+{
+	item->func = func;
+	return defer_link(item);
+}
+
+bool rcu_defer_object(struct rcu_deferred *item, void *ptr)
+{
+	if (!__atomic_load_n(&object_free, __ATOMIC_ACQUIRE))
+		return false;
+	item->object = ptr;
+	return defer_link((struct rcu_deferred *)((uintptr_t)item | LINK_OBJECT));
+}
+
+void rcu_set_object_free(void (*free_object)(const void *))
+{
+	__atomic_store_n(&object_free, free_object, __ATOMIC_RELEASE);
 }
 
 void rcu_defer_barrier(void)
 {
 	void (*flush)(void) = __atomic_load_n(&flush_hook, __ATOMIC_ACQUIRE);
+	const struct uslab_rcu_flavour *f = __atomic_load_n(&rcu_flavour, __ATOMIC_ACQUIRE);
 	unsigned long target;
+	bool was_online;
 
-	if (!rcu_grace_periods())
+	if (!f)
 		return;
 	if (flush)
 		flush();
+	/* QSBR: an online caller would hold up the very grace period it
+	 * waits for (the flavour's own synchronize_rcu does the same). */
+	was_online = f->thread_offline && f->thread_offline();
 	target = __atomic_load_n(&rcu_queued, __ATOMIC_SEQ_CST);
 	while ((long)(__atomic_load_n(&rcu_done, __ATOMIC_ACQUIRE) - target) < 0) {
 		if (!__atomic_load_n(&worker_started, __ATOMIC_ACQUIRE)) {
@@ -217,6 +256,8 @@ void rcu_defer_barrier(void)
 		}
 		spin_unlock(&rcu_lock);
 	}
+	if (was_online)
+		f->thread_online();
 }
 
 USLAB_API int uslab_rcu_set_flavour(const struct uslab_rcu_flavour *flavour)
@@ -280,6 +321,9 @@ void rcu_defer_fork_lock(void)
  * The child's call comes last, its lock context restored. */
 void rcu_defer_fork_unlock(bool child)
 {
+	struct rcu_deferred *item;
+	unsigned long n;
+
 	if (!child) {
 		spin_unlock(&rcu_lock);
 		return;
@@ -291,6 +335,13 @@ void rcu_defer_fork_unlock(bool child)
 	__atomic_store_n(&worker_started, false, __ATOMIC_RELAXED);
 	__atomic_store_n(&worker_failed, false, __ATOMIC_RELAXED);
 	__atomic_store_n(&worker_starting, 0, __ATOMIC_RELAXED);
-	if (__atomic_load_n(&rcu_queue, __ATOMIC_RELAXED))
+	/* A thread that did not follow may have counted an item it had not
+	 * pushed yet: the child counts what its queue holds, or its barriers
+	 * would wait for that item for ever. */
+	n = 0;
+	for (item = rcu_queue; item; item = link_item(item)->next)
+		n++;
+	rcu_queued = rcu_done + n;
+	if (n)
 		lock_defer(IDLE_RCU);
 }

@@ -19,8 +19,13 @@
 #include <stdbool.h>
 
 struct rcu_deferred {
+	/* The next item.  A link with bit 0 set points to an object item
+	 * (rcu_defer_object), whose second word is the object to free. */
 	struct rcu_deferred *next;
-	void (*func)(struct rcu_deferred *item);
+	union {
+		void (*func)(struct rcu_deferred *item);
+		void *object;
+	};
 };
 
 /* A flavour is registered: grace periods exist.  Until then a
@@ -31,6 +36,13 @@ bool rcu_grace_periods(void);
  * on a barrier's thread).  False (nothing queued) when no flavour is
  * registered. */
 bool rcu_defer(struct rcu_deferred *item, void (*func)(struct rcu_deferred *));
+
+/* Queues the object ptr, whose two words at item (inside it: kfree_rcu's
+ * rcu_head) are free to use: it is freed with the object-free hook after
+ * a grace period.  No allocation: kfree_rcu's way when it has no batch. */
+bool rcu_defer_object(struct rcu_deferred *item, void *ptr);
+/* The kmalloc layer's kvfree, for rcu_defer_object's items. */
+void rcu_set_object_free(void (*free_object)(const void *));
 
 /* The same without waking or starting the worker: a fork child's
  * handler, before rcu_defer_fork_unlock(true). */

@@ -315,6 +315,7 @@ struct kmem_cache_cpu *percpu_entry_lock(struct kmem_cache *s, bool *threadless)
  * s, read without the lock (true also when the thread has no CPU entry):
  * a free that is not may go to its slab without taking the entry. */
 bool percpu_may_hold_slab(struct kmem_cache *s, const struct slab *slab);
+void *percpu_cpu_freelist_head(struct kmem_cache *s, const struct slab *slab);
 /* Flushes the CPU entries of s (NULL: every cache), but those a slow
  * path holds; returns the objects flushed. */
 unsigned long percpu_drain(struct kmem_cache *s);

@@ -17,10 +17,11 @@
  * shrinker may call kfree_rcu from a slow path: the batch's kmalloc is
  * then a nested call, which uslab allows (DESIGN.md, Re-entry).
  *
- * Without a batch (out of memory, no holder) the call waits for a grace
- * period itself and frees at once: kfree_rcu_mightsleep's contract,
- * which the two-argument form then shares.  Without an RCU flavour the
- * object is kept, with one report.
+ * Without a batch (out of memory, no holder) the two-argument form queues
+ * the object by its own rcu_head (core/rcu_defer.c's object items), as the
+ * kernel's does; the forms without a head wait for a grace period and
+ * free at once (kfree_rcu_mightsleep's contract).  Without an RCU flavour
+ * the object is kept, with one report.
  */
 #include <stdlib.h>
 
@@ -30,8 +31,8 @@
 #include "core/rcu_defer.h"
 #include "kmalloc/kmalloc.h"
 
-/* 512 bytes a batch, one kmalloc size. */
-#define KFREE_RCU_BATCH 61
+/* 4 KiB a batch (the kernel fills a page of pointers), one kmalloc size. */
+#define KFREE_RCU_BATCH 509
 
 struct kfree_rcu_batch {
 	struct rcu_deferred rd;
@@ -180,7 +181,6 @@ USLAB_API void kvfree_call_rcu(void *head, void *ptr)
 	struct kfree_rcu_holder *h;
 	struct kfree_rcu_batch *b;
 
-	(void)head;
 	if (!ptr || ptr == ZERO_SIZE_PTR)
 		return;
 	if (unlikely(!rcu_grace_periods())) {
@@ -195,7 +195,12 @@ USLAB_API void kvfree_call_rcu(void *head, void *ptr)
 	holder_lock(h);
 	b = h->batch;
 	if (likely(b && b->nr < KFREE_RCU_BATCH)) {
-		b->ptrs[b->nr++] = ptr;
+		unsigned long nr = b->nr;
+
+		b->ptrs[nr] = ptr;
+		/* After the pointer: a fork child may take the batch of a
+		 * thread that was here (kfree_rcu_fork_unlock). */
+		__atomic_store_n(&b->nr, nr + 1, __ATOMIC_RELEASE);
 		holder_unlock(h);
 		return;
 	}
@@ -203,6 +208,10 @@ USLAB_API void kvfree_call_rcu(void *head, void *ptr)
 	if (push_slow(h, ptr))
 		return;
 wait:
+	/* No batch: the object's own rcu_head carries it, as the kernel's
+	 * kfree_rcu does; only the forms without one wait. */
+	if (head && rcu_defer_object(head, ptr))
+		return;
 	rcu_synchronize();
 	kvfree(ptr);
 }
@@ -215,6 +224,7 @@ USLAB_API void kvfree_rcu_barrier(void)
 void kfree_rcu_init(void)
 {
 	rcu_set_flush_hook(kfree_rcu_flush_all);
+	rcu_set_object_free(kvfree);
 }
 
 void kfree_rcu_fork_lock(void)

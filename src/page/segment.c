@@ -21,6 +21,7 @@
 
 #include "base/options.h"
 #include "base/os.h"
+#include "base/sanitizer.h"
 #include "page/segment.h"
 
 uint64_t segment_map[SEGMENT_MAP_BITS / 64];
@@ -63,8 +64,11 @@ bool segment_in_huge_tail(const void *p)
 	return (__atomic_load_n(&segment_tail_map[i / 64], __ATOMIC_ACQUIRE) >> (i % 64)) & 1;
 }
 
+/* ASan: slabs freed into the segment left their memory poisoned
+ * (core/slab.c); whatever is mapped there next starts clean. */
 static void segment_unmap(struct segment *seg, size_t size)
 {
+	kasan_unpoison(seg, size);
 	os_unmap((char *)seg - PAGE_SIZE, size + PAGE_SIZE);
 }
 

@@ -4,7 +4,8 @@
  * the flavour's liburcu header, USLAB_RCU_NAME its name and
  * USLAB_RCU_SYNC its synchronize_rcu (urcu_memb_synchronize_rcu, ...),
  * which is all uslab needs: its worker only waits for grace periods
- * (core/rcu_defer.c), and any thread may do that.
+ * (core/rcu_defer.c), and any thread may do that; QSBR adds the offline
+ * and online of a thread that waits for the worker (USLAB_RCU_QSBR).
  *
  * The library does not link libuslab: uslab_rcu_set_flavour comes from
  * whichever uslab library the program uses (libuslab or the malloc
@@ -14,9 +15,29 @@
 
 #include <uslab_rcu.h>
 
+#ifdef USLAB_RCU_QSBR
+/* A QSBR thread that waits for uslab's worker goes offline meanwhile. */
+static bool qsbr_offline(void)
+{
+	if (!urcu_qsbr_read_ongoing())
+		return false;
+	urcu_qsbr_thread_offline();
+	return true;
+}
+
+static void qsbr_online(void)
+{
+	urcu_qsbr_thread_online();
+}
+#endif
+
 static const struct uslab_rcu_flavour flavour = {
 	.name = USLAB_RCU_NAME,
 	.synchronize_rcu = USLAB_RCU_SYNC,
+#ifdef USLAB_RCU_QSBR
+	.thread_offline = qsbr_offline,
+	.thread_online = qsbr_online,
+#endif
 };
 
 __attribute__((visibility("default"))) int uslab_rcu_init(void)

@@ -675,8 +675,14 @@ bool check_object_pointer(struct kmem_cache *s, struct slab *slab, const void *o
 			  const char *caller)
 {
 	union slab_counters cnt = { .counters = READ_ONCE(slab->counters) };
-	size_t off = (uintptr_t)object & (slab_bytes(slab) - 1);
+	size_t off;
 
+	/* The answer for a good pointer with multiplies (the bulk frees of
+	 * kfree_rcu's batches make this per object); the divisions below
+	 * only tell a bad one's report. */
+	if (likely(object_start(s, slab, object) && obj_to_index(s, slab, object) < cnt.objects))
+		return true;
+	off = (uintptr_t)object & (slab_bytes(slab) - 1);
 	if (unlikely(off < s->red_left_pad || (off - s->red_left_pad) % s->size)) {
 		slab_bug_bad_pointer(s, object, caller, "pointer is not the start of an object");
 		return false;
