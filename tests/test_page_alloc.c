@@ -598,4 +598,30 @@ void *page_worker(void *arg)
 	return NULL;
 }
 
+/* A segment whose slabs all went back is unmapped by uslab_page_purge;
+ * what is mapped there next is the program's, all of it usable (under
+ * ASan: no shadow of a freed slab left behind). */
+TEST(unmapped_segment_leaves_nothing_behind)
+{
+	struct kmem_cache *s = kmem_cache_create("segs", 2048, 0, SLAB_NO_MERGE, NULL);
+	static void *objs[6000];
+	char *seg;
+	void *m;
+
+	for (int i = 0; i < 6000; i++)
+		objs[i] = kmem_cache_alloc(s, GFP_KERNEL);
+	/* 12 MiB of objects: the segment of the middle one is theirs alone. */
+	seg = (char *)((uintptr_t)objs[3000] & ~((uintptr_t)(4u << 20) - 1));
+	for (int i = 0; i < 6000; i++)
+		kmem_cache_free(s, objs[i]);
+	kmem_cache_destroy(s);
+	uslab_page_purge();
+	m = mmap(seg, 4u << 20, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	CHECK(m == seg);
+	memset(m, 1, 4u << 20);
+	CHECK_EQ(((char *)m)[12345], 1);
+	munmap(m, 4u << 20);
+}
+
 TEST_MAIN()
