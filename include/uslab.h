@@ -210,6 +210,11 @@ struct uslab_rcu_flavour {
 	 * online after. */
 	bool (*thread_offline)(void);
 	void (*thread_online)(void);
+	/* Optional: is the calling thread inside a read-side critical
+	 * section (QSBR: online)?  kfree_rcu then never waits; otherwise,
+	 * when frees pile up faster than grace periods end, it waits for
+	 * the worker to catch up.  Without it, kfree_rcu never waits. */
+	bool (*read_ongoing)(void);
 };
 /* Registers the program's flavour: 0, or -1 with a report when another
  * one is already registered (one flavour per process). */

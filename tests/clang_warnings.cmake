@@ -24,7 +24,7 @@ foreach(f ${sources})
       continue()
     endif()
     list(APPEND gnu "-DUSLAB_RCU_HEADER=<urcu/urcu-memb.h>" "-DUSLAB_RCU_NAME=\"memb\""
-         -DUSLAB_RCU_SYNC=urcu_memb_synchronize_rcu)
+         -DUSLAB_RCU_SYNC=urcu_memb_synchronize_rcu -DUSLAB_RCU_ONGOING=urcu_memb_read_ongoing)
   endif()
   execute_process(COMMAND ${CLANG} -std=gnu11 ${gnu} ${tool_defs}
                           -mcx16 -Wall -Wextra -Wshadow -Wstrict-prototypes

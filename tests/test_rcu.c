@@ -738,6 +738,58 @@ TEST(thread_exit_hands_its_batch_over)
 	CHECK_EQ(rinfo(k).active_objs, active);
 }
 
+/* Frees faster than grace periods end: threads outside any read-side
+ * section that do nothing but kfree_rcu wait for the worker now and then,
+ * so that what waits stays bounded (RCU_DEFER_MAX batches, about 520,000
+ * objects, plus each thread's own) instead of growing with the run. */
+#define FLOOD_THREADS 3
+#define FLOOD_OBJECTS 4000000
+
+static atomic_ulong flood_max_active;
+
+static void *flood_thread(void *arg)
+{
+	struct kmem_cache *k = arg;
+
+	rcu_register_thread();
+	for (long i = 0; i < FLOOD_OBJECTS; i++) {
+		kfree_rcu_mightsleep(kmalloc(64, GFP_KERNEL));
+		if (i % 509 == 0) {
+			unsigned long a = rinfo(k).active_objs, m = atomic_load(&flood_max_active);
+
+			while (a > m && !atomic_compare_exchange_weak(&flood_max_active, &m, a))
+				;
+		}
+	}
+	rcu_unregister_thread();
+	return NULL;
+}
+
+TEST(kfree_rcu_flood_stays_bounded)
+{
+	struct kmem_cache *k = uslab_kmalloc_cache(64);
+	pthread_t t[FLOOD_THREADS];
+	unsigned long before;
+
+#ifdef USLAB_TEST_SANITIZER
+	return;   /* 12M objects under a sanitizer: too slow for the point */
+#endif
+	if (getenv("USLAB_DEBUG"))
+		return;   /* the same for debug caches */
+	kvfree_rcu_barrier();
+	before = rinfo(k).active_objs;
+	atomic_store(&flood_max_active, 0);
+	for (int i = 0; i < FLOOD_THREADS; i++)
+		pthread_create(&t[i], NULL, flood_thread, k);
+	for (int i = 0; i < FLOOD_THREADS; i++)
+		pthread_join(t[i], NULL);
+	kvfree_rcu_barrier();
+	CHECK_EQ(rinfo(k).active_objs, before);
+	/* (RCU_DEFER_MAX + a batch a thread) * 509, with room for a take
+	 * in progress; unbounded, a run reaches millions. */
+	CHECK(atomic_load(&flood_max_active) < before + 800000ul);
+}
+
 /* ------------------------------------------------------------------ fork */
 
 /*

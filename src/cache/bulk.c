@@ -76,23 +76,26 @@ static struct slab *bulk_object_slab(struct kmem_cache *s, void *object, struct 
  * object's free pointer: an object that is the head of its slab's
  * freelist, of this thread's or CPU's cpu freelist, or this thread's
  * c->second is free already (a second kfree_rcu of it, say), and its free
- * pointer is part of a freelist.  Reported and left alone.  The cpu
- * freelist is looked at once for a detached list (its objects share a
- * slab).  slub only: unified slabs find it in their bitmaps.
+ * pointer is part of a freelist.  Reported and left alone.  The heads
+ * are read once for a detached list (its objects share a slab).  Plain
+ * slub caches only: bulk_object_slab sends the others (unified, checked,
+ * debug) one by one through slab_free.
  */
 struct bulk_heads {
+	void *slab_head;            /* slab->freelist */
 	void *cpu_head;
 	struct kmem_cache_cpu *c;   /* the thread's entry, for c->second */
 };
 
+/* Read once: an object the caller owns becomes a head during the call only
+ * if someone else frees it too. */
 static void bulk_heads_of(struct kmem_cache *s, const struct slab *slab, struct bulk_heads *bh)
 {
 	struct kmem_cache_cpu *c;
 
+	bh->slab_head = READ_ONCE(slab->freelist);
 	bh->cpu_head = NULL;
 	bh->c = NULL;
-	if (s->flags & SLAB_UNIFIED)
-		return;
 	c = slow_cpu_slab(s);
 	if (c && c->slab == slab) {
 		bh->cpu_head = c->freelist;
@@ -102,12 +105,11 @@ static void bulk_heads_of(struct kmem_cache *s, const struct slab *slab, struct 
 	}
 }
 
-static bool bulk_already_free(struct kmem_cache *s, struct slab *slab,
-			      const struct bulk_heads *bh, void *object)
+static __always_inline bool bulk_already_free(struct kmem_cache *s, struct slab *slab,
+					       const struct bulk_heads *bh, void *object)
 {
-	if ((s->flags & SLAB_UNIFIED) ||
-	    (object != READ_ONCE(slab->freelist) && object != bh->cpu_head &&
-	     (!bh->c || object != bh->c->second || !cpu_freelist_recent(s, bh->c, object))))
+	if (likely(object != bh->slab_head && object != bh->cpu_head &&
+		   (!bh->c || object != bh->c->second || !cpu_freelist_recent(s, bh->c, object))))
 		return false;
 	slab_bug_double_free(s, slab, object);
 	return true;

@@ -260,12 +260,40 @@ void rcu_defer_barrier(void)
 		f->thread_online();
 }
 
+void rcu_defer_throttle(void)
+{
+	const struct uslab_rcu_flavour *f = __atomic_load_n(&rcu_flavour, __ATOMIC_ACQUIRE);
+
+	if (!f || !f->read_ongoing ||
+	    __atomic_load_n(&rcu_queued, __ATOMIC_ACQUIRE) -
+			    __atomic_load_n(&rcu_done, __ATOMIC_ACQUIRE) <= RCU_DEFER_MAX ||
+	    f->read_ongoing())
+		return;
+	while (__atomic_load_n(&rcu_queued, __ATOMIC_ACQUIRE) -
+		       __atomic_load_n(&rcu_done, __ATOMIC_ACQUIRE) > RCU_DEFER_MAX / 2) {
+		if (!__atomic_load_n(&worker_started, __ATOMIC_ACQUIRE)) {
+			pthread_mutex_lock(&gp_mutex);
+			run_queue_locked();
+			pthread_mutex_unlock(&gp_mutex);
+			continue;
+		}
+		spin_lock(&rcu_lock);
+		if (__atomic_load_n(&rcu_queued, __ATOMIC_ACQUIRE) -
+			    __atomic_load_n(&rcu_done, __ATOMIC_ACQUIRE) > RCU_DEFER_MAX / 2) {
+			pthread_cond_signal(&rcu_cond);
+			spin_cond_wait(&done_cond, &rcu_lock);
+		}
+		spin_unlock(&rcu_lock);
+	}
+}
+
 USLAB_API int uslab_rcu_set_flavour(const struct uslab_rcu_flavour *flavour)
 {
 	const struct uslab_rcu_flavour *none = NULL;
 
-	if (!flavour || !flavour->synchronize_rcu) {
-		uslab_reportf("uslab: uslab_rcu_set_flavour(%p): no synchronize_rcu; ignored\n",
+	if (!flavour || !flavour->synchronize_rcu ||
+	    !flavour->thread_offline != !flavour->thread_online) {
+		uslab_reportf("uslab: uslab_rcu_set_flavour(%p): no synchronize_rcu, or only one of thread_offline and thread_online; ignored\n",
 			      (const void *)flavour);
 		return -1;
 	}

@@ -52,6 +52,13 @@ void rcu_defer_queue_only(struct rcu_deferred *item, void (*func)(struct rcu_def
  * cannot queue).  False without a flavour. */
 bool rcu_synchronize(void);
 
+/* Frees pile up faster than grace periods end (RCU_DEFER_MAX items
+ * waiting): a caller outside any read-side critical section (the
+ * flavour's read_ongoing says so) waits until the worker has caught up
+ * halfway.  kfree_rcu calls it once a batch. */
+#define RCU_DEFER_MAX 1024
+void rcu_defer_throttle(void);
+
 /* Every item queued before the call has run.  Not from inside a read-side
  * critical section of the flavour (the grace period would wait for it). */
 void rcu_defer_barrier(void);

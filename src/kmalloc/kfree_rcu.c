@@ -164,6 +164,9 @@ static bool push_slow(struct kfree_rcu_holder *h, void *ptr)
 	struct kfree_rcu_batch *b;
 
 	holder_flush(h);
+	/* Faster than grace periods end: wait for the worker (never inside
+	 * a read-side critical section). */
+	rcu_defer_throttle();
 	b = kmalloc(sizeof(*b), GFP_NOWAIT | __GFP_NOWARN);
 	if (!b)
 		return false;
@@ -210,7 +213,7 @@ USLAB_API void kvfree_call_rcu(void *head, void *ptr)
 wait:
 	/* No batch: the object's own rcu_head carries it, as the kernel's
 	 * kfree_rcu does; only the forms without one wait. */
-	if (head && rcu_defer_object(head, ptr))
+	if (head && !((uintptr_t)head & 1) && rcu_defer_object(head, ptr))
 		return;
 	rcu_synchronize();
 	kvfree(ptr);

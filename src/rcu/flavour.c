@@ -2,7 +2,8 @@
  * flavour.c - one liburcu flavour for uslab: compiled once per flavour
  * (CMakeLists.txt: libuslab-rcu, -mb, -qsbr, -bp), with USLAB_RCU_HEADER
  * the flavour's liburcu header, USLAB_RCU_NAME its name and
- * USLAB_RCU_SYNC its synchronize_rcu (urcu_memb_synchronize_rcu, ...),
+ * USLAB_RCU_SYNC its synchronize_rcu (urcu_memb_synchronize_rcu, ...) and
+ * USLAB_RCU_ONGOING its read_ongoing,
  * which is all uslab needs: its worker only waits for grace periods
  * (core/rcu_defer.c), and any thread may do that; QSBR adds the offline
  * and online of a thread that waits for the worker (USLAB_RCU_QSBR).
@@ -31,6 +32,13 @@ static void qsbr_online(void)
 }
 #endif
 
+/* Inside a read-side critical section (QSBR: online): kfree_rcu then
+ * never waits for the worker. */
+static bool read_ongoing(void)
+{
+	return USLAB_RCU_ONGOING() != 0;
+}
+
 static const struct uslab_rcu_flavour flavour = {
 	.name = USLAB_RCU_NAME,
 	.synchronize_rcu = USLAB_RCU_SYNC,
@@ -38,6 +46,7 @@ static const struct uslab_rcu_flavour flavour = {
 	.thread_offline = qsbr_offline,
 	.thread_online = qsbr_online,
 #endif
+	.read_ongoing = read_ongoing,
 };
 
 __attribute__((visibility("default"))) int uslab_rcu_init(void)
