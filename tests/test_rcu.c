@@ -627,6 +627,20 @@ TEST(double_kfree_rcu_is_reported)
 	CHECK_EQ(destroy_counting_reports(s), 0);
 }
 
+/* A pointer uslab never handed out, given to kfree_rcu: reported after the
+ * grace period, naming kfree_rcu, and ignored. */
+TEST(kfree_rcu_of_a_foreign_pointer_is_reported)
+{
+	static long not_ours[8];
+
+	capture_start();
+	kfree_rcu_mightsleep(&not_ours[2]);
+	kvfree_rcu_barrier();
+	capture_stop();
+	CHECK_STR_CONTAINS(capture_buf, "Invalid free of ");
+	CHECK_STR_CONTAINS(capture_buf, " in kfree_rcu: not allocated by uslab");
+}
+
 /* The forms of the API: one argument (no rcu_head), two, kvfree_rcu; NULL
  * is nothing; many objects, several batches. */
 TEST(kfree_rcu_forms_free_everything)

@@ -42,12 +42,13 @@ struct detached_freelist {
 
 /* Checks one pointer handed to a bulk free; NULL when it must be skipped
  * (reported) or was freed another way (large kmalloc objects). */
-static struct slab *bulk_object_slab(struct kmem_cache *s, void *object, struct kmem_cache **cs)
+static struct slab *bulk_object_slab(struct kmem_cache *s, void *object, struct kmem_cache **cs,
+				     const char *caller)
 {
 	struct slab *slab = virt_to_slab_checked(object);
 
 	if (unlikely(!slab)) {
-		bug_unmapped_pointer(object, s ? "kmem_cache_free_bulk" : "kfree_bulk");
+		bug_unmapped_pointer(object, caller);
 		return NULL;
 	}
 	if (!slab->slab_cache) {
@@ -66,7 +67,7 @@ static struct slab *bulk_object_slab(struct kmem_cache *s, void *object, struct 
 		slab_free(*cs, slab, object, true);
 		return NULL;
 	}
-	if (!check_object_pointer(*cs, slab, object, s ? "kmem_cache_free_bulk" : "kfree_bulk"))
+	if (!check_object_pointer(*cs, slab, object, caller))
 		return NULL;
 	return slab;
 }
@@ -118,7 +119,7 @@ static __always_inline bool bulk_already_free(struct kmem_cache *s, struct slab 
 /* Builds a freelist of the objects of one slab from the end of p[],
  * clearing the entries it takes; returns how many entries remain. */
 static size_t build_detached_freelist(struct kmem_cache *s, size_t size, void **p,
-				      struct detached_freelist *df)
+				      struct detached_freelist *df, const char *caller)
 {
 	unsigned int lookahead = 3;
 	size_t first_skipped = 0;
@@ -132,7 +133,7 @@ static size_t build_detached_freelist(struct kmem_cache *s, size_t size, void **
 	} while (!object && size);
 	if (!object)
 		return 0;
-	df->slab = bulk_object_slab(s, object, &df->s);
+	df->slab = bulk_object_slab(s, object, &df->s, caller);
 	if (!df->slab)
 		return size;
 	bulk_heads_of(df->s, df->slab, &bh);
@@ -151,8 +152,7 @@ static size_t build_detached_freelist(struct kmem_cache *s, size_t size, void **
 			continue;
 		if (segment_is_mapped(object) && virt_to_slab(object) == df->slab &&
 		    object != df->head) {
-			if (!check_object_pointer(df->s, df->slab, object,
-						  s ? "kmem_cache_free_bulk" : "kfree_bulk") ||
+			if (!check_object_pointer(df->s, df->slab, object, caller) ||
 			    unlikely(bulk_already_free(df->s, df->slab, &bh, object))) {
 				p[size] = NULL;
 				continue;
@@ -194,13 +194,13 @@ static void free_detached(struct detached_freelist *df)
 /* A slow path as a whole (alloc.c): what it frees may call out (a slab
  * given back starts the purger, a report goes to the sink) only once the
  * batch is done. */
-static void free_bulk(struct kmem_cache *s, size_t size, void **p)
+static void free_bulk(struct kmem_cache *s, size_t size, void **p, const char *caller)
 {
 	slow_path_enter();
 	while (size) {
 		struct detached_freelist df;
 
-		size = build_detached_freelist(s, size, p, &df);
+		size = build_detached_freelist(s, size, p, &df, caller);
 		if (df.slab)
 			free_detached(&df);
 	}
@@ -209,13 +209,18 @@ static void free_bulk(struct kmem_cache *s, size_t size, void **p)
 
 USLAB_ENTRY void kmem_cache_free_bulk(struct kmem_cache *s, size_t size, void **p)
 {
-	free_bulk(s, size, p);
+	free_bulk(s, size, p, "kmem_cache_free_bulk");
 }
 
-USLAB_ENTRY void kfree_bulk(size_t size, void **p)
+void kfree_bulk_caller(size_t size, void **p, const char *caller)
 {
 	for (size_t i = 0; i < size; i++)
 		if (p[i] == ZERO_SIZE_PTR)
 			p[i] = NULL;
-	free_bulk(NULL, size, p);
+	free_bulk(NULL, size, p, caller);
+}
+
+USLAB_ENTRY void kfree_bulk(size_t size, void **p)
+{
+	kfree_bulk_caller(size, p, "kfree_bulk");
 }

@@ -13,6 +13,8 @@
  * large kmalloc object has no cache): kmalloc/ hands kfree over when it
  * starts (kmalloc_init) for kmem_cache_free(NULL, p) and the bulk frees. */
 extern void (*free_without_cache)(const void *object);
+/* kfree_bulk, its reports naming caller (kfree_rcu's batches). */
+void kfree_bulk_caller(size_t size, void **p, const char *caller);
 
 struct kmem_cache *create_cache(const char *name, unsigned int size, unsigned int align,
 				slab_flags_t flags, void (*ctor)(void *));

@@ -28,6 +28,7 @@
 #include "base/lock.h"
 #include "base/meta.h"
 #include "base/report.h"
+#include "cache/cache.h"
 #include "core/rcu_defer.h"
 #include "kmalloc/kmalloc.h"
 
@@ -70,7 +71,7 @@ static void batch_free(struct rcu_deferred *item)
 {
 	struct kfree_rcu_batch *b = container_of(item, struct kfree_rcu_batch, rd);
 
-	kfree_bulk(b->nr, b->ptrs);
+	kfree_bulk_caller(b->nr, b->ptrs, "kfree_rcu");
 	kfree(b);
 }
 
