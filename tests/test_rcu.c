@@ -641,6 +641,33 @@ TEST(kfree_rcu_of_a_foreign_pointer_is_reported)
 	CHECK_STR_CONTAINS(capture_buf, " in kfree_rcu: not allocated by uslab");
 }
 
+/* A report sink that frees with kfree_rcu and waits for a barrier, called
+ * on the worker (a report of a bad pointer in a batch): it returns, and
+ * so does the program's barrier. */
+static atomic_int sink_calls;
+
+static void rcu_calling_sink(void *ctx, const char *text)
+{
+	(void)ctx;
+	(void)text;
+	atomic_fetch_add(&sink_calls, 1);
+	kfree_rcu_mightsleep(kmalloc(32, GFP_KERNEL));
+	kvfree_rcu_barrier();
+}
+
+TEST(report_sink_on_the_worker_may_use_rcu)
+{
+	static long not_ours[8];
+
+	atomic_store(&sink_calls, 0);
+	uslab_set_report_sink(rcu_calling_sink, NULL, NULL, NULL);
+	kfree_rcu_mightsleep(&not_ours[3]);
+	kvfree_rcu_barrier();
+	uslab_set_report_sink(NULL, NULL, NULL, NULL);
+	CHECK(atomic_load(&sink_calls) >= 1);
+	kvfree_rcu_barrier();
+}
+
 /* The forms of the API: one argument (no rcu_head), two, kvfree_rcu; NULL
  * is nothing; many objects, several batches. */
 TEST(kfree_rcu_forms_free_everything)

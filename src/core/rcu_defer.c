@@ -48,6 +48,10 @@ static struct rcu_deferred *link_item(struct rcu_deferred *link)
 	return (struct rcu_deferred *)((uintptr_t)link & ~LINK_OBJECT);
 }
 
+/* The worker's own thread: a report sink it calls may call kfree_rcu or
+ * a barrier, which must not wait for the worker. */
+static __thread bool on_worker;
+
 static pthread_mutex_t gp_mutex = PTHREAD_MUTEX_INITIALIZER;
 static spinlock_t rcu_lock = SPINLOCK_INIT(LOCK_RANK_RCU);
 static pthread_cond_t rcu_cond = PTHREAD_COND_INITIALIZER;
@@ -107,6 +111,7 @@ static void run_queue_locked(void)
 static void *rcu_worker(void *arg)
 {
 	(void)arg;
+	on_worker = true;
 	for (;;) {
 		spin_lock(&rcu_lock);
 		while (!__atomic_load_n(&rcu_queue, __ATOMIC_ACQUIRE))
@@ -131,7 +136,8 @@ static void start_worker(void)
 	sigfillset(&all);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 64 * 1024);
+	/* Its frees may report, and a report sink is the program's code. */
+	pthread_attr_setstacksize(&attr, 256 * 1024);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	err = pthread_create(&tid, &attr, rcu_worker, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -229,7 +235,7 @@ void rcu_defer_barrier(void)
 	unsigned long target;
 	bool was_online;
 
-	if (!f)
+	if (!f || on_worker)
 		return;
 	if (flush)
 		flush();
@@ -264,7 +270,7 @@ void rcu_defer_throttle(void)
 {
 	const struct uslab_rcu_flavour *f = __atomic_load_n(&rcu_flavour, __ATOMIC_ACQUIRE);
 
-	if (!f || !f->read_ongoing ||
+	if (!f || !f->read_ongoing || on_worker ||
 	    __atomic_load_n(&rcu_queued, __ATOMIC_ACQUIRE) -
 			    __atomic_load_n(&rcu_done, __ATOMIC_ACQUIRE) <= RCU_DEFER_MAX ||
 	    f->read_ongoing())

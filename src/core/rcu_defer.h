@@ -60,7 +60,8 @@ bool rcu_synchronize(void);
 void rcu_defer_throttle(void);
 
 /* Every item queued before the call has run.  Not from inside a read-side
- * critical section of the flavour (the grace period would wait for it). */
+ * critical section of the flavour (the grace period would wait for it).
+ * On the worker itself (a report sink it called) it returns at once. */
 void rcu_defer_barrier(void);
 
 /* The kmalloc layer's hook: hands every thread's pending kfree_rcu batch
