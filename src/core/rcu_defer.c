@@ -228,25 +228,12 @@ void rcu_set_object_free(void (*free_object)(const void *))
 	__atomic_store_n(&object_free, free_object, __ATOMIC_RELEASE);
 }
 
-void rcu_defer_barrier(void)
+/* Until rcu_done reaches target: on the worker, or running the queue here
+ * where no worker runs (a fork child, a failed start). */
+static void wait_for_done(unsigned long target)
 {
-	void (*flush)(void) = __atomic_load_n(&flush_hook, __ATOMIC_ACQUIRE);
-	const struct uslab_rcu_flavour *f = __atomic_load_n(&rcu_flavour, __ATOMIC_ACQUIRE);
-	unsigned long target;
-	bool was_online;
-
-	if (!f || on_worker)
-		return;
-	if (flush)
-		flush();
-	/* QSBR: an online caller would hold up the very grace period it
-	 * waits for (the flavour's own synchronize_rcu does the same). */
-	was_online = f->thread_offline && f->thread_offline();
-	target = __atomic_load_n(&rcu_queued, __ATOMIC_SEQ_CST);
 	while ((long)(__atomic_load_n(&rcu_done, __ATOMIC_ACQUIRE) - target) < 0) {
 		if (!__atomic_load_n(&worker_started, __ATOMIC_ACQUIRE)) {
-			/* No worker (a fork child, a failed start): run the
-			 * queue here. */
 			pthread_mutex_lock(&gp_mutex);
 			run_queue_locked();
 			pthread_mutex_unlock(&gp_mutex);
@@ -262,6 +249,22 @@ void rcu_defer_barrier(void)
 		}
 		spin_unlock(&rcu_lock);
 	}
+}
+
+void rcu_defer_barrier(void)
+{
+	void (*flush)(void) = __atomic_load_n(&flush_hook, __ATOMIC_ACQUIRE);
+	const struct uslab_rcu_flavour *f = __atomic_load_n(&rcu_flavour, __ATOMIC_ACQUIRE);
+	bool was_online;
+
+	if (!f || on_worker)
+		return;
+	if (flush)
+		flush();
+	/* QSBR: an online caller would hold up the very grace period it
+	 * waits for (the flavour's own synchronize_rcu does the same). */
+	was_online = f->thread_offline && f->thread_offline();
+	wait_for_done(__atomic_load_n(&rcu_queued, __ATOMIC_SEQ_CST));
 	if (was_online)
 		f->thread_online();
 }
@@ -269,28 +272,15 @@ void rcu_defer_barrier(void)
 void rcu_defer_throttle(void)
 {
 	const struct uslab_rcu_flavour *f = __atomic_load_n(&rcu_flavour, __ATOMIC_ACQUIRE);
+	unsigned long queued = __atomic_load_n(&rcu_queued, __ATOMIC_ACQUIRE);
 
-	if (!f || !f->read_ongoing || on_worker ||
-	    __atomic_load_n(&rcu_queued, __ATOMIC_ACQUIRE) -
-			    __atomic_load_n(&rcu_done, __ATOMIC_ACQUIRE) <= RCU_DEFER_MAX ||
+	/* Not from inside uslab either (a constructor's kfree_rcu): the
+	 * worker's frees may need what the caller holds. */
+	if (!f || !f->read_ongoing || on_worker || in_allocator() ||
+	    queued - __atomic_load_n(&rcu_done, __ATOMIC_ACQUIRE) <= RCU_DEFER_MAX ||
 	    f->read_ongoing())
 		return;
-	while (__atomic_load_n(&rcu_queued, __ATOMIC_ACQUIRE) -
-		       __atomic_load_n(&rcu_done, __ATOMIC_ACQUIRE) > RCU_DEFER_MAX / 2) {
-		if (!__atomic_load_n(&worker_started, __ATOMIC_ACQUIRE)) {
-			pthread_mutex_lock(&gp_mutex);
-			run_queue_locked();
-			pthread_mutex_unlock(&gp_mutex);
-			continue;
-		}
-		spin_lock(&rcu_lock);
-		if (__atomic_load_n(&rcu_queued, __ATOMIC_ACQUIRE) -
-			    __atomic_load_n(&rcu_done, __ATOMIC_ACQUIRE) > RCU_DEFER_MAX / 2) {
-			pthread_cond_signal(&rcu_cond);
-			spin_cond_wait(&done_cond, &rcu_lock);
-		}
-		spin_unlock(&rcu_lock);
-	}
+	wait_for_done(queued - RCU_DEFER_MAX / 2);
 }
 
 USLAB_API int uslab_rcu_set_flavour(const struct uslab_rcu_flavour *flavour)
