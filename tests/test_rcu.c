@@ -831,6 +831,27 @@ TEST(kfree_rcu_flood_stays_bounded)
 	CHECK(atomic_load(&flood_max_active) < before + 800000ul);
 }
 
+/* One kfree_rcu, then nothing: the object is freed without a barrier,
+ * a further kfree_rcu or the thread's exit (the worker drains batches that
+ * do not fill).  Polled against a deadline far beyond the drain's. */
+TEST(lone_kfree_rcu_is_freed_unasked)
+{
+	struct kmem_cache *k = uslab_kmalloc_cache(sizeof(struct rcu_obj));
+	struct rcu_obj *o;
+	unsigned long active;
+	int waited_ms = 0;
+
+	kvfree_rcu_barrier();
+	o = kmalloc(sizeof(*o), GFP_KERNEL);
+	active = rinfo(k).active_objs;
+	kfree_rcu(o, rh);
+	while (rinfo(k).active_objs >= active && waited_ms < 20000) {
+		usleep(10000);
+		waited_ms += 10;
+	}
+	CHECK(rinfo(k).active_objs < active);
+}
+
 /* ------------------------------------------------------------------ fork */
 
 /*

@@ -24,6 +24,7 @@
 #define USLAB_LOCK_H
 
 #include <pthread.h>
+#include <time.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -204,6 +205,18 @@ static inline void spin_unlock(spinlock_t *l)
 static inline void spin_cond_wait(pthread_cond_t *cond, spinlock_t *l)
 {
 	pthread_cond_wait(cond, &l->m);
+}
+
+/* The same for at most ms milliseconds (cond's clock: CLOCK_REALTIME). */
+static inline void spin_cond_wait_ms(pthread_cond_t *cond, spinlock_t *l, long ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	ts.tv_sec += ms / 1000 + ts.tv_nsec / 1000000000L;
+	ts.tv_nsec %= 1000000000L;
+	pthread_cond_timedwait(cond, &l->m, &ts);
 }
 
 /* A one-byte test-and-set lock with yield, for sections of a few stores

@@ -38,6 +38,7 @@ static struct rcu_deferred *rcu_queue;
 static unsigned long rcu_queued, rcu_done;
 static bool rcu_used, worker_started, worker_failed;
 static int worker_starting;
+static long batches_open;
 static void (*flush_hook)(void);
 static void (*object_free)(const void *);
 
@@ -65,6 +66,26 @@ bool rcu_grace_periods(void)
 bool rcu_defer_used(void)
 {
 	return __atomic_load_n(&rcu_used, __ATOMIC_ACQUIRE);
+}
+
+static void kick_worker(void);
+
+void rcu_defer_batches(long delta)
+{
+	/* The first open batch turns the worker's sleep into a timed one
+	 * (and starts the worker: nothing may have been queued yet). */
+	if (!__atomic_fetch_add(&batches_open, delta, __ATOMIC_ACQ_REL) && delta > 0) {
+		spin_lock(&rcu_lock);
+		pthread_cond_signal(&rcu_cond);
+		spin_unlock(&rcu_lock);
+	}
+	if (delta > 0 && !__atomic_load_n(&worker_started, __ATOMIC_ACQUIRE))
+		kick_worker();
+}
+
+void rcu_defer_set_batches(long n)
+{
+	__atomic_store_n(&batches_open, n, __ATOMIC_RELEASE);
 }
 
 void rcu_set_flush_hook(void (*flush)(void))
@@ -114,8 +135,23 @@ static void *rcu_worker(void *arg)
 	on_worker = true;
 	for (;;) {
 		spin_lock(&rcu_lock);
-		while (!__atomic_load_n(&rcu_queue, __ATOMIC_ACQUIRE))
-			spin_cond_wait(&rcu_cond, &rcu_lock);
+		while (!__atomic_load_n(&rcu_queue, __ATOMIC_ACQUIRE)) {
+			void (*flush)(void);
+
+			if (!__atomic_load_n(&batches_open, __ATOMIC_ACQUIRE)) {
+				spin_cond_wait(&rcu_cond, &rcu_lock);
+				continue;
+			}
+			/* Batches not full yet: queued after a while even if
+			 * their threads never call kfree_rcu again. */
+			spin_cond_wait_ms(&rcu_cond, &rcu_lock, RCU_DEFER_IDLE_MS);
+			flush = __atomic_load_n(&flush_hook, __ATOMIC_ACQUIRE);
+			if (__atomic_load_n(&rcu_queue, __ATOMIC_ACQUIRE) || !flush)
+				continue;
+			spin_unlock(&rcu_lock);
+			flush();
+			spin_lock(&rcu_lock);
+		}
 		spin_unlock(&rcu_lock);
 		pthread_mutex_lock(&gp_mutex);
 		run_queue_locked();

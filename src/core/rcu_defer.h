@@ -68,6 +68,14 @@ void rcu_defer_barrier(void);
  * to rcu_defer (called first by rcu_defer_barrier and by the barriers
  * of kmem_cache_destroy). */
 void rcu_set_flush_hook(void (*flush)(void));
+/* kfree_rcu batches that hold objects and are not queued yet: while there
+ * are any, the worker hands them to the queue after RCU_DEFER_IDLE_MS
+ * without a push (a thread that called kfree_rcu once and went idle), as
+ * the kernel drains its batches after a few jiffies.  delta +1 when a
+ * batch is opened, -1 when it is taken; set_batches in a fork child. */
+#define RCU_DEFER_IDLE_MS 50
+void rcu_defer_batches(long delta);
+void rcu_defer_set_batches(long n);
 /* kfree_rcu or an RCU slab was ever deferred in this process. */
 bool rcu_defer_used(void);
 

@@ -84,8 +84,10 @@ static void holder_flush(struct kfree_rcu_holder *h)
 	b = h->batch;
 	h->batch = NULL;
 	holder_unlock(h);
-	if (b)
+	if (b) {
+		rcu_defer_batches(-1);
 		rcu_defer(&b->rd, batch_free);
+	}
 }
 
 /* rcu_defer_barrier's hook: every thread's batch goes to the queue now. */
@@ -173,6 +175,8 @@ static bool push_slow(struct kfree_rcu_holder *h, void *ptr)
 		return false;
 	b->nr = 1;
 	b->ptrs[0] = ptr;
+	/* Counted before it can be taken (and uncounted). */
+	rcu_defer_batches(1);
 	holder_lock(h);
 	/* Only the owner installs a batch. */
 	h->batch = b;
@@ -259,4 +263,5 @@ void kfree_rcu_fork_unlock(bool child)
 			rcu_defer_queue_only(&h->batch->rd, batch_free);
 		h->batch = NULL;
 	}
+	rcu_defer_set_batches(my_holder && my_holder->batch ? 1 : 0);
 }
