@@ -958,6 +958,36 @@ TEST(fork_while_rcu_caches_are_destroyed)
 	CHECK_EQ(capture_count(), 0);
 }
 
+/* A fork child whose thread had a batch open: its own worker (started by
+ * its next call into uslab) drains it, unasked. */
+TEST(fork_child_drains_an_open_batch)
+{
+	struct kmem_cache *k = uslab_kmalloc_cache(sizeof(struct rcu_obj));
+	unsigned long active;
+	int status;
+	pid_t pid;
+
+	kvfree_rcu_barrier();
+	active = rinfo(k).active_objs;
+	kfree_rcu((struct rcu_obj *)kmalloc(sizeof(struct rcu_obj), GFP_KERNEL), rh);
+	pid = fork();
+	if (pid == 0) {
+		int waited_ms = 0;
+
+		alarm(30);
+		while (rinfo(k).active_objs > active && waited_ms < 20000) {
+			usleep(10000);
+			waited_ms += 10;
+		}
+		_exit(rinfo(k).active_objs == active ? 0 : 1);
+	}
+	CHECK(pid > 0);
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	kvfree_rcu_barrier();
+	CHECK_EQ(rinfo(k).active_objs, active);
+}
+
 /* The report says what waits for a grace period. */
 TEST(report_shows_rcu_memory)
 {

@@ -402,6 +402,6 @@ void rcu_defer_fork_unlock(bool child)
 	for (item = rcu_queue; item; item = link_item(item)->next)
 		n++;
 	rcu_queued = rcu_done + n;
-	if (n)
+	if (n || batches_open)
 		lock_defer(IDLE_RCU);
 }
