@@ -129,21 +129,33 @@ static struct {
 	unsigned int bad;
 } held;
 
-static void *holding_reader(void *arg)
+/* A reader that enters its section (state 1), waits for the main thread
+ * (2), runs check inside it (3), and leaves when told (4). */
+static void *reader_in_section(atomic_int *state, void (*check)(void))
 {
-	(void)arg;
 	rcu_register_thread();
 	rcu_read_lock();
-	atomic_store(&held.state, 1);
-	wait_flag(&held.state, 2);
-	for (unsigned int i = 0; i < held.n; i++)
-		if (held.objs[i]->magic != OBJ_MAGIC || held.objs[i]->index != i)
-			held.bad++;
-	atomic_store(&held.state, 3);
-	wait_flag(&held.state, 4);
+	atomic_store(state, 1);
+	wait_flag(state, 2);
+	check();
+	atomic_store(state, 3);
+	wait_flag(state, 4);
 	rcu_read_unlock();
 	rcu_unregister_thread();
 	return NULL;
+}
+
+static void check_held(void)
+{
+	for (unsigned int i = 0; i < held.n; i++)
+		if (held.objs[i]->magic != OBJ_MAGIC || held.objs[i]->index != i)
+			held.bad++;
+}
+
+static void *holding_reader(void *arg)
+{
+	(void)arg;
+	return reader_in_section(&held.state, check_held);
 }
 
 /*
@@ -461,21 +473,17 @@ static struct {
 	int bad;
 } kr;
 
-static void *kfree_rcu_reader(void *arg)
+static void check_kr(void)
 {
-	(void)arg;
-	rcu_register_thread();
-	rcu_read_lock();
-	atomic_store(&kr.state, 1);
-	wait_flag(&kr.state, 2);
 	for (int i = 0; i < 6; i++)
 		if (kr.obj->payload[i] != 0xabcd0000ul + (unsigned long)i)
 			kr.bad++;
-	atomic_store(&kr.state, 3);
-	wait_flag(&kr.state, 4);
-	rcu_read_unlock();
-	rcu_unregister_thread();
-	return NULL;
+}
+
+static void *kfree_rcu_reader(void *arg)
+{
+	(void)arg;
+	return reader_in_section(&kr.state, check_kr);
 }
 
 /* An object given to kfree_rcu while a reader that began before is inside

@@ -1,13 +1,16 @@
 /*
  * os.c - the only file that calls mmap, munmap, madvise and mbind, and
- * that reads the machine's shape (CPUs, NUMA nodes, cmpxchg16b).
+ * that reads the machine's shape (CPUs, NUMA nodes, cmpxchg16b); and the
+ * start of uslab's own background threads.
  *
  * os_init() runs once under uslab's init; afterwards the tables here are
  * read-only.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +153,26 @@ void *os_map_guarded(size_t size)
 		return NULL;
 	}
 	return p + PAGE_SIZE;
+}
+
+int os_start_daemon(void *(*fn)(void *), size_t stack, const char *name)
+{
+	sigset_t all, old;
+	pthread_attr_t attr;
+	pthread_t tid;
+	int err;
+
+	sigfillset(&all);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, stack);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&tid, &attr, fn, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (!err)
+		pthread_setname_np(tid, name);
+	return err;
 }
 
 void os_unmap(void *addr, size_t size)

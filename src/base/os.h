@@ -23,6 +23,11 @@ bool os_guard_page(void *addr);
 /* size bytes (page multiple) between two PROT_NONE guard pages. */
 void *os_map_guarded(size_t size);
 void os_unmap(void *addr, size_t size);
+/* A detached thread of uslab's own (the purger, the RCU worker) running
+ * fn, named name, with stack bytes of stack and every signal blocked (the
+ * program's handlers run on the program's threads).  0 or the error of
+ * pthread_create.  It allocates: never from inside uslab. */
+int os_start_daemon(void *(*fn)(void *), size_t stack, const char *name);
 /* Gives the pages back (MADV_DONTNEED): resident memory drops now.  Its
  * callers hold no lock (huge_cache.c's purge of a live block's spare pages
  * excepted: its hook must not allocate); os_purge_hook (tests) runs first.

@@ -241,19 +241,26 @@ struct kmem_cache_cpu *percpu_entry_lock(struct kmem_cache *s, bool *threadless)
 	return c;
 }
 
-bool percpu_may_hold_slab(struct kmem_cache *s, const struct slab *slab)
+/* The current CPU's entry of s, as a fast path finds it (an entry not
+ * made yet reads as zeros), for a racy look; NULL when s has none (not cpu
+ * mode, not a CPU cache, no rseq for this thread). */
+static const struct kmem_cache_cpu *percpu_entry_peek(const struct kmem_cache *s)
 {
-	const struct kmem_cache_cpu *c;
 	int cpu;
 
 	if (!READ_ONCE(percpu_fast.enabled) || !percpu_cache(s))
-		return true;
+		return NULL;
 	cpu = rseq_current_cpu();
 	if (cpu < 0 || (unsigned int)cpu >= percpu_nr_cpus)
-		return true;
-	/* As a fast path finds it: an entry not made yet reads as zeros. */
-	c = percpu_block((unsigned int)cpu) + s->cpu_index;
-	return READ_ONCE(c->slab) == slab;
+		return NULL;
+	return percpu_block((unsigned int)cpu) + s->cpu_index;
+}
+
+bool percpu_may_hold_slab(struct kmem_cache *s, const struct slab *slab)
+{
+	const struct kmem_cache_cpu *c = percpu_entry_peek(s);
+
+	return !c || READ_ONCE(c->slab) == slab;
 }
 
 /* The head of the current CPU's cpu freelist when slab is that CPU's cpu
@@ -262,16 +269,9 @@ bool percpu_may_hold_slab(struct kmem_cache *s, const struct slab *slab)
  * cache in cpu mode (NULL otherwise). */
 void *percpu_cpu_freelist_head(struct kmem_cache *s, const struct slab *slab)
 {
-	const struct kmem_cache_cpu *c;
-	int cpu;
+	const struct kmem_cache_cpu *c = (s->flags & SLAB_UNIFIED) ? NULL : percpu_entry_peek(s);
 
-	if (!READ_ONCE(percpu_fast.enabled) || !percpu_cache(s) || (s->flags & SLAB_UNIFIED))
-		return NULL;
-	cpu = rseq_current_cpu();
-	if (cpu < 0 || (unsigned int)cpu >= percpu_nr_cpus)
-		return NULL;
-	c = percpu_block((unsigned int)cpu) + s->cpu_index;
-	if (READ_ONCE(c->slab) != slab)
+	if (!c || READ_ONCE(c->slab) != slab)
 		return NULL;
 	return (void *)((uintptr_t)READ_ONCE(c->freelist) & SLUB_HEAD_PTR);
 }

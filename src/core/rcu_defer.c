@@ -25,9 +25,8 @@
  * blocks every signal and is not an RCU reader: it only waits for grace
  * periods, which any thread may do.
  */
-#include <signal.h>
-
 #include "base/lock.h"
+#include "base/os.h"
 #include "base/report.h"
 #include "core/rcu_defer.h"
 
@@ -162,29 +161,19 @@ static void *rcu_worker(void *arg)
 
 static void start_worker(void)
 {
-	sigset_t all, old;
-	pthread_attr_t attr;
-	pthread_t tid;
 	int err;
 
 	if (__atomic_exchange_n(&worker_starting, 1, __ATOMIC_ACQ_REL))
 		return;
-	sigfillset(&all);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	/* Its frees may report, and a report sink is the program's code. */
-	pthread_attr_setstacksize(&attr, 256 * 1024);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = pthread_create(&tid, &attr, rcu_worker, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
+	/* 256 KiB: its frees may report, and a report sink is the program's
+	 * code. */
+	err = os_start_daemon(rcu_worker, 256 * 1024, "uslab-rcu");
 	if (err) {
 		__atomic_store_n(&worker_failed, true, __ATOMIC_RELEASE);
 		uslab_reportf("uslab: cannot start the RCU worker (error %d); RCU frees wait for the next barrier\n",
 			      err);
 		return;
 	}
-	pthread_setname_np(tid, "uslab-rcu");
 	__atomic_store_n(&worker_started, true, __ATOMIC_RELEASE);
 	/* Items pushed before it ran: it looks at the queue before its
 	 * first sleep, and each first push signals. */

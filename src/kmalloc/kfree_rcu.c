@@ -191,15 +191,19 @@ USLAB_API void kvfree_call_rcu(void *head, void *ptr)
 
 	if (!ptr || ptr == ZERO_SIZE_PTR)
 		return;
-	if (unlikely(!rcu_grace_periods())) {
-		if (!__atomic_exchange_n(&warned_no_flavour, true, __ATOMIC_RELAXED))
-			uslab_reportf("uslab: kfree_rcu(%p) with no RCU flavour registered (link libuslab-rcu, or uslab_rcu_set_flavour()): the object is kept, and so are later ones\n",
-				      ptr);
-		return;
-	}
 	h = my_holder;
-	if (unlikely(!h) && !(h = holder_new()))
-		goto wait;
+	/* A holder is made only once a flavour is registered, and a flavour
+	 * stays: only the first call of a thread asks. */
+	if (unlikely(!h)) {
+		if (!rcu_grace_periods()) {
+			if (!__atomic_exchange_n(&warned_no_flavour, true, __ATOMIC_RELAXED))
+				uslab_reportf("uslab: kfree_rcu(%p) with no RCU flavour registered (link libuslab-rcu, or uslab_rcu_set_flavour()): the object is kept, and so are later ones\n",
+					      ptr);
+			return;
+		}
+		if (!(h = holder_new()))
+			goto wait;
+	}
 	holder_lock(h);
 	b = h->batch;
 	if (likely(b && b->nr < KFREE_RCU_BATCH)) {

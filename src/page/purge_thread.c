@@ -20,10 +20,10 @@
  * leaves uslab (lock.h's idle work), and purge_starting lets one caller
  * start it.
  */
-#include <signal.h>
 #include <time.h>
 
 #include "page/page_alloc.h"
+#include "base/os.h"
 #include "base/report.h"
 
 int purge_pending;
@@ -63,31 +63,17 @@ static void *purge_main(void *arg)
 	return NULL;
 }
 
-/* Called by the one caller that won purge_starting, with no lock held.
- * The thread blocks every signal: the program's handlers must run on
- * the program's threads. */
+/* Called by the one caller that won purge_starting, with no lock held. */
 static void start_purger(void)
 {
-	sigset_t all, old;
-	pthread_attr_t attr;
-	pthread_t tid;
-	int err;
+	int err = os_start_daemon(purge_main, 64 * 1024, "uslab-purge");
 
-	sigfillset(&all);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 64 * 1024);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = pthread_create(&tid, &attr, purge_main, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
 	if (err) {
 		__atomic_store_n(&purge_failed, true, __ATOMIC_RELEASE);
 		uslab_reportf("uslab: cannot start the background purger (error %d); free pages go back at the next allocator call\n",
 			      err);
 		return;
 	}
-	pthread_setname_np(tid, "uslab-purge");
 	__atomic_store_n(&purge_started, true, __ATOMIC_RELEASE);
 }
 
