@@ -1,6 +1,7 @@
 /*
  * os.h - everything that talks to the operating system: mappings, giving
- * pages back, NUMA placement, time, thread ids, CPU features.
+ * pages back, NUMA placement, time, thread ids, CPU features, the
+ * membarrier fence.
  */
 #ifndef USLAB_OS_H
 #define USLAB_OS_H
@@ -43,6 +44,13 @@ int os_current_node(void);
 bool os_node_online(int node);
 uint64_t os_now_ms(void);
 pid_t os_gettid(void);
+/* The asymmetric fence: os_membarrier() makes every thread of the
+ * process run a full memory barrier before it returns, so that a thread's
+ * plain store and its following load, with only a compiler barrier
+ * between them, are ordered against the caller's.  Setup registers for
+ * it (MEMBARRIER_CMD_PRIVATE_EXPEDITED); false where the kernel has none. */
+bool os_membarrier_setup(void);
+void os_membarrier(void);
 bool os_has_cmpxchg16b(void);
 long os_rss_bytes(void);
 

@@ -124,6 +124,7 @@ static size_t build_detached_freelist(struct kmem_cache *s, size_t size, void **
 	unsigned int lookahead = 3;
 	size_t first_skipped = 0;
 	struct bulk_heads bh;
+	unsigned int objects;
 	void *object;
 
 	df->slab = NULL;
@@ -137,6 +138,7 @@ static size_t build_detached_freelist(struct kmem_cache *s, size_t size, void **
 	if (!df->slab)
 		return size;
 	bulk_heads_of(df->s, df->slab, &bh);
+	objects = ((union slab_counters){ .counters = READ_ONCE(df->slab->counters) }).objects;
 	if (unlikely(bulk_already_free(df->s, df->slab, &bh, object))) {
 		df->slab = NULL;
 		return size;
@@ -152,7 +154,9 @@ static size_t build_detached_freelist(struct kmem_cache *s, size_t size, void **
 			continue;
 		if (segment_is_mapped(object) && virt_to_slab(object) == df->slab &&
 		    object != df->head) {
-			if (!check_object_pointer(df->s, df->slab, object, caller) ||
+			if (!(likely(object_start(df->s, df->slab, object) &&
+				     obj_to_index(df->s, df->slab, object) < objects) ||
+			      check_object_pointer(df->s, df->slab, object, caller)) ||
 			    unlikely(bulk_already_free(df->s, df->slab, &bh, object))) {
 				p[size] = NULL;
 				continue;

@@ -39,6 +39,7 @@ static bool rcu_used, worker_started, worker_failed;
 static int worker_starting;
 static long batches_open;
 static void (*flush_hook)(void);
+static unsigned long done_waiters;  /* barriers asleep on done_cond */
 static void (*object_free)(const void *);
 
 #define LINK_OBJECT 1UL
@@ -151,6 +152,11 @@ static void *rcu_worker(void *arg)
 			flush();
 			spin_lock(&rcu_lock);
 		}
+		/* One grace period for what comes in the next moment, unless
+		 * a barrier or a throttled thread waits for it: memb's grace
+		 * period is an IPI to every CPU the process runs on. */
+		if (!__atomic_load_n(&done_waiters, __ATOMIC_ACQUIRE))
+			spin_cond_wait_ms(&rcu_cond, &rcu_lock, RCU_DEFER_GATHER_MS);
 		spin_unlock(&rcu_lock);
 		pthread_mutex_lock(&gp_mutex);
 		run_queue_locked();
@@ -265,13 +271,15 @@ static void wait_for_done(unsigned long target)
 			continue;
 		}
 		spin_lock(&rcu_lock);
+		done_waiters++;
 		if ((long)(__atomic_load_n(&rcu_done, __ATOMIC_ACQUIRE) - target) < 0) {
 			/* The worker may sleep on a queue that a pusher
 			 * between its count and its push has not filled yet:
-			 * that pusher wakes it. */
+			 * that pusher wakes it; a gathering one goes now. */
 			pthread_cond_signal(&rcu_cond);
 			spin_cond_wait(&done_cond, &rcu_lock);
 		}
+		done_waiters--;
 		spin_unlock(&rcu_lock);
 	}
 }
@@ -381,6 +389,7 @@ void rcu_defer_fork_unlock(bool child)
 	spin_lock_init(&rcu_lock, LOCK_RANK_RCU);
 	pthread_cond_init(&rcu_cond, NULL);
 	pthread_cond_init(&done_cond, NULL);
+	done_waiters = 0;
 	__atomic_store_n(&worker_started, false, __ATOMIC_RELAXED);
 	__atomic_store_n(&worker_failed, false, __ATOMIC_RELAXED);
 	__atomic_store_n(&worker_starting, 0, __ATOMIC_RELAXED);

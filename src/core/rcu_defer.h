@@ -57,6 +57,10 @@ bool rcu_synchronize(void);
  * flavour's read_ongoing says so) waits until the worker has caught up
  * halfway.  kfree_rcu calls it once a batch. */
 #define RCU_DEFER_MAX 1024
+/* The worker gathers what is queued this long before it waits for a
+ * grace period, as the kernel's kfree_rcu waits a few jiffies: a grace
+ * period per batch costs more than the batch's frees. */
+#define RCU_DEFER_GATHER_MS 1
 void rcu_defer_throttle(void);
 
 /* Every item queued before the call has run.  Not from inside a read-side

@@ -6,16 +6,27 @@
  * Each thread that calls kfree_rcu has a holder: the batch it fills (an
  * array of object pointers, allocated from kmalloc) and a busy byte.  A
  * full batch goes to core/rcu_defer.c whole; after its grace period the
- * worker frees its objects with kfree_bulk, then the batch.  The busy
- * byte is held for the few stores of a push by the owner, or by a thread
- * that takes every holder's batch (a barrier, a cache destroy, the exit of
- * the owner): a barrier must not leave objects behind in a batch that no
- * one fills any more.
+ * worker frees its objects with kfree_bulk, then the batch.  Only the
+ * owner stores into its batch; a taker (a barrier's flush, the idle
+ * worker's) takes the batch of a thread that may be storing right now,
+ * for a barrier must not leave objects behind in a batch that no one
+ * fills any more.
  *
- * kfree_rcu_lock (a leaf but for rcu_lock) guards the list of holders.
- * Nothing here is called with a uslab lock held, but a constructor or a
- * shrinker may call kfree_rcu from a slow path: the batch's kmalloc is
- * then a nested call, which uslab allows (DESIGN.md, Re-entry).
+ * Owner against taker, where the kernel has membarrier (asym): the owner
+ * marks its few stores with a plain store of busy and then reads taker,
+ * no atomic instruction; a taker sets taker, runs os_membarrier() (every
+ * thread passes a full barrier), and then waits for busy to drop.  Either
+ * the owner's busy is visible to it by then, or the owner's read of taker
+ * comes after the barrier and sees it set, and it backs off until the
+ * taker is done: the fence liburcu's memb readers rely on, turned around.
+ * Without membarrier, busy is a test-and-set lock that both take.  Either
+ * way nothing is called out between the owner's busy and its release.
+ *
+ * kfree_rcu_lock (a leaf but for rcu_lock) guards the list of holders and
+ * serializes takers.  Nothing here is called with a uslab lock held, but
+ * a constructor or a shrinker may call kfree_rcu from a slow path: the
+ * batch's kmalloc is then a nested call, which uslab allows (DESIGN.md,
+ * Re-entry).  kfree_rcu is not async-signal-safe (neither is kfree).
  *
  * Without a batch (out of memory, no holder) the two-argument form queues
  * the object by its own rcu_head (core/rcu_defer.c's object items), as the
@@ -27,6 +38,7 @@
 
 #include "base/lock.h"
 #include "base/meta.h"
+#include "base/os.h"
 #include "base/report.h"
 #include "cache/cache.h"
 #include "core/rcu_defer.h"
@@ -42,7 +54,8 @@ struct kfree_rcu_batch {
 };
 
 struct kfree_rcu_holder {
-	uint8_t busy;
+	uint8_t busy;                  /* the owner stores (asym), or the lock */
+	uint8_t taker;                 /* asym: a taker wants the batch */
 	bool orphan;                   /* its thread exited: free it once empty */
 	struct kfree_rcu_batch *batch; /* being filled, or NULL */
 	struct list_head list;         /* under kfree_rcu_lock */
@@ -53,18 +66,64 @@ static struct list_head holders = LIST_HEAD_INIT(holders);
 static __thread struct kfree_rcu_holder *my_holder;
 static pthread_key_t holder_key;
 static int holder_key_state;   /* 0 not made, 1 made, -1 failed */
+static bool asym;              /* set before the first holder, then fixed */
 static bool warned_no_flavour;
 
-static void holder_lock(struct kfree_rcu_holder *h)
+/* The owner's side: true when it may store into its batch. */
+static __always_inline bool owner_try_enter(struct kfree_rcu_holder *h)
 {
-	while (__atomic_exchange_n(&h->busy, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(&h->busy, __ATOMIC_RELAXED))
+	if (likely(asym)) {
+		__atomic_store_n(&h->busy, 1, __ATOMIC_RELAXED);
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		if (likely(!__atomic_load_n(&h->taker, __ATOMIC_ACQUIRE)))
+			return true;
+		__atomic_store_n(&h->busy, 0, __ATOMIC_RELEASE);
+		return false;
+	}
+	return !__atomic_exchange_n(&h->busy, 1, __ATOMIC_ACQUIRE);
+}
+
+static __always_inline void owner_exit(struct kfree_rcu_holder *h)
+{
+	__atomic_store_n(&h->busy, 0, __ATOMIC_RELEASE);
+}
+
+static void owner_enter(struct kfree_rcu_holder *h)
+{
+	while (!owner_try_enter(h))
+		while (__atomic_load_n(asym ? &h->taker : &h->busy, __ATOMIC_ACQUIRE))
 			sched_yield();
 }
 
-static void holder_unlock(struct kfree_rcu_holder *h)
+/* The taker's side, kfree_rcu_lock held: every holder's batch (NULL
+ * where there is none), the holders' batch pointers cleared. */
+static void take_all(void (*take)(struct kfree_rcu_holder *h, struct kfree_rcu_batch *b, void *arg),
+		     void *arg)
 {
-	__atomic_store_n(&h->busy, 0, __ATOMIC_RELEASE);
+	struct kfree_rcu_holder *h, *tmp;
+
+	if (asym) {
+		list_for_each_entry(h, &holders, list)
+			__atomic_store_n(&h->taker, 1, __ATOMIC_RELAXED);
+		os_membarrier();
+	}
+	list_for_each_entry_safe(h, tmp, &holders, list) {
+		struct kfree_rcu_batch *b;
+
+		if (asym) {
+			while (__atomic_load_n(&h->busy, __ATOMIC_ACQUIRE))
+				sched_yield();
+		} else {
+			owner_enter(h);
+		}
+		b = h->batch;
+		h->batch = NULL;
+		if (asym)
+			__atomic_store_n(&h->taker, 0, __ATOMIC_RELEASE);
+		else
+			owner_exit(h);
+		take(h, b, arg);
+	}
 }
 
 static void batch_free(struct rcu_deferred *item)
@@ -75,19 +134,31 @@ static void batch_free(struct rcu_deferred *item)
 	kfree(b);
 }
 
-/* Takes h's batch (if any) and queues it. */
+static void queue_batch(struct kfree_rcu_batch *b)
+{
+	rcu_defer_batches(-1);
+	rcu_defer(&b->rd, batch_free);
+}
+
+/* The owner takes its batch (if any) and queues it. */
 static void holder_flush(struct kfree_rcu_holder *h)
 {
 	struct kfree_rcu_batch *b;
 
-	holder_lock(h);
+	owner_enter(h);
 	b = h->batch;
 	h->batch = NULL;
-	holder_unlock(h);
-	if (b) {
-		rcu_defer_batches(-1);
-		rcu_defer(&b->rd, batch_free);
-	}
+	owner_exit(h);
+	if (b)
+		queue_batch(b);
+}
+
+static void flush_one(struct kfree_rcu_holder *h, struct kfree_rcu_batch *b, void *dead)
+{
+	if (b)
+		queue_batch(b);
+	if (__atomic_load_n(&h->orphan, __ATOMIC_ACQUIRE))
+		list_move_tail(&h->list, dead);
 }
 
 /* rcu_defer_barrier's hook: every thread's batch goes to the queue now. */
@@ -97,11 +168,7 @@ static void kfree_rcu_flush_all(void)
 	struct list_head dead = LIST_HEAD_INIT(dead);
 
 	spin_lock(&kfree_rcu_lock);
-	list_for_each_entry_safe(h, tmp, &holders, list) {
-		holder_flush(h);
-		if (__atomic_load_n(&h->orphan, __ATOMIC_ACQUIRE))
-			list_move_tail(&h->list, &dead);
-	}
+	take_all(flush_one, &dead);
 	spin_unlock(&kfree_rcu_lock);
 	list_for_each_entry_safe(h, tmp, &dead, list)
 		meta_free(h, sizeof(*h));
@@ -121,8 +188,12 @@ static void holder_exit(void *arg)
 static void make_key(void)
 {
 	spin_lock(&kfree_rcu_lock);
-	if (!holder_key_state)
-		holder_key_state = pthread_key_create(&holder_key, holder_exit) ? -1 : 1;
+	if (!holder_key_state) {
+		/* Before any holder exists: owners and takers agree. */
+		asym = os_membarrier_setup() && !getenv("USLAB_TEST_NO_MEMBARRIER");
+		__atomic_store_n(&holder_key_state,
+				 pthread_key_create(&holder_key, holder_exit) ? -1 : 1, __ATOMIC_RELEASE);
+	}
 	spin_unlock(&kfree_rcu_lock);
 }
 
@@ -133,12 +204,13 @@ static struct kfree_rcu_holder *holder_new(void)
 
 	if (!__atomic_load_n(&holder_key_state, __ATOMIC_ACQUIRE))
 		make_key();
-	if (holder_key_state < 0)
+	if (__atomic_load_n(&holder_key_state, __ATOMIC_ACQUIRE) < 0)
 		return NULL;
 	h = meta_alloc(sizeof(*h));
 	if (!h)
 		return NULL;
 	h->busy = 0;
+	h->taker = 0;
 	h->orphan = false;
 	h->batch = NULL;
 	if (pthread_setspecific(holder_key, h)) {
@@ -177,24 +249,23 @@ static bool push_slow(struct kfree_rcu_holder *h, void *ptr)
 	b->ptrs[0] = ptr;
 	/* Counted before it can be taken (and uncounted). */
 	rcu_defer_batches(1);
-	holder_lock(h);
+	owner_enter(h);
 	/* Only the owner installs a batch. */
 	h->batch = b;
-	holder_unlock(h);
+	owner_exit(h);
 	return true;
 }
 
-USLAB_API void kvfree_call_rcu(void *head, void *ptr)
+static __attribute__((noinline)) void kvfree_call_rcu_slow(void *head, void *ptr)
 {
 	struct kfree_rcu_holder *h;
-	struct kfree_rcu_batch *b;
 
 	if (!ptr || ptr == ZERO_SIZE_PTR)
 		return;
 	h = my_holder;
 	/* A holder is made only once a flavour is registered, and a flavour
 	 * stays: only the first call of a thread asks. */
-	if (unlikely(!h)) {
+	if (!h) {
 		if (!rcu_grace_periods()) {
 			if (!__atomic_exchange_n(&warned_no_flavour, true, __ATOMIC_RELAXED))
 				uslab_reportf("uslab: kfree_rcu(%p) with no RCU flavour registered (link libuslab-rcu, or uslab_rcu_set_flavour()): the object is kept, and so are later ones\n",
@@ -204,19 +275,6 @@ USLAB_API void kvfree_call_rcu(void *head, void *ptr)
 		if (!(h = holder_new()))
 			goto wait;
 	}
-	holder_lock(h);
-	b = h->batch;
-	if (likely(b && b->nr < KFREE_RCU_BATCH)) {
-		unsigned long nr = b->nr;
-
-		b->ptrs[nr] = ptr;
-		/* After the pointer: a fork child may take the batch of a
-		 * thread that was here (kfree_rcu_fork_unlock). */
-		__atomic_store_n(&b->nr, nr + 1, __ATOMIC_RELEASE);
-		holder_unlock(h);
-		return;
-	}
-	holder_unlock(h);
 	if (push_slow(h, ptr))
 		return;
 wait:
@@ -226,6 +284,38 @@ wait:
 		return;
 	rcu_synchronize();
 	kvfree(ptr);
+}
+
+/* The fast path: one pointer stored into this thread's batch.  A full or
+ * missing batch, a taker at work, no holder yet, NULL: the slow path
+ * (which sees a taker's work done, and a batch full or missing). */
+USLAB_API void kvfree_call_rcu(void *head, void *ptr)
+{
+	struct kfree_rcu_holder *h = my_holder;
+
+	if (likely(h && (uintptr_t)ptr > (uintptr_t)ZERO_SIZE_PTR)) {
+		if (likely(owner_try_enter(h))) {
+			struct kfree_rcu_batch *b = h->batch;
+
+			if (likely(b && b->nr < KFREE_RCU_BATCH)) {
+				unsigned long nr = b->nr;
+
+				b->ptrs[nr] = ptr;
+				/* After the pointer: a fork child may take the
+				 * batch of a thread that was here
+				 * (kfree_rcu_fork_unlock). */
+				__atomic_store_n(&b->nr, nr + 1, __ATOMIC_RELEASE);
+				owner_exit(h);
+				return;
+			}
+			owner_exit(h);
+		} else {
+			/* A taker: wait until it is done. */
+			owner_enter(h);
+			owner_exit(h);
+		}
+	}
+	kvfree_call_rcu_slow(head, ptr);
 }
 
 USLAB_API void kvfree_rcu_barrier(void)
@@ -259,9 +349,10 @@ void kfree_rcu_fork_unlock(bool child)
 	}
 	spin_lock_init(&kfree_rcu_lock, LOCK_RANK_KFREE_RCU);
 	list_for_each_entry(h, &holders, list) {
+		h->busy = 0;
+		h->taker = 0;
 		if (h == my_holder)
 			continue;
-		h->busy = 0;
 		h->orphan = true;
 		if (h->batch)
 			rcu_defer_queue_only(&h->batch->rd, batch_free);
