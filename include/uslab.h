@@ -200,7 +200,8 @@ USLAB_API void kvfree(const void *p);
  * once every kfree_rcu made before it has freed its object; uslab_rcu_barrier()
  * waits for those and for the RCU slabs.  kmem_cache_destroy() waits as
  * the kernel's does.  None of the waits may be called inside a read-side
- * critical section.
+ * critical section.  Like kfree, kfree_rcu is not async-signal-safe: a
+ * signal handler must not call it.
  * ------------------------------------------------------------------------ */
 struct uslab_rcu_flavour {
 	const char *name;             /* "memb", "qsbr", ... */

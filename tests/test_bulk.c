@@ -151,4 +151,51 @@ TEST(bulk_free_of_an_object_just_freed_reported)
 	CHECK_EQ(destroy_counting_reports(s), 0);
 }
 
+/* One object twice in one call (kfree_rcu of it twice within a batch
+ * ends so): the second is reported and skipped, the others are freed,
+ * and the counts stay true (the program's live object is not handed out
+ * again).  For kmem_cache_free_bulk and kfree_bulk; the second time
+ * adjacent, and (slub, whose bulk free groups a slab's objects) apart too:
+ * unified frees one by one and, as for kmem_cache_free, sees the sheaf's
+ * last two objects only. */
+TEST(bulk_free_of_one_object_twice_in_a_call_reported)
+{
+	struct kmem_cache *s = kmem_cache_create("bulk-twice", 48, 0, SLAB_NO_MERGE, NULL);
+	void *keep, *o[4], *p[5], *again[4];
+	struct uslab_cache_info ci;
+
+	pin_to_current_cpu();
+	keep = kmem_cache_alloc(s, GFP_KERNEL);
+	uslab_cache_info(s, &ci);
+	for (int round = 0; round < (strcmp(ci.allocator, "slub") ? 1 : 2); round++) {
+		for (int i = 0; i < 4; i++)
+			o[i] = kmem_cache_alloc(s, GFP_KERNEL);
+		/* Freed from the end: round 0 o[0] twice in a row, then o[3],
+		 * o[2], o[1]; round 1 o[3], o[0], o[2], o[1], o[0] again. */
+		if (round == 0)
+			memcpy(p, (void *[]){ o[1], o[2], o[3], o[0], o[0] }, sizeof(p));
+		else
+			memcpy(p, (void *[]){ o[0], o[1], o[2], o[0], o[3] }, sizeof(p));
+		capture_start();
+		if (round)
+			kfree_bulk(5, p);
+		else
+			kmem_cache_free_bulk(s, 5, p);
+		capture_stop();
+		CHECK_BUG_STARTS(capture_buf, "bulk-twice", "Object already free");
+		uslab_cache_info(s, &ci);
+		CHECK_EQ(ci.active_objs, 1);
+		for (int i = 0; i < 4; i++) {
+			again[i] = kmem_cache_alloc(s, GFP_KERNEL);
+			CHECK(again[i] && again[i] != keep);
+			for (int j = 0; j < i; j++)
+				CHECK(again[i] != again[j]);
+		}
+		for (int i = 0; i < 4; i++)
+			kmem_cache_free(s, again[i]);
+	}
+	kmem_cache_free(s, keep);
+	CHECK_EQ(destroy_counting_reports(s), 0);
+}
+
 TEST_MAIN()

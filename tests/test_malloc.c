@@ -359,7 +359,7 @@ TEST(alignment_errors_as_glibc)
 	errno = 0;
 	CHECK(!aligned_alloc(volatile_size(24), 10));
 	CHECK_EQ(errno, EINVAL);
-	p = memalign(48, 10);                             /* rounded up to 64 */
+	p = memalign(volatile_size(48), 10);                             /* rounded up to 64 */
 	CHECK(p);
 	CHECK_EQ((uintptr_t)p % 64, 0);
 	free(p);

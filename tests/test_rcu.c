@@ -676,6 +676,61 @@ TEST(report_sink_on_the_worker_may_use_rcu)
 	kvfree_rcu_barrier();
 }
 
+/* A report made while kfree_rcu allocates a thread's new batch (a debug
+ * check of kmalloc-4096 finds a write after free), whose sink calls
+ * kfree_rcu on that thread: the nested call opens a batch of its own,
+ * and neither batch is lost. */
+static atomic_int nested_sink_calls;
+
+static void kfree_rcu_sink(void *ctx, const char *text)
+{
+	(void)ctx;
+	(void)text;
+	if (atomic_fetch_add(&nested_sink_calls, 1) == 0)
+		kfree_rcu_mightsleep(kmalloc(64, GFP_KERNEL));
+}
+
+TEST(kfree_rcu_from_a_sink_while_a_batch_is_made_child)
+{
+	struct kmem_cache *k = uslab_kmalloc_cache(64);
+	unsigned long active;
+	unsigned char *used;
+
+	if (!getenv("USLAB_TEST_RCU_NESTED"))
+		return;
+	/* The thread's holder, its batch taken by the barrier. */
+	kfree_rcu_mightsleep(kmalloc(64, GFP_KERNEL));
+	kvfree_rcu_barrier();
+	active = rinfo(k).active_objs;
+	/* The next batch is this object again (kmalloc-4096), poison spoilt. */
+	used = kmalloc(4096, GFP_KERNEL);
+	kfree(used);
+	used[100] = 0x5a;
+	uslab_set_report_sink(kfree_rcu_sink, NULL, NULL, NULL);
+	kfree_rcu_mightsleep(kmalloc(64, GFP_KERNEL));
+	uslab_set_report_sink(NULL, NULL, NULL, NULL);
+	CHECK(atomic_load(&nested_sink_calls) >= 1);
+	kvfree_rcu_barrier();
+	CHECK_EQ(rinfo(k).active_objs, active);
+	printf("nested checked\n");
+	fflush(stdout);
+}
+
+TEST(kfree_rcu_from_a_sink_while_a_batch_is_made)
+{
+	static const char *const env[] = { "USLAB_TEST_RCU_NESTED=1", "USLAB_DEBUG=FZP,kmalloc-4096",
+					   NULL };
+	static char out[16384];
+
+	if (TEST_ASAN)
+		return;   /* the write after free is ASan's to stop */
+	CHECK_EQ(run_test_child("kfree_rcu_from_a_sink_while_a_batch_is_made_child", env, out,
+				sizeof(out)),
+		 0);
+	CHECK_STR_CONTAINS(out, "nested checked");
+	CHECK(!strstr(out, "FAILED"));
+}
+
 /* The forms of the API: one argument (no rcu_head), two, kvfree_rcu; NULL
  * is nothing; many objects, several batches. */
 TEST(kfree_rcu_forms_free_everything)
@@ -745,6 +800,44 @@ static void *destroy_after_kfree_rcu(void *arg)
 		kmem_cache_destroy(s);
 	}
 	return NULL;
+}
+
+/* The same in a fresh process, for the first kfree_rcu of all (nothing
+ * queued yet, the worker not started, the objects in an open batch):
+ * destroy waits for them too. */
+TEST(destroy_after_the_first_kfree_rcu_child)
+{
+	const char *kind = getenv("USLAB_TEST_RCU_FRESH");
+	struct kmem_cache *s;
+	struct rcu_obj *o[3];
+
+	if (!kind)
+		return;
+	s = kmem_cache_create("rcu-fresh", sizeof(struct rcu_obj), 0,
+			      strcmp(kind, "typesafe") ? SLAB_NO_MERGE : SLAB_TYPESAFE_BY_RCU, NULL);
+	for (int i = 0; i < 3; i++)
+		CHECK((o[i] = kmem_cache_alloc(s, GFP_KERNEL)) != NULL);
+	kfree_rcu(o[0], rh);
+	kfree_rcu(o[1], rh);
+	kfree_rcu_mightsleep(o[2]);
+	CHECK_EQ(destroy_counting_reports(s), 0);
+	printf("fresh %s checked\n", kind);
+	fflush(stdout);
+}
+
+TEST(destroy_after_the_first_kfree_rcu)
+{
+	static char out[16384];
+
+	for (int typesafe = 0; typesafe < 2; typesafe++) {
+		const char *env[] = { typesafe ? "USLAB_TEST_RCU_FRESH=typesafe"
+					       : "USLAB_TEST_RCU_FRESH=plain", NULL };
+
+		CHECK_EQ(run_test_child("destroy_after_the_first_kfree_rcu_child", env, out, sizeof(out)),
+			 0);
+		CHECK_STR_CONTAINS(out, typesafe ? "fresh typesafe checked" : "fresh plain checked");
+		CHECK(!strstr(out, "BUG"));
+	}
 }
 
 TEST(destroy_right_after_kfree_rcu)
@@ -841,6 +934,81 @@ TEST(barriers_take_live_batches_locked)
 		 0);
 	CHECK_STR_CONTAINS(out, "locked checked");
 	CHECK(!strstr(out, "FAILED"));
+}
+
+/* The same where membarrier was registered and is refused later (a
+ * seccomp filter): one report, and the takers fence by mprotect. */
+TEST(barriers_take_live_batches_refused_child)
+{
+	if (!getenv("USLAB_TEST_MEMBARRIER_REFUSED"))
+		return;
+	/* The report, once, before the captured part. */
+	kfree_rcu_mightsleep(kmalloc(64, GFP_KERNEL));
+	kvfree_rcu_barrier();
+	barriers_take_live_batches();
+	printf("refused checked\n");
+	fflush(stdout);
+}
+
+TEST(barriers_take_live_batches_refused)
+{
+	static const char *const env[] = { "USLAB_TEST_MEMBARRIER_REFUSED=1", NULL };
+	static char out[16384];
+
+	CHECK_EQ(run_test_child("barriers_take_live_batches_refused_child", env, out, sizeof(out)),
+		 0);
+	CHECK_STR_CONTAINS(out, "refused checked");
+#if defined(__x86_64__)
+	CHECK_STR_CONTAINS(out, "uslab: kfree_rcu: membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) was refused after its registration (a seccomp filter?); its barriers now fence threads with mprotect, which costs more\n");
+#endif
+	CHECK(!strstr(out, "FAILED"));
+}
+
+/* A TSD destructor of a key made after uslab's that calls kfree_rcu on
+ * every pass glibc makes: the thread's holder is gone by then, and no new
+ * one is made that no destructor would free (each barrier walks them). */
+static pthread_key_t late_key;
+unsigned long kfree_rcu_nr_holders(void);   /* kmalloc/kfree_rcu.c */
+
+static void late_destructor(void *arg)
+{
+	kfree_rcu_mightsleep(kmalloc(64, GFP_KERNEL));
+	/* Again on the next pass, as long as glibc makes passes. */
+	pthread_setspecific(late_key, arg);
+}
+
+static void *late_key_thread(void *arg)
+{
+	pthread_setspecific(late_key, arg);
+	kfree_rcu_mightsleep(kmalloc(64, GFP_KERNEL));
+	return NULL;
+}
+
+TEST(kfree_rcu_from_a_late_destructor_makes_no_holder)
+{
+	struct kmem_cache *k = uslab_kmalloc_cache(64);
+	unsigned long active, holders;
+	pthread_t t;
+
+#if defined(__SANITIZE_THREAD__)
+	/* TSan finishes a thread in a destructor of its own, which a
+	 * destructor that re-arms itself on every pass outlives. */
+	return;
+#endif
+	/* uslab's key first. */
+	kfree_rcu_mightsleep(kmalloc(64, GFP_KERNEL));
+	kvfree_rcu_barrier();
+	CHECK_EQ(pthread_key_create(&late_key, late_destructor), 0);
+	holders = kfree_rcu_nr_holders();
+	active = rinfo(k).active_objs;
+	for (int i = 0; i < 20; i++) {
+		pthread_create(&t, NULL, late_key_thread, (void *)1);
+		pthread_join(t, NULL);
+	}
+	kvfree_rcu_barrier();
+	CHECK_EQ(kfree_rcu_nr_holders(), holders);
+	CHECK_EQ(rinfo(k).active_objs, active);
+	pthread_key_delete(late_key);
 }
 
 /* A thread that queued kfree_rcu frees and exits: its batch is not lost. */

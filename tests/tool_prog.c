@@ -16,7 +16,11 @@ struct conn {
 	char name[40];
 };
 
+#if defined(__clang__)
+#define SITE __attribute__((noinline, optnone))
+#else
 #define SITE __attribute__((noinline, noipa))
+#endif
 
 SITE void overflow_site(char *p, size_t n);
 SITE long uaf_site(struct conn *c);

@@ -207,16 +207,30 @@ static inline void spin_cond_wait(pthread_cond_t *cond, spinlock_t *l)
 	pthread_cond_wait(cond, &l->m);
 }
 
-/* The same for at most ms milliseconds (cond's clock: CLOCK_REALTIME). */
+/* The same for at most ms milliseconds, on the monotonic clock where libc
+ * has pthread_cond_clockwait (a wall clock set back must not stretch the
+ * wait); on cond's own clock, CLOCK_REALTIME, elsewhere. */
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 30))
+#define HAVE_COND_CLOCKWAIT 1
+#endif
 static inline void spin_cond_wait_ms(pthread_cond_t *cond, spinlock_t *l, long ms)
 {
+#ifdef HAVE_COND_CLOCKWAIT
+	const clockid_t clock = CLOCK_MONOTONIC;
+#else
+	const clockid_t clock = CLOCK_REALTIME;
+#endif
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(clock, &ts);
 	ts.tv_nsec += (ms % 1000) * 1000000L;
 	ts.tv_sec += ms / 1000 + ts.tv_nsec / 1000000000L;
 	ts.tv_nsec %= 1000000000L;
+#ifdef HAVE_COND_CLOCKWAIT
+	pthread_cond_clockwait(cond, &l->m, clock, &ts);
+#else
 	pthread_cond_timedwait(cond, &l->m, &ts);
+#endif
 }
 
 /* A one-byte test-and-set lock with yield, for sections of a few stores

@@ -244,18 +244,57 @@ pid_t os_gettid(void)
 	return (pid_t)syscall(SYS_gettid);
 }
 
+static bool membarrier_refused;   /* tests: as if a filter came later */
+
 bool os_membarrier_setup(void)
 {
 	long cmds = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
 
+	membarrier_refused = getenv("USLAB_TEST_MEMBARRIER_REFUSED") != NULL;
 	return cmds >= 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
 	       !syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0);
 }
 
-void os_membarrier(void)
+bool os_membarrier(void)
 {
-	/* Registered: the kernel's only refusals are for bad arguments. */
-	syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+	/* Registered, the kernel refuses only bad arguments; a seccomp
+	 * filter installed since may refuse it all the same. */
+	return !membarrier_refused &&
+	       !syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+}
+
+/*
+ * Write-protecting a page the process has dirtied makes the kernel shoot
+ * its TLB entry down on every CPU that may run a thread of the process,
+ * with an interrupt, which on x86 is a full barrier on that CPU: the
+ * fence of membarrier, dearer.  Other architectures broadcast TLB
+ * invalidations without interrupting anyone.
+ */
+bool os_fence_by_mprotect(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	static pthread_mutex_t fence_mutex = PTHREAD_MUTEX_INITIALIZER;
+	static volatile char *fence_page;
+	bool ok;
+
+	pthread_mutex_lock(&fence_mutex);
+	if (!fence_page) {
+		void *p = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		fence_page = p == MAP_FAILED ? NULL : p;
+	}
+	ok = fence_page != NULL;
+	if (ok) {
+		fence_page[0]++;
+		ok = !mprotect((void *)fence_page, PAGE_SIZE, PROT_READ) &&
+		     !mprotect((void *)fence_page, PAGE_SIZE, PROT_READ | PROT_WRITE);
+	}
+	pthread_mutex_unlock(&fence_mutex);
+	return ok;
+#else
+	return false;
+#endif
 }
 
 bool os_has_cmpxchg16b(void)

@@ -50,7 +50,11 @@ pid_t os_gettid(void);
  * between them, are ordered against the caller's.  Setup registers for
  * it (MEMBARRIER_CMD_PRIVATE_EXPEDITED); false where the kernel has none. */
 bool os_membarrier_setup(void);
-void os_membarrier(void);
+/* False if the kernel refused it (a seccomp filter installed since the
+ * setup): then os_fence_by_mprotect() is the same fence where it exists
+ * (x86), false elsewhere. */
+bool os_membarrier(void);
+bool os_fence_by_mprotect(void);
 bool os_has_cmpxchg16b(void);
 long os_rss_bytes(void);
 

@@ -6,6 +6,9 @@
  * one slab into a detached freelist (looking a few entries back for more
  * of the same slab, as SLUB does) and frees each group at once: onto the
  * cpu freelist when the slab is the cpu slab, else with one cmpxchg.
+ * Each pointer is checked as a single free checks it, and a pointer given
+ * twice in one call is found by its index (a map per detached list) and
+ * reported: a freelist built through it would lose objects.
  * Objects of debug caches, of unified caches (which keep no freelists),
  * and of caches with a hardened or zeroing freelist go one by one through
  * the free path.
@@ -33,11 +36,19 @@ error:
 	return 0;
 }
 
+/* Objects of a detached list marked by index: a pointer given twice in
+ * one call (kfree_rcu of an object twice within a batch) is found there,
+ * where the heads' test below cannot see it.  Slabs of more objects
+ * (tiny objects in big slabs) look the rest up in the list itself. */
+#define DF_MAP_OBJECTS 4096
+
 struct detached_freelist {
 	struct kmem_cache *s;
 	struct slab *slab;
 	void *head, *tail;
 	unsigned int cnt;
+	unsigned int map_objects;   /* indices below this are in map[] */
+	uint64_t map[DF_MAP_OBJECTS / 64];
 };
 
 /* Checks one pointer handed to a bulk free; NULL when it must be skipped
@@ -116,6 +127,23 @@ static __always_inline bool bulk_already_free(struct kmem_cache *s, struct slab 
 	return true;
 }
 
+/* Is object (at index idx) in df's list already?  Marks it if not. */
+static bool df_seen(struct detached_freelist *df, unsigned int idx, void *object)
+{
+	if (likely(idx < df->map_objects)) {
+		uint64_t bit = 1ull << (idx % 64);
+
+		if (df->map[idx / 64] & bit)
+			return true;
+		df->map[idx / 64] |= bit;
+		return false;
+	}
+	for (void *o = df->head; o; o = get_freepointer(df->s, o))
+		if (o == object)
+			return true;
+	return false;
+}
+
 /* Builds a freelist of the objects of one slab from the end of p[],
  * clearing the entries it takes; returns how many entries remain. */
 static size_t build_detached_freelist(struct kmem_cache *s, size_t size, void **p,
@@ -143,6 +171,10 @@ static size_t build_detached_freelist(struct kmem_cache *s, size_t size, void **
 		df->slab = NULL;
 		return size;
 	}
+	df->map_objects = objects < DF_MAP_OBJECTS ? objects : DF_MAP_OBJECTS;
+	memset(df->map, 0, (df->map_objects + 63) / 64 * sizeof(df->map[0]));
+	df->head = NULL;
+	df_seen(df, obj_to_index(df->s, df->slab, object), object);
 	kasan_slab_free(df->s, object);
 	set_freepointer(df->s, object, NULL);
 	df->head = df->tail = object;
@@ -152,12 +184,17 @@ static size_t build_detached_freelist(struct kmem_cache *s, size_t size, void **
 		object = p[--size];
 		if (!object)
 			continue;
-		if (segment_is_mapped(object) && virt_to_slab(object) == df->slab &&
-		    object != df->head) {
-			if (!(likely(object_start(df->s, df->slab, object) &&
-				     obj_to_index(df->s, df->slab, object) < objects) ||
+		if (segment_is_mapped(object) && virt_to_slab(object) == df->slab) {
+			unsigned int idx = obj_to_index(df->s, df->slab, object);
+
+			if (!(likely(object_start(df->s, df->slab, object) && idx < objects) ||
 			      check_object_pointer(df->s, df->slab, object, caller)) ||
 			    unlikely(bulk_already_free(df->s, df->slab, &bh, object))) {
+				p[size] = NULL;
+				continue;
+			}
+			if (unlikely(df_seen(df, idx, object))) {
+				slab_bug_double_free(df->s, df->slab, object);
 				p[size] = NULL;
 				continue;
 			}

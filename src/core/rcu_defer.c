@@ -72,6 +72,10 @@ static void kick_worker(void);
 
 void rcu_defer_batches(long delta)
 {
+	/* An open batch is RCU in use: a destroy must wait for its objects
+	 * even before anything is queued. */
+	if (delta > 0 && !__atomic_load_n(&rcu_used, __ATOMIC_RELAXED))
+		__atomic_store_n(&rcu_used, true, __ATOMIC_SEQ_CST);
 	/* The first open batch turns the worker's sleep into a timed one
 	 * (and starts the worker: nothing may have been queued yet). */
 	if (!__atomic_fetch_add(&batches_open, delta, __ATOMIC_ACQ_REL) && delta > 0) {
@@ -81,6 +85,11 @@ void rcu_defer_batches(long delta)
 	}
 	if (delta > 0 && !__atomic_load_n(&worker_started, __ATOMIC_ACQUIRE))
 		kick_worker();
+}
+
+long rcu_defer_batches_open(void)
+{
+	return __atomic_load_n(&batches_open, __ATOMIC_ACQUIRE);
 }
 
 void rcu_defer_set_batches(long n)

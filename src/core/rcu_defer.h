@@ -80,7 +80,9 @@ void rcu_set_flush_hook(void (*flush)(void));
 #define RCU_DEFER_IDLE_MS 50
 void rcu_defer_batches(long delta);
 void rcu_defer_set_batches(long n);
-/* kfree_rcu or an RCU slab was ever deferred in this process. */
+long rcu_defer_batches_open(void);
+/* kfree_rcu or an RCU slab was ever deferred in this process, or a batch
+ * opened (its objects are deferred once they are in it). */
 bool rcu_defer_used(void);
 
 void rcu_defer_init(void);

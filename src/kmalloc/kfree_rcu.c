@@ -64,6 +64,9 @@ struct kfree_rcu_holder {
 static spinlock_t kfree_rcu_lock = SPINLOCK_INIT(LOCK_RANK_KFREE_RCU);
 static struct list_head holders = LIST_HEAD_INIT(holders);
 static __thread struct kfree_rcu_holder *my_holder;
+/* Its holder has exited: a later call (a TSD destructor of a key made
+ * after ours) must not make one that no destructor would see. */
+static __thread bool my_holder_exited;
 static pthread_key_t holder_key;
 static int holder_key_state;   /* 0 not made, 1 made, -1 failed */
 static bool asym;              /* set before the first holder, then fixed */
@@ -95,17 +98,51 @@ static void owner_enter(struct kfree_rcu_holder *h)
 			sched_yield();
 }
 
+/* The taker's fence.  Owners were told there would be one (asym), and
+ * keep to it: if the kernel refuses membarrier after all, another fence
+ * stands in, and without one no batch can be taken safely.  Reported by
+ * the caller, once kfree_rcu_lock is let go. */
+enum taker_fence { FENCE_MEMBARRIER, FENCE_MPROTECT, FENCE_NONE };
+
+static enum taker_fence taker_fence(void)
+{
+	if (likely(os_membarrier()))
+		return FENCE_MEMBARRIER;
+	return os_fence_by_mprotect() ? FENCE_MPROTECT : FENCE_NONE;
+}
+
+static void report_fence(enum taker_fence f)
+{
+	static bool warned;
+
+	if (likely(f == FENCE_MEMBARRIER))
+		return;
+	if (!__atomic_exchange_n(&warned, true, __ATOMIC_RELAXED))
+		uslab_reportf("uslab: kfree_rcu: membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) was refused after its registration (a seccomp filter?); its barriers now fence threads with mprotect, which costs more\n");
+	if (f == FENCE_NONE) {
+		uslab_reportf("uslab: kfree_rcu: no fence left to take other threads' batches safely (membarrier refused, mprotect's fence unavailable here); aborting\n");
+		abort();
+	}
+}
+
 /* The taker's side, kfree_rcu_lock held: every holder's batch (NULL
  * where there is none), the holders' batch pointers cleared. */
-static void take_all(void (*take)(struct kfree_rcu_holder *h, struct kfree_rcu_batch *b, void *arg),
-		     void *arg)
+static enum taker_fence take_all(void (*take)(struct kfree_rcu_holder *h,
+					       struct kfree_rcu_batch *b, void *arg),
+				  void *arg)
 {
+	enum taker_fence f = FENCE_MEMBARRIER;
 	struct kfree_rcu_holder *h, *tmp;
 
 	if (asym) {
 		list_for_each_entry(h, &holders, list)
 			__atomic_store_n(&h->taker, 1, __ATOMIC_RELAXED);
-		os_membarrier();
+		f = taker_fence();
+		if (unlikely(f == FENCE_NONE)) {
+			list_for_each_entry(h, &holders, list)
+				__atomic_store_n(&h->taker, 0, __ATOMIC_RELEASE);
+			return f;
+		}
 	}
 	list_for_each_entry_safe(h, tmp, &holders, list) {
 		struct kfree_rcu_batch *b;
@@ -124,6 +161,7 @@ static void take_all(void (*take)(struct kfree_rcu_holder *h, struct kfree_rcu_b
 			owner_exit(h);
 		take(h, b, arg);
 	}
+	return f;
 }
 
 static void batch_free(struct rcu_deferred *item)
@@ -161,15 +199,33 @@ static void flush_one(struct kfree_rcu_holder *h, struct kfree_rcu_batch *b, voi
 		list_move_tail(&h->list, dead);
 }
 
-/* rcu_defer_barrier's hook: every thread's batch goes to the queue now. */
+/* Exited threads' holders, whose batch is gone, onto dead (to be freed
+ * once kfree_rcu_lock, held, is let go). */
+static void reap_orphans(struct list_head *dead)
+{
+	struct kfree_rcu_holder *h, *tmp;
+
+	list_for_each_entry_safe(h, tmp, &holders, list)
+		if (__atomic_load_n(&h->orphan, __ATOMIC_ACQUIRE) && !h->batch)
+			list_move_tail(&h->list, dead);
+}
+
+/* rcu_defer_barrier's hook: every thread's batch goes to the queue now.
+ * With none open (counted before a batch is installed) a barrier has
+ * nothing to take and fences no one. */
 static void kfree_rcu_flush_all(void)
 {
+	enum taker_fence f = FENCE_MEMBARRIER;
 	struct kfree_rcu_holder *h, *tmp;
 	struct list_head dead = LIST_HEAD_INIT(dead);
 
 	spin_lock(&kfree_rcu_lock);
-	take_all(flush_one, &dead);
+	if (rcu_defer_batches_open())
+		f = take_all(flush_one, &dead);
+	else
+		reap_orphans(&dead);
 	spin_unlock(&kfree_rcu_lock);
+	report_fence(f);
 	list_for_each_entry_safe(h, tmp, &dead, list)
 		meta_free(h, sizeof(*h));
 }
@@ -181,6 +237,7 @@ static void holder_exit(void *arg)
 	struct kfree_rcu_holder *h = arg;
 
 	my_holder = NULL;
+	my_holder_exited = true;
 	holder_flush(h);
 	__atomic_store_n(&h->orphan, true, __ATOMIC_RELEASE);
 }
@@ -219,12 +276,9 @@ static struct kfree_rcu_holder *holder_new(void)
 	}
 	spin_lock(&kfree_rcu_lock);
 	list_add(&h->list, &holders);
-	/* Exited threads' holders whose batch is gone: a program whose
-	 * threads come and go keeps a list as long as its live threads. */
-	list_for_each_entry_safe(o, tmp, &holders, list) {
-		if (__atomic_load_n(&o->orphan, __ATOMIC_ACQUIRE) && !o->batch)
-			list_move_tail(&o->list, &dead);
-	}
+	/* A program whose threads come and go keeps a list as long as its
+	 * live threads. */
+	reap_orphans(&dead);
 	spin_unlock(&kfree_rcu_lock);
 	list_for_each_entry_safe(o, tmp, &dead, list)
 		meta_free(o, sizeof(*o));
@@ -236,7 +290,7 @@ static struct kfree_rcu_holder *holder_new(void)
  * batch. */
 static bool push_slow(struct kfree_rcu_holder *h, void *ptr)
 {
-	struct kfree_rcu_batch *b;
+	struct kfree_rcu_batch *b, *old;
 
 	holder_flush(h);
 	/* Faster than grace periods end: wait for the worker (never inside
@@ -250,9 +304,13 @@ static bool push_slow(struct kfree_rcu_holder *h, void *ptr)
 	/* Counted before it can be taken (and uncounted). */
 	rcu_defer_batches(1);
 	owner_enter(h);
-	/* Only the owner installs a batch. */
+	/* Only the owner installs a batch; one may be there already if the
+	 * kmalloc above called out (a report sink) into kfree_rcu. */
+	old = h->batch;
 	h->batch = b;
 	owner_exit(h);
+	if (old)
+		queue_batch(old);
 	return true;
 }
 
@@ -266,6 +324,8 @@ static __attribute__((noinline)) void kvfree_call_rcu_slow(void *head, void *ptr
 	/* A holder is made only once a flavour is registered, and a flavour
 	 * stays: only the first call of a thread asks. */
 	if (!h) {
+		if (my_holder_exited)
+			goto wait;
 		if (!rcu_grace_periods()) {
 			if (!__atomic_exchange_n(&warned_no_flavour, true, __ATOMIC_RELAXED))
 				uslab_reportf("uslab: kfree_rcu(%p) with no RCU flavour registered (link libuslab-rcu, or uslab_rcu_set_flavour()): the object is kept, and so are later ones\n",
@@ -316,6 +376,19 @@ USLAB_API void kvfree_call_rcu(void *head, void *ptr)
 		}
 	}
 	kvfree_call_rcu_slow(head, ptr);
+}
+
+/* Holders on the list (tests: exited threads' are freed). */
+unsigned long kfree_rcu_nr_holders(void)
+{
+	struct kfree_rcu_holder *h;
+	unsigned long n = 0;
+
+	spin_lock(&kfree_rcu_lock);
+	list_for_each_entry(h, &holders, list)
+		n++;
+	spin_unlock(&kfree_rcu_lock);
+	return n;
 }
 
 USLAB_API void kvfree_rcu_barrier(void)

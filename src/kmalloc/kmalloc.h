@@ -28,6 +28,7 @@ void kmalloc_init(void);
 void kfree_rcu_init(void);
 void kfree_rcu_fork_lock(void);
 void kfree_rcu_fork_unlock(bool child);
+unsigned long kfree_rcu_nr_holders(void);
 
 /* The malloc replacement's finer classes (kmalloc.c, built when
  * malloc_replacement is set): the cache for a size 1..8192, with a copy of
