@@ -151,10 +151,9 @@ TEST(bulk_free_of_an_object_just_freed_reported)
 	CHECK_EQ(destroy_counting_reports(s), 0);
 }
 
-/* One object twice in one call (kfree_rcu of it twice within a batch
- * ends so): the second is reported and skipped, the others are freed,
- * and the counts stay true (the program's live object is not handed out
- * again).  For kmem_cache_free_bulk and kfree_bulk; the second time
+/* One object twice among one slab's objects in one call: the second is
+ * reported and skipped, the others are freed, and the counts stay true
+ * (the program's live object is not handed out again).  For kmem_cache_free_bulk and kfree_bulk; the second time
  * adjacent, and (slub, whose bulk free groups a slab's objects) apart too:
  * unified frees one by one and, as for kmem_cache_free, sees the sheaf's
  * last two objects only. */

@@ -263,40 +263,6 @@ bool os_membarrier(void)
 	       !syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
 }
 
-/*
- * Write-protecting a page the process has dirtied makes the kernel shoot
- * its TLB entry down on every CPU that may run a thread of the process,
- * with an interrupt, which on x86 is a full barrier on that CPU: the
- * fence of membarrier, dearer.  Other architectures broadcast TLB
- * invalidations without interrupting anyone.
- */
-bool os_fence_by_mprotect(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	static pthread_mutex_t fence_mutex = PTHREAD_MUTEX_INITIALIZER;
-	static volatile char *fence_page;
-	bool ok;
-
-	pthread_mutex_lock(&fence_mutex);
-	if (!fence_page) {
-		void *p = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-		fence_page = p == MAP_FAILED ? NULL : p;
-	}
-	ok = fence_page != NULL;
-	if (ok) {
-		fence_page[0]++;
-		ok = !mprotect((void *)fence_page, PAGE_SIZE, PROT_READ) &&
-		     !mprotect((void *)fence_page, PAGE_SIZE, PROT_READ | PROT_WRITE);
-	}
-	pthread_mutex_unlock(&fence_mutex);
-	return ok;
-#else
-	return false;
-#endif
-}
-
 bool os_has_cmpxchg16b(void)
 {
 #if defined(__x86_64__)

@@ -51,10 +51,8 @@ pid_t os_gettid(void);
  * it (MEMBARRIER_CMD_PRIVATE_EXPEDITED); false where the kernel has none. */
 bool os_membarrier_setup(void);
 /* False if the kernel refused it (a seccomp filter installed since the
- * setup): then os_fence_by_mprotect() is the same fence where it exists
- * (x86), false elsewhere. */
+ * setup): there is no other fence that the kernel promises. */
 bool os_membarrier(void);
-bool os_fence_by_mprotect(void);
 bool os_has_cmpxchg16b(void);
 long os_rss_bytes(void);
 

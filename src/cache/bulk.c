@@ -6,9 +6,11 @@
  * one slab into a detached freelist (looking a few entries back for more
  * of the same slab, as SLUB does) and frees each group at once: onto the
  * cpu freelist when the slab is the cpu slab, else with one cmpxchg.
- * Each pointer is checked as a single free checks it, and a pointer given
- * twice in one call is found by its index (a map per detached list) and
- * reported: a freelist built through it would lose objects.
+ * Each pointer is checked as a single free checks it, and a pointer that
+ * comes twice into one detached list is found by its index (a map per
+ * list) and reported: a freelist built through it would lose objects.
+ * Copies further apart (in two lists of one slab) go unseen, as a single
+ * free of an object no longer among the last freed does (DESIGN.md).
  * Objects of debug caches, of unified caches (which keep no freelists),
  * and of caches with a hardened or zeroing freelist go one by one through
  * the free path.
@@ -36,10 +38,10 @@ error:
 	return 0;
 }
 
-/* Objects of a detached list marked by index: a pointer given twice in
- * one call (kfree_rcu of an object twice within a batch) is found there,
- * where the heads' test below cannot see it.  Slabs of more objects
- * (tiny objects in big slabs) look the rest up in the list itself. */
+/* Objects of a detached list marked by index: a pointer that comes twice
+ * into one list is found there, where the heads' test below cannot see
+ * it.  Indices beyond (tiny objects in big slabs) are looked up in the
+ * list itself. */
 #define DF_MAP_OBJECTS 4096
 
 struct detached_freelist {

@@ -224,28 +224,30 @@ static struct rcu_deferred *push(struct rcu_deferred *link)
 	return old;
 }
 
-void rcu_defer_queue_only(struct rcu_deferred *item, void (*func)(struct rcu_deferred *))
+bool rcu_defer_queue_only(struct rcu_deferred *item, void (*func)(struct rcu_deferred *))
 {
 	item->func = func;
-	push(item);
+	return !push(item);
 }
 
-static bool defer_link(struct rcu_deferred *link)
+void rcu_defer_wake(bool was_empty)
 {
-	struct rcu_deferred *old;
-
-	if (!rcu_grace_periods())
-		return false;
-	old = push(link);
 	/* The first item wakes the worker, started or starting (it may
 	 * sleep already before its starter has said so: start_worker). */
-	if (!old) {
+	if (was_empty) {
 		spin_lock(&rcu_lock);
 		pthread_cond_signal(&rcu_cond);
 		spin_unlock(&rcu_lock);
 	}
 	if (!__atomic_load_n(&worker_started, __ATOMIC_ACQUIRE))
 		kick_worker();
+}
+
+static bool defer_link(struct rcu_deferred *link)
+{
+	if (!rcu_grace_periods())
+		return false;
+	rcu_defer_wake(!push(link));
 	return true;
 }
 

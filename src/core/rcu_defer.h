@@ -45,8 +45,11 @@ bool rcu_defer_object(struct rcu_deferred *item, void *ptr);
 void rcu_set_object_free(void (*free_object)(const void *));
 
 /* The same without waking or starting the worker: a fork child's
- * handler, before rcu_defer_fork_unlock(true). */
-void rcu_defer_queue_only(struct rcu_deferred *item, void (*func)(struct rcu_deferred *));
+ * handler, before rcu_defer_fork_unlock(true); kfree_rcu's owner inside
+ * its busy section (lock-free, nothing called out).  True when the queue
+ * was empty; the caller then calls rcu_defer_wake(that) once it may. */
+bool rcu_defer_queue_only(struct rcu_deferred *item, void (*func)(struct rcu_deferred *));
+void rcu_defer_wake(bool was_empty);
 
 /* Waits for one grace period of the flavour (kfree_rcu_mightsleep when it
  * cannot queue).  False without a flavour. */

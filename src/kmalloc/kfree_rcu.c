@@ -20,7 +20,11 @@
  * comes after the barrier and sees it set, and it backs off until the
  * taker is done: the fence liburcu's memb readers rely on, turned around.
  * Without membarrier, busy is a test-and-set lock that both take.  Either
- * way nothing is called out between the owner's busy and its release.
+ * way nothing is called out between the owner's busy and its release; an
+ * owner that hands its batch over pushes it onto the queue in there
+ * (lock-free), so a taker never misses a batch in the owner's hands.  If
+ * membarrier is refused after its registration, a taker stops the
+ * program (taker_fence).
  *
  * kfree_rcu_lock (a leaf but for rcu_lock) guards the list of holders and
  * serializes takers.  Nothing here is called with a uslab lock held, but
@@ -35,6 +39,7 @@
  * the object is kept, with one report.
  */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "base/lock.h"
 #include "base/meta.h"
@@ -99,50 +104,36 @@ static void owner_enter(struct kfree_rcu_holder *h)
 }
 
 /* The taker's fence.  Owners were told there would be one (asym), and
- * keep to it: if the kernel refuses membarrier after all, another fence
- * stands in, and without one no batch can be taken safely.  Reported by
- * the caller, once kfree_rcu_lock is let go. */
-enum taker_fence { FENCE_MEMBARRIER, FENCE_MPROTECT, FENCE_NONE };
-
-static enum taker_fence taker_fence(void)
+ * keep to it: if the kernel refuses membarrier after all (a seccomp
+ * filter installed since), no batch of a live thread can be taken safely,
+ * and no other fence is one the kernel promises (a TLB shootdown by
+ * mprotect is no interrupt where invalidations are broadcast).  The
+ * program stops, with a report written straight to stderr (a sink might
+ * only queue it).  Called with kfree_rcu_lock held, nothing taken yet. */
+static void taker_fence(void)
 {
+	static const char msg[] =
+		"uslab: kfree_rcu: membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) was refused after its registration (a seccomp filter?): other threads' batches cannot be taken safely; aborting\n";
+
 	if (likely(os_membarrier()))
-		return FENCE_MEMBARRIER;
-	return os_fence_by_mprotect() ? FENCE_MPROTECT : FENCE_NONE;
-}
-
-static void report_fence(enum taker_fence f)
-{
-	static bool warned;
-
-	if (likely(f == FENCE_MEMBARRIER))
 		return;
-	if (!__atomic_exchange_n(&warned, true, __ATOMIC_RELAXED))
-		uslab_reportf("uslab: kfree_rcu: membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) was refused after its registration (a seccomp filter?); its barriers now fence threads with mprotect, which costs more\n");
-	if (f == FENCE_NONE) {
-		uslab_reportf("uslab: kfree_rcu: no fence left to take other threads' batches safely (membarrier refused, mprotect's fence unavailable here); aborting\n");
-		abort();
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+		/* Nowhere left to say it. */
 	}
+	abort();
 }
 
 /* The taker's side, kfree_rcu_lock held: every holder's batch (NULL
  * where there is none), the holders' batch pointers cleared. */
-static enum taker_fence take_all(void (*take)(struct kfree_rcu_holder *h,
-					       struct kfree_rcu_batch *b, void *arg),
-				  void *arg)
+static void take_all(void (*take)(struct kfree_rcu_holder *h, struct kfree_rcu_batch *b, void *arg),
+		     void *arg)
 {
-	enum taker_fence f = FENCE_MEMBARRIER;
 	struct kfree_rcu_holder *h, *tmp;
 
 	if (asym) {
 		list_for_each_entry(h, &holders, list)
 			__atomic_store_n(&h->taker, 1, __ATOMIC_RELAXED);
-		f = taker_fence();
-		if (unlikely(f == FENCE_NONE)) {
-			list_for_each_entry(h, &holders, list)
-				__atomic_store_n(&h->taker, 0, __ATOMIC_RELEASE);
-			return f;
-		}
+		taker_fence();
 	}
 	list_for_each_entry_safe(h, tmp, &holders, list) {
 		struct kfree_rcu_batch *b;
@@ -161,7 +152,6 @@ static enum taker_fence take_all(void (*take)(struct kfree_rcu_holder *h,
 			owner_exit(h);
 		take(h, b, arg);
 	}
-	return f;
 }
 
 static void batch_free(struct rcu_deferred *item)
@@ -172,23 +162,40 @@ static void batch_free(struct rcu_deferred *item)
 	kfree(b);
 }
 
+/* A batch that leaves its holder is on the queue (counted in rcu_queued)
+ * before it stops being counted open: a barrier that finds it neither in
+ * a holder nor open has its count.  The owner hands over inside its busy
+ * section (lock-free, nothing called out), so that a taker waiting for
+ * busy to drop sees it queued; the worker is woken once out.  True when
+ * the queue was empty. */
+static bool hand_over(struct kfree_rcu_batch *b)
+{
+	bool was_empty = rcu_defer_queue_only(&b->rd, batch_free);
+
+	rcu_defer_batches(-1);
+	return was_empty;
+}
+
+/* A taker's (kfree_rcu_lock held: rcu_lock may be taken under it). */
 static void queue_batch(struct kfree_rcu_batch *b)
 {
-	rcu_defer_batches(-1);
-	rcu_defer(&b->rd, batch_free);
+	rcu_defer_wake(hand_over(b));
 }
 
 /* The owner takes its batch (if any) and queues it. */
 static void holder_flush(struct kfree_rcu_holder *h)
 {
 	struct kfree_rcu_batch *b;
+	bool was_empty = false;
 
 	owner_enter(h);
 	b = h->batch;
 	h->batch = NULL;
+	if (b)
+		was_empty = hand_over(b);
 	owner_exit(h);
 	if (b)
-		queue_batch(b);
+		rcu_defer_wake(was_empty);
 }
 
 static void flush_one(struct kfree_rcu_holder *h, struct kfree_rcu_batch *b, void *dead)
@@ -215,17 +222,15 @@ static void reap_orphans(struct list_head *dead)
  * nothing to take and fences no one. */
 static void kfree_rcu_flush_all(void)
 {
-	enum taker_fence f = FENCE_MEMBARRIER;
 	struct kfree_rcu_holder *h, *tmp;
 	struct list_head dead = LIST_HEAD_INIT(dead);
 
 	spin_lock(&kfree_rcu_lock);
 	if (rcu_defer_batches_open())
-		f = take_all(flush_one, &dead);
+		take_all(flush_one, &dead);
 	else
 		reap_orphans(&dead);
 	spin_unlock(&kfree_rcu_lock);
-	report_fence(f);
 	list_for_each_entry_safe(h, tmp, &dead, list)
 		meta_free(h, sizeof(*h));
 }
@@ -291,6 +296,7 @@ static struct kfree_rcu_holder *holder_new(void)
 static bool push_slow(struct kfree_rcu_holder *h, void *ptr)
 {
 	struct kfree_rcu_batch *b, *old;
+	bool was_empty = false;
 
 	holder_flush(h);
 	/* Faster than grace periods end: wait for the worker (never inside
@@ -308,9 +314,11 @@ static bool push_slow(struct kfree_rcu_holder *h, void *ptr)
 	 * kmalloc above called out (a report sink) into kfree_rcu. */
 	old = h->batch;
 	h->batch = b;
+	if (old)
+		was_empty = hand_over(old);
 	owner_exit(h);
 	if (old)
-		queue_batch(old);
+		rcu_defer_wake(was_empty);
 	return true;
 }
 
