@@ -179,7 +179,34 @@ USLAB_API void *kmemdup(const void *src, size_t len, gfp_t gfp) USLAB_MALLOC_ATT
 /* No vmalloc area in user space: these are the kmalloc calls. */
 USLAB_API void *kvmalloc(size_t size, gfp_t flags) USLAB_MALLOC_ATTR;
 USLAB_API void *kvzalloc(size_t size, gfp_t flags) USLAB_MALLOC_ATTR;
+USLAB_API void *kvmalloc_node(size_t size, gfp_t flags, int node) USLAB_MALLOC_ATTR;
+/* n * size overflowing: NULL. */
+USLAB_API void *kvmalloc_array(size_t n, size_t size, gfp_t flags) USLAB_MALLOC_ATTR;
+USLAB_API void *kvcalloc(size_t n, size_t size, gfp_t flags) USLAB_MALLOC_ATTR;
+/* krealloc's contract (the kernel's since 6.12: no old size). */
+USLAB_API void *kvrealloc(const void *p, size_t size, gfp_t flags);
 USLAB_API void kvfree(const void *p);
+USLAB_API void *kmemdup_array(const void *src, size_t count, size_t element_size, gfp_t gfp)
+	USLAB_MALLOC_ATTR;
+/* A string in read-only data (a literal) is returned as it is, and
+ * kfree_const() leaves it; anything else is kstrdup()'s and kfree()'s. */
+USLAB_API const char *kstrdup_const(const char *s, gfp_t gfp);
+USLAB_API void kfree_const(const void *p);
+/* Wipes the whole block (ksize) with a store the compiler keeps, then
+ * frees it. */
+USLAB_API void kfree_sensitive(const void *p);
+/* Is p inside an object of a slab (any cache)? */
+USLAB_API bool kmem_valid_obj(void *p);
+/* Reports what uslab knows of p: its cache, the object's start, p's
+ * offset and the object's size, allocated or free (caches with red
+ * zones), who allocated and freed it (SLAB_STORE_USER); or the large
+ * block it is in.  True when p is in a slab. */
+USLAB_API bool kmem_dump_obj(void *p);
+
+static inline bool gfpflags_allow_blocking(const gfp_t gfp_flags)
+{
+	return !!(gfp_flags & __GFP_DIRECT_RECLAIM);
+}
 
 /* ------------------------------------------------------------------------
  * RCU.  Grace periods are those of the program's RCU: liburcu, through
@@ -441,11 +468,31 @@ struct shrinker {
 	unsigned long uslab_freed;  /* objects its scans reported freed */
 	unsigned long uslab_seq;    /* registration order */
 	unsigned int uslab_running; /* callbacks in progress */
+	bool uslab_free_pending;    /* shrinker_free() from its own callback */
 };
 #define DEFAULT_SEEKS 2
 
-/* Registers a shrinker under a name (kept as given); 0, or -1 with a
- * report when a callback is missing. */
+/* flags: the kernel's.  SHRINKER_NUMA_AWARE: scanned once per node with
+ * sc->nid set (others get nid 0); the memcg and non-slab bits are
+ * accepted and mean nothing here. */
+#define SHRINKER_REGISTERED  (1u << 0)
+#define SHRINKER_ALLOCATED   (1u << 1)
+#define SHRINKER_NUMA_AWARE  (1u << 2)
+#define SHRINKER_MEMCG_AWARE (1u << 3)
+#define SHRINKER_NONSLAB     (1u << 4)
+
+/* The kernel's API since 6.7: a shrinker allocated zeroed and named (NULL
+ * when memory runs out), its callbacks, seeks, batch and private_data set
+ * by the caller, then registered; shrinker_free() unregisters it (waiting
+ * for its callbacks on other threads) and frees it, also from inside its
+ * own callback (freed once that returns). */
+USLAB_API struct shrinker *shrinker_alloc(unsigned int flags, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+USLAB_API void shrinker_register(struct shrinker *shrinker);
+USLAB_API void shrinker_free(struct shrinker *shrinker);
+
+/* The older API: registers a shrinker the caller owns, under a name
+ * (kept as given); 0, or -1 with a report when a callback is missing. */
 USLAB_API int register_shrinker(struct shrinker *shrinker, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Returns once no callback of the shrinker runs any more (other than the

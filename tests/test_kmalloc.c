@@ -326,4 +326,132 @@ TEST(double_free_of_last_freed_object_reported)
 	kfree(r);
 }
 
+/* Today's kernel helpers on kmalloc: sizes that overflow fail, zeroing
+ * where asked, contents copied, literals not copied. */
+TEST(kernel_helpers)
+{
+	static const char literal[] = "a literal in read-only data";
+	char writable[] = "a string on the stack";
+	int src[5] = { 1, 2, 3, 4, 5 }, *dup;
+	unsigned char *z;
+	const char *c;
+	char *r;
+
+	CHECK(!kvmalloc_array(SIZE_MAX / 2, 3, GFP_KERNEL));
+	CHECK(!kvcalloc(SIZE_MAX / 8, 16, GFP_KERNEL));
+	CHECK(!kmemdup_array(src, SIZE_MAX / 2, 4, GFP_KERNEL));
+	z = kvcalloc(100, 3, GFP_KERNEL);
+	CHECK(z);
+	for (int i = 0; i < 300; i++)
+		CHECK_EQ(z[i], 0);
+	z = kvrealloc(z, 5000, GFP_KERNEL | __GFP_ZERO);
+	CHECK(z);
+	for (int i = 0; i < 5000; i++)
+		CHECK_EQ(z[i], 0);
+	kvfree(z);
+	z = kvmalloc_node(64, GFP_KERNEL, NUMA_NO_NODE);
+	CHECK(z);
+	kvfree(z);
+	dup = kmemdup_array(src, 5, sizeof(int), GFP_KERNEL);
+	CHECK(dup && dup != src && !memcmp(dup, src, sizeof(src)));
+	kfree(dup);
+
+	c = kstrdup_const(literal, GFP_KERNEL);
+	CHECK(c == literal);
+	kfree_const(c);
+	c = kstrdup_const(writable, GFP_KERNEL);
+	CHECK(c && c != writable && !strcmp(c, writable));
+	CHECK(kmem_valid_obj((void *)c));
+	kfree_const(c);
+	CHECK(kstrdup_const(NULL, GFP_KERNEL) == NULL);
+	kfree_const(NULL);
+
+	CHECK(gfpflags_allow_blocking(GFP_KERNEL));
+	CHECK(!gfpflags_allow_blocking(GFP_NOWAIT));
+	CHECK(!gfpflags_allow_blocking(GFP_ATOMIC));
+
+	r = kmalloc(40, GFP_KERNEL);
+	CHECK(r);
+	memset(r, 0x5a, 40);
+	CHECK(kmem_valid_obj(r) && kmem_valid_obj(r + 39));
+	CHECK(!kmem_valid_obj(writable));
+	kfree_sensitive(r);
+	kfree_sensitive(NULL);
+}
+
+/* kfree_sensitive wipes the whole block, slack included, before the free
+ * (read back where the ASan build allows). */
+TEST(kfree_sensitive_wipes_the_block)
+{
+	unsigned char *p, *q;
+
+	if (TEST_ASAN || getenv("USLAB_DEBUG"))
+		return;   /* the freed block is poisoned there */
+	pin_to_current_cpu();
+	p = kmalloc(50, GFP_KERNEL);   /* kmalloc-64: 14 bytes of slack */
+	CHECK(p);
+	memset(p, 0xa5, ksize(p));
+	kfree_sensitive(p);
+	/* The next kmalloc-64 object of this CPU is p again. */
+	q = kmalloc(50, GFP_KERNEL);
+	CHECK(q == p);
+	for (size_t i = 0; i < 64; i++)
+		if (i < 8 || i >= 16)   /* the free pointer may sit in one word */
+			CHECK_EQ(q[i] == 0xa5, 0);
+	kfree(q);
+}
+
+/* kmem_dump_obj: the cache, the object's start, the offset, the size;
+ * a debug cache's state and owner; large blocks; foreign pointers. */
+TEST(kmem_dump_obj_says_what_it_knows)
+{
+	struct kmem_cache *s = kmem_cache_create("dumped", 100, 0, SLAB_NO_MERGE, NULL);
+	static long not_ours[4];
+	char line[256];
+	char *o, *big;
+
+	o = kmem_cache_alloc(s, GFP_KERNEL);
+	CHECK(o);
+	capture_start();
+	CHECK(kmem_dump_obj(o + 10));
+	capture_stop();
+	snprintf(line, sizeof(line), "uslab: kmem_dump_obj(%p): slab dumped start %p pointer offset 10 size 100",
+		 (void *)(o + 10), (void *)o);
+	CHECK_STR_CONTAINS(capture_buf, line);
+	big = kmalloc(100000, GFP_KERNEL);
+	CHECK(big);
+	capture_start();
+	CHECK(!kmem_dump_obj(big + 5));
+	capture_stop();
+	snprintf(line, sizeof(line), "uslab: kmem_dump_obj(%p): large kmalloc block start %p pointer offset 5 size ",
+		 (void *)(big + 5), (void *)big);
+	CHECK_STR_CONTAINS(capture_buf, line);
+	kfree(big);
+	capture_start();
+	CHECK(!kmem_dump_obj(&not_ours[1]));
+	capture_stop();
+	CHECK_STR_CONTAINS(capture_buf, "): not uslab's memory\n");
+	kmem_cache_free(s, o);
+	kmem_cache_destroy(s);
+
+	/* Red zones and owner tracking (slub_debug's Z and U). */
+	CHECK_EQ(uslab_debug_config("ZU,dumped-debug"), 0);
+	s = kmem_cache_create("dumped-debug", 100, 0, SLAB_NO_MERGE, NULL);
+	o = kmem_cache_alloc(s, GFP_KERNEL);
+	CHECK(o);
+	capture_start();
+	kmem_dump_obj(o);
+	capture_stop();
+	CHECK_STR_CONTAINS(capture_buf, "pointer offset 0 size 100, allocated\n");
+	CHECK_STR_CONTAINS(capture_buf, "Allocated in ");
+	kmem_cache_free(s, o);
+	capture_start();
+	kmem_dump_obj(o);
+	capture_stop();
+	CHECK_STR_CONTAINS(capture_buf, "pointer offset 0 size 100, free\n");
+	CHECK_STR_CONTAINS(capture_buf, "Freed in ");
+	kmem_cache_destroy(s);
+	CHECK_EQ(uslab_debug_config(""), 0);
+}
+
 TEST_MAIN()

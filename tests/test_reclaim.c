@@ -122,6 +122,116 @@ TEST(shrinkers_are_called_and_their_objects_freed)
 	CHECK_STR_CONTAINS(capture_stop(), "a shrinker needs count_objects and scan_objects");
 }
 
+/* The API since 6.7: shrinker_alloc names it (formatted), the caller
+ * sets the callbacks and private_data, shrinker_register makes it
+ * count, shrinker_free takes it out.  A NUMA-aware shrinker is asked per
+ * node, others with nid 0 (never NUMA_NO_NODE, an index no array has). */
+static int alloc_shrinker_nids[64], alloc_shrinker_calls;
+
+static unsigned long count_private(struct shrinker *sh, struct shrink_control *sc)
+{
+	unsigned long *n = sh->private_data;
+
+	if (alloc_shrinker_calls < 64)
+		alloc_shrinker_nids[alloc_shrinker_calls++] = sc->nid;
+	return *n ? *n : SHRINK_EMPTY;
+}
+
+static unsigned long scan_private(struct shrinker *sh, struct shrink_control *sc)
+{
+	unsigned long *n = sh->private_data, got = sc->nr_to_scan < *n ? sc->nr_to_scan : *n;
+
+	*n -= got;
+	return got;
+}
+
+TEST(shrinker_alloc_register_free)
+{
+	unsigned long objects = 300;
+	struct uslab_reclaim_result r;
+	struct shrinker *sh = shrinker_alloc(0, "test-%s-%d", "alloc", 7);
+
+	CHECK(sh);
+	CHECK(!strcmp(sh->name, "test-alloc-7"));
+	CHECK_EQ(sh->seeks, DEFAULT_SEEKS);
+	CHECK((sh->flags & SHRINKER_ALLOCATED) && !(sh->flags & SHRINKER_REGISTERED));
+	sh->count_objects = count_private;
+	sh->scan_objects = scan_private;
+	sh->private_data = &objects;
+	sh->batch = 100;
+	uslab_reclaim(&r);
+	CHECK_EQ(objects, 300);            /* not registered yet */
+	shrinker_register(sh);
+	CHECK(sh->flags & SHRINKER_REGISTERED);
+	alloc_shrinker_calls = 0;
+	uslab_reclaim(&r);
+	CHECK_EQ(objects, 0);
+	CHECK_EQ(r.shrinker_objects, 300);
+	CHECK(alloc_shrinker_calls >= 1);
+	for (int i = 0; i < alloc_shrinker_calls; i++)
+		CHECK_EQ(alloc_shrinker_nids[i], 0);
+	shrinker_free(sh);
+	objects = 50;
+	uslab_reclaim(&r);
+	CHECK_EQ(objects, 50);             /* freed: asked no more */
+	shrinker_free(NULL);
+
+	/* NUMA aware: once per online node, nid 0 first. */
+	sh = shrinker_alloc(SHRINKER_NUMA_AWARE, "test-numa");
+	CHECK(sh);
+	sh->count_objects = count_private;
+	sh->scan_objects = scan_private;
+	sh->private_data = &objects;
+	shrinker_register(sh);
+	alloc_shrinker_calls = 0;
+	uslab_reclaim(&r);
+	CHECK(alloc_shrinker_calls >= 1);
+	CHECK_EQ(alloc_shrinker_nids[0], 0);
+	for (int i = 0; i < alloc_shrinker_calls; i++)
+		CHECK(alloc_shrinker_nids[i] >= 0);
+	shrinker_free(sh);
+
+	/* The older API's struct is not shrinker_alloc's. */
+	capture_start();
+	shrinker_register(&entry_shrinker);
+	CHECK_STR_CONTAINS(capture_stop(), "not from shrinker_alloc()");
+	uslab_reclaim(&r);
+	CHECK_EQ(r.shrinker_objects, 0);
+}
+
+/* A shrinker that frees itself from inside its own scan (the kernel's
+ * shrinker_free may be called so): it is freed once the callback
+ * returns, not under it (ASan would see the walk touch freed memory). */
+static unsigned long self_freeing_scan(struct shrinker *sh, struct shrink_control *sc)
+{
+	unsigned long *n = sh->private_data;
+
+	(void)sc;
+	*n = 0;
+	shrinker_free(sh);
+	return 1;
+}
+
+TEST(shrinker_free_from_its_own_callback)
+{
+	unsigned long objects = 10;
+	struct uslab_reclaim_result r;
+	struct shrinker *sh = shrinker_alloc(0, "self-freeing");
+
+	CHECK(sh);
+	sh->count_objects = count_private;
+	sh->scan_objects = self_freeing_scan;
+	sh->private_data = &objects;
+	shrinker_register(sh);
+	uslab_reclaim(&r);
+	CHECK_EQ(objects, 0);
+	CHECK_EQ(r.shrinker_objects, 1);
+	objects = 10;
+	uslab_reclaim(&r);
+	CHECK_EQ(objects, 10);
+	CHECK_EQ(r.shrinker_objects, 0);
+}
+
 TEST(reclaim_before_an_allocation_gives_up)
 {
 	struct uslab_page_allocator *fi = uslab_fault_inject_create(NULL, USLAB_FAULT_NTH, 1);

@@ -23,12 +23,17 @@
  * register or unregister shrinkers).  The walk goes by registration
  * order (uslab_seq), so any number of shrinkers is visited and one that
  * leaves meanwhile is skipped; uslab_running pins the one being called,
- * and unregister_shrinker() waits for it.
+ * and unregister_shrinker() waits for it.  A shrinker_alloc()ed one that
+ * shrinker_free() frees from inside its own callback is freed by the walk
+ * once the last callback of it returns (uslab_free_pending).
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "base/meta.h"
+#include "base/os.h"
 #include "base/report.h"
 #include "base/start.h"
 #include "cache/cache.h"
@@ -101,6 +106,77 @@ USLAB_API void unregister_shrinker(struct shrinker *shrinker)
 		uslab_reportf("uslab: unregister_shrinker(%p): not registered\n", (void *)shrinker);
 }
 
+/* shrinker_alloc()'s block: the shrinker and its formatted name. */
+#define SHRINKER_NAME_MAX 64
+
+struct allocated_shrinker {
+	struct shrinker shrinker;
+	char name[SHRINKER_NAME_MAX];
+};
+
+USLAB_API struct shrinker *shrinker_alloc(unsigned int flags, const char *fmt, ...)
+{
+	struct allocated_shrinker *a = meta_alloc(sizeof(*a));
+	va_list ap;
+
+	if (!a)
+		return NULL;
+	memset(a, 0, sizeof(*a));
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(a->name, sizeof(a->name), fmt, ap);
+		va_end(ap);
+	}
+	a->shrinker.name = a->name[0] ? a->name : "shrinker";
+	a->shrinker.flags = (flags & ~SHRINKER_REGISTERED) | SHRINKER_ALLOCATED;
+	a->shrinker.seeks = DEFAULT_SEEKS;
+	return &a->shrinker;
+}
+
+USLAB_API void shrinker_register(struct shrinker *shrinker)
+{
+	if (!shrinker)
+		return;
+	if (!(shrinker->flags & SHRINKER_ALLOCATED)) {
+		uslab_reportf("uslab: shrinker_register(%p): not from shrinker_alloc() (register_shrinker() takes the caller's own); ignored\n",
+			      (void *)shrinker);
+		return;
+	}
+	if (!register_shrinker(shrinker, "%s", shrinker->name))
+		__atomic_or_fetch(&shrinker->flags, SHRINKER_REGISTERED, __ATOMIC_RELAXED);
+}
+
+static void free_allocated(struct shrinker *shrinker)
+{
+	meta_free(container_of(shrinker, struct allocated_shrinker, shrinker),
+		  sizeof(struct allocated_shrinker));
+}
+
+USLAB_API void shrinker_free(struct shrinker *shrinker)
+{
+	bool own_callback;
+
+	if (!shrinker)
+		return;
+	if (!(shrinker->flags & SHRINKER_ALLOCATED)) {
+		uslab_reportf("uslab: shrinker_free(%p): not from shrinker_alloc(); unregistered only\n",
+			      (void *)shrinker);
+		unregister_shrinker(shrinker);
+		return;
+	}
+	if (shrinker->flags & SHRINKER_REGISTERED)
+		unregister_shrinker(shrinker);
+	/* Its own callback, on this thread: the walk frees it once the
+	 * callback returns; no other callback of it runs (unregister). */
+	spin_lock(&shrinker_lock);
+	own_callback = shrinker->uslab_running > 0;
+	if (own_callback)
+		__atomic_store_n(&shrinker->uslab_free_pending, true, __ATOMIC_RELAXED);
+	spin_unlock(&shrinker_lock);
+	if (!own_callback)
+		free_allocated(shrinker);
+}
+
 /* In the child after fork: the callbacks that ran then ran on threads the
  * child does not have.  shrinker_lock is new already. */
 void shrinker_fork_child(void)
@@ -121,9 +197,11 @@ static struct shrinker *shrinker_before(unsigned long seq)
 	return NULL;
 }
 
-static unsigned long shrink_one(struct shrinker *sh, gfp_t gfp)
+/* One node's scan (nid 0 for a shrinker that is not NUMA aware, as the
+ * kernel's shrink_slab passes). */
+static unsigned long shrink_node(struct shrinker *sh, gfp_t gfp, int nid)
 {
-	struct shrink_control sc = { .gfp_mask = gfp, .nid = NUMA_NO_NODE };
+	struct shrink_control sc = { .gfp_mask = gfp, .nid = nid };
 	unsigned long count = sh->count_objects(sh, &sc), freed = 0;
 
 	while (count && count != SHRINK_EMPTY) {
@@ -138,6 +216,22 @@ static unsigned long shrink_one(struct shrinker *sh, gfp_t gfp)
 		freed += got;
 		__atomic_add_fetch(&sh->uslab_freed, got, __ATOMIC_RELAXED);
 		count = count > sc.nr_scanned ? count - sc.nr_scanned : 0;
+	}
+	return freed;
+}
+
+static unsigned long shrink_one(struct shrinker *sh, gfp_t gfp)
+{
+	unsigned long freed = 0;
+	int nodes = (sh->flags & SHRINKER_NUMA_AWARE) ? os_nr_nodes() : 1;
+
+	for (int nid = 0; nid < nodes; nid++) {
+		if (nid && !os_node_online(nid))
+			continue;
+		freed += shrink_node(sh, gfp, nid);
+		/* Freed from inside its callback: no more calls. */
+		if (__atomic_load_n(&sh->uslab_free_pending, __ATOMIC_RELAXED))
+			break;
 	}
 	return freed;
 }
@@ -157,8 +251,14 @@ static unsigned long run_shrinkers(gfp_t gfp)
 		freed += shrink_one(sh, gfp);
 		running_shrinker = outer;
 		spin_lock(&shrinker_lock);
-		if (!--sh->uslab_running)
+		if (!--sh->uslab_running) {
 			pthread_cond_broadcast(&shrinker_done);
+			if (sh->uslab_free_pending) {
+				spin_unlock(&shrinker_lock);
+				free_allocated(sh);
+				spin_lock(&shrinker_lock);
+			}
+		}
 	}
 	spin_unlock(&shrinker_lock);
 	return freed;

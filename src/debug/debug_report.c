@@ -113,12 +113,18 @@ static void print_track(struct report_buf *r, const char *what, const struct tra
 	}
 }
 
+/* The tracks are copied out: under ASan the trailer stays poisoned (a
+ * report of a live object, kmem_dump_obj, reads it from outside). */
 void print_tracking(struct report_buf *r, struct kmem_cache *s, void *object)
 {
+	struct track t;
+
 	if (!(s->flags & SLAB_STORE_USER))
 		return;
-	print_track(r, "Allocated", get_track(s, object, TRACK_ALLOC));
-	print_track(r, "Freed", get_track(s, object, TRACK_FREE));
+	kasan_copy(&t, get_track(s, object, TRACK_ALLOC), sizeof(t));
+	print_track(r, "Allocated", &t);
+	kasan_copy(&t, get_track(s, object, TRACK_FREE), sizeof(t));
+	print_track(r, "Freed", &t);
 }
 
 /* ------------------------------------------------------------ trailer */
