@@ -152,9 +152,75 @@ USLAB_API int kmem_cache_shrink(struct kmem_cache *s);
 USLAB_API unsigned int kmem_cache_size(struct kmem_cache *s);
 USLAB_API const char *kmem_cache_name(struct kmem_cache *s);
 
+/* Today's kernel (6.12+): a cache's optional arguments in one struct,
+ * zero meaning the default.  freeptr_offset (with use_freeptr_offset): a
+ * SLAB_TYPESAFE_BY_RCU cache's free pointer goes there, inside the object
+ * (a word the program does not need once the object is free; aligned to
+ * a pointer), rather than after it.  useroffset and usersize: the region
+ * the kernel lets copy_to_user reach, kept (and such a cache is never
+ * merged).  sheaf_capacity: unified caches' sheaf size (slub has no
+ * sheaves); such a cache is never merged either.  A bad argument: a
+ * report and NULL. */
+struct kmem_cache_args {
+	unsigned int align;
+	unsigned int useroffset;
+	unsigned int usersize;
+	unsigned int freeptr_offset;
+	bool use_freeptr_offset;
+	void (*ctor)(void *);
+	unsigned int sheaf_capacity;
+};
+
+USLAB_API struct kmem_cache *__kmem_cache_create_args(const char *name, unsigned int object_size,
+						      struct kmem_cache_args *args,
+						      slab_flags_t flags);
+USLAB_API struct kmem_cache *kmem_cache_create_usercopy(const char *name, unsigned int size,
+							unsigned int align, slab_flags_t flags,
+							unsigned int useroffset,
+							unsigned int usersize,
+							void (*ctor)(void *));
+
+#ifndef __cplusplus
+static inline struct kmem_cache *__kmem_cache_create(const char *name, unsigned int size,
+						     unsigned int align, slab_flags_t flags,
+						     void (*ctor)(void *))
+{
+	struct kmem_cache_args args = { .align = align, .ctor = ctor };
+
+	return __kmem_cache_create_args(name, size, &args, flags);
+}
+
+/* kmem_cache_create(name, size, NULL, flags): the defaults.  Anything but
+ * NULL there is a caller's mistake (the kernel warns): NULL is returned. */
+static inline struct kmem_cache *__kmem_cache_default_args(const char *name, unsigned int size,
+							   void *args, slab_flags_t flags)
+{
+	struct kmem_cache_args defaults = { 0 };
+
+	/* A NULL args is refused by __kmem_cache_create_args, with a report. */
+	return __kmem_cache_create_args(name, size, args ? NULL : &defaults, flags);
+}
+
+/* Both forms, as the kernel's macro: (name, size, align, flags, ctor), or
+ * (name, size, args, flags) with args a struct kmem_cache_args * or NULL. */
+#define kmem_cache_create(__name, __object_size, __args, ...)                        \
+	_Generic((__args),                                                           \
+		struct kmem_cache_args *: __kmem_cache_create_args,                  \
+		void *: __kmem_cache_default_args,                                   \
+		default: __kmem_cache_create)(__name, __object_size, __args, __VA_ARGS__)
+#endif
+
 #define KMEM_CACHE(__struct, __flags) \
 	kmem_cache_create(#__struct, sizeof(struct __struct), \
 	                  __alignof__(struct __struct), (__flags), NULL)
+
+#define KMEM_CACHE_USERCOPY(__struct, __flags, __field)                              \
+	__kmem_cache_create_args(#__struct, sizeof(struct __struct),                 \
+		&(struct kmem_cache_args){                                           \
+			.align = __alignof__(struct __struct),                       \
+			.useroffset = __builtin_offsetof(struct __struct, __field),  \
+			.usersize = sizeof(((struct __struct *)0)->__field),         \
+		}, (__flags))
 
 /* ------------------------------------------------------------------------
  * kmalloc

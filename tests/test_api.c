@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <stdatomic.h>
+
 #include "check.h"
 
 struct request {
@@ -257,6 +259,154 @@ TEST(alloc_in_other_thread_destructors)
 	}
 	CHECK_EQ(cache_info(s).active_objs, 0);
 	CHECK_EQ(destroy_counting_reports(s), 0);
+}
+
+/* Today's kernel's forms of kmem_cache_create: (name, size, args, flags)
+ * with a struct kmem_cache_args or NULL, beside the classic five
+ * arguments; kmem_cache_create_usercopy and KMEM_CACHE_USERCOPY. */
+static atomic_int args_ctor_calls;
+
+static void args_ctor(void *p)
+{
+	memset(p, 0x3c, 100);
+	atomic_fetch_add(&args_ctor_calls, 1);
+}
+
+struct usercopy_obj {
+	long id;
+	char name[40];
+	long refs;
+};
+
+TEST(kmem_cache_args_forms)
+{
+	struct kmem_cache_args a = { .align = 64, .ctor = args_ctor };
+	struct kmem_cache *s, *t, *u;
+	struct uslab_cache_info ci;
+	unsigned char *o;
+
+	s = kmem_cache_create("args-struct", 100, &a, SLAB_NO_MERGE);
+	CHECK(s);
+	o = kmem_cache_alloc(s, GFP_KERNEL);
+	CHECK(o && (uintptr_t)o % 64 == 0);
+	CHECK(atomic_load(&args_ctor_calls) > 0);
+	CHECK_EQ(o[99], 0x3c);
+	kmem_cache_free(s, o);
+	CHECK_EQ(destroy_counting_reports(s), 0);
+
+	s = kmem_cache_create("args-null", 100, NULL, SLAB_NO_MERGE);
+	CHECK(s);
+	CHECK_EQ(kmem_cache_size(s), 100);
+	kmem_cache_destroy(s);
+
+	s = kmem_cache_create("args-classic", 100, 32, SLAB_NO_MERGE, NULL);
+	CHECK(s);
+	o = kmem_cache_alloc(s, GFP_KERNEL);
+	CHECK(o && (uintptr_t)o % 32 == 0);
+	kmem_cache_free(s, o);
+	kmem_cache_destroy(s);
+
+	/* A usercopy region: never merged, not even with its twin. */
+	t = KMEM_CACHE_USERCOPY(usercopy_obj, 0, name);
+	u = kmem_cache_create_usercopy("usercopy_obj2", sizeof(struct usercopy_obj),
+				       __alignof__(struct usercopy_obj), 0,
+				       __builtin_offsetof(struct usercopy_obj, name), 40, NULL);
+	CHECK(t && u && t != u);
+	uslab_cache_info(t, &ci);
+	CHECK_EQ(ci.refcount, 1);
+	CHECK(!strcmp(kmem_cache_name(t), "usercopy_obj"));
+	kmem_cache_destroy(t);
+	kmem_cache_destroy(u);
+
+	/* Bad arguments: a report, no cache. */
+	capture_start();
+	a = (struct kmem_cache_args){ .usersize = 200 };
+	CHECK(!kmem_cache_create("args-bad-usercopy", 100, &a, 0));
+	a = (struct kmem_cache_args){ .use_freeptr_offset = true, .freeptr_offset = 8 };
+	CHECK(!kmem_cache_create("args-freeptr-plain", 100, &a, 0));
+	a = (struct kmem_cache_args){ .use_freeptr_offset = true, .freeptr_offset = 12 };
+	CHECK(!kmem_cache_create("args-freeptr-odd", 100, &a, SLAB_TYPESAFE_BY_RCU));
+	a = (struct kmem_cache_args){ .use_freeptr_offset = true, .freeptr_offset = 96 };
+	CHECK(!kmem_cache_create("args-freeptr-out", 100, &a, SLAB_TYPESAFE_BY_RCU));
+	a = (struct kmem_cache_args){ .sheaf_capacity = 100000 };
+	CHECK(!kmem_cache_create("args-sheaf", 100, &a, 0));
+	CHECK(!kmem_cache_create("args-void", 100, (void *)&a, 0));
+	capture_stop();
+	CHECK_STR_CONTAINS(capture_buf, "kmem_cache_create(args-bad-usercopy, size=100, align=0, flags=0): the usercopy region leaves the object\n");
+	CHECK_STR_CONTAINS(capture_buf, "kmem_cache_create(args-freeptr-plain, size=100, align=0, flags=0): freeptr_offset must leave a pointer-aligned word inside the object, for SLAB_TYPESAFE_BY_RCU\n");
+	CHECK_STR_CONTAINS(capture_buf, "(args-freeptr-odd, ");
+	CHECK_STR_CONTAINS(capture_buf, "(args-freeptr-out, ");
+	CHECK_STR_CONTAINS(capture_buf, "kmem_cache_create(args-sheaf, size=100, align=0, flags=0): sheaf_capacity is larger than a sheaf holds (254)\n");
+	CHECK_STR_CONTAINS(capture_buf, "kmem_cache_create(args-void, size=100, align=0, flags=0): no struct kmem_cache_args (NULL, or a void * that is not NULL)\n");
+}
+
+/* freeptr_offset: a SLAB_TYPESAFE_BY_RCU cache's free pointer inside the
+ * object, where the program said; the stride stays the object's size, and
+ * a freed object keeps every other byte (what its RCU readers check). */
+struct typesafe_obj {
+	unsigned long key;
+	void *unused_when_free;
+	unsigned long payload[6];
+};
+
+TEST(freeptr_offset_for_typesafe_caches)
+{
+	struct kmem_cache_args a = {
+		.use_freeptr_offset = true,
+		.freeptr_offset = __builtin_offsetof(struct typesafe_obj, unused_when_free),
+	};
+	struct kmem_cache *s = kmem_cache_create("typesafe-freeptr", sizeof(struct typesafe_obj), &a,
+						 SLAB_TYPESAFE_BY_RCU);
+	struct kmem_cache *outside = kmem_cache_create("typesafe-outside", sizeof(struct typesafe_obj),
+						       NULL, SLAB_TYPESAFE_BY_RCU);
+	struct typesafe_obj *o[8];
+	struct uslab_cache_info ci;
+
+	CHECK(s && outside);
+	uslab_cache_info(s, &ci);
+	if (!getenv("USLAB_DEBUG"))
+		CHECK_EQ(ci.size, sizeof(struct typesafe_obj));
+	uslab_cache_info(outside, &ci);
+	CHECK(ci.size > sizeof(struct typesafe_obj));
+	for (int i = 0; i < 8; i++) {
+		o[i] = kmem_cache_alloc(s, GFP_KERNEL);
+		CHECK(o[i]);
+		o[i]->key = 1000 + (unsigned long)i;
+		for (int j = 0; j < 6; j++)
+			o[i]->payload[j] = (unsigned long)(i * 10 + j);
+	}
+	for (int i = 0; i < 8; i++)
+		kmem_cache_free(s, o[i]);
+	/* Type-stable memory: freed objects still read as they were, but
+	 * for the word given to the allocator. */
+	for (int i = 0; i < 8; i++) {
+		CHECK_EQ(o[i]->key, 1000 + (unsigned long)i);
+		for (int j = 0; j < 6; j++)
+			CHECK_EQ(o[i]->payload[j], (unsigned long)(i * 10 + j));
+	}
+	for (int i = 0; i < 8; i++)
+		CHECK((o[i] = kmem_cache_alloc(s, GFP_KERNEL)) != NULL);
+	for (int i = 0; i < 8; i++)
+		kmem_cache_free(s, o[i]);
+	CHECK_EQ(destroy_counting_reports(s), 0);
+	kmem_cache_destroy(outside);
+}
+
+/* sheaf_capacity: a unified cache's sheaves hold that many (slub has
+ * none, and takes the argument as nothing). */
+TEST(sheaf_capacity_sets_a_unified_sheaf)
+{
+	struct kmem_cache_args a = { .sheaf_capacity = 20 };
+	struct kmem_cache *s = kmem_cache_create("sheaf-cap", 64, &a, 0);
+	struct uslab_cache_info ci;
+
+	CHECK(s);
+	uslab_cache_info(s, &ci);
+	if (!strcmp(ci.allocator, "unified")) {
+		CHECK_EQ(ci.queue_limit, 20);
+		CHECK(ci.batchcount <= 20);
+	}
+	kmem_cache_destroy(s);
 }
 
 TEST_MAIN()

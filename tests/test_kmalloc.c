@@ -401,6 +401,54 @@ TEST(kfree_sensitive_wipes_the_block)
 	kfree(q);
 }
 
+/* kfree_sensitive of a pointer inside an object wipes nothing (kfree
+ * reports it), and of an object freed already leaves its freelist whole
+ * (the double free is reported, the next allocations come from the same
+ * slab, each once). */
+TEST(kfree_sensitive_wipes_only_what_it_frees)
+{
+	struct kmem_cache *s = kmem_cache_create("sensitive", 64, 0, SLAB_NO_MERGE, NULL);
+	unsigned char *a, *b, *got[8];
+	struct uslab_cache_info ci;
+
+	pin_to_current_cpu();
+	a = kmem_cache_alloc(s, GFP_KERNEL);
+	b = kmem_cache_alloc(s, GFP_KERNEL);
+	CHECK(a && b);
+	memset(a, 0x11, 64);
+	memset(b, 0x22, 64);
+	capture_start();
+	kfree_sensitive(a + 8);
+	capture_stop();
+	CHECK_STR_CONTAINS(capture_buf, "pointer is not the start of an object");
+	for (int i = 0; i < 64; i++) {
+		CHECK_EQ(a[i], 0x11);
+		CHECK_EQ(b[i], 0x22);
+	}
+	kmem_cache_free(s, b);
+	if (!TEST_ASAN) {
+		capture_start();
+		kfree_sensitive(b);   /* freed already: the cheap test sees it */
+		capture_stop();
+		CHECK_STR_CONTAINS(capture_buf, "Object already free");
+	}
+	uslab_cache_info(s, &ci);
+	for (int i = 0; i < 8; i++) {
+		got[i] = kmem_cache_alloc(s, GFP_KERNEL);
+		CHECK(got[i] && got[i] != a);
+		for (int j = 0; j < i; j++)
+			CHECK(got[i] != got[j]);
+		/* slub: from the cpu freelist b heads, the slab of a and b
+		 * (a broken link would send the next ones to a new slab). */
+		if (!strcmp(ci.allocator, "slub") && !getenv("USLAB_DEBUG"))
+			CHECK(((uintptr_t)got[i] & ~(uintptr_t)4095) == ((uintptr_t)a & ~(uintptr_t)4095));
+	}
+	for (int i = 0; i < 8; i++)
+		kmem_cache_free(s, got[i]);
+	kmem_cache_free(s, a);
+	CHECK_EQ(destroy_counting_reports(s), 0);
+}
+
 /* kmem_dump_obj: the cache, the object's start, the offset, the size;
  * a debug cache's state and owner; large blocks; foreign pointers. */
 TEST(kmem_dump_obj_says_what_it_knows)

@@ -175,6 +175,18 @@ TEST(shrinker_alloc_register_free)
 	uslab_reclaim(&r);
 	CHECK_EQ(objects, 50);             /* freed: asked no more */
 	shrinker_free(NULL);
+	/* Unregistered by the older call, then freed: no second report. */
+	sh = shrinker_alloc(0, "test-unregistered");
+	CHECK(sh);
+	sh->count_objects = count_private;
+	sh->scan_objects = scan_private;
+	sh->private_data = &objects;
+	shrinker_register(sh);
+	unregister_shrinker(sh);
+	capture_start();
+	shrinker_free(sh);
+	capture_stop();
+	CHECK_EQ(capture_count(), 0);
 
 	/* NUMA aware: once per online node, nid 0 first. */
 	sh = shrinker_alloc(SHRINKER_NUMA_AWARE, "test-numa");
@@ -199,14 +211,18 @@ TEST(shrinker_alloc_register_free)
 	CHECK_EQ(r.shrinker_objects, 0);
 }
 
-/* A shrinker that frees itself from inside its own scan (the kernel's
- * shrinker_free may be called so): it is freed once the callback
- * returns, not under it (ASan would see the walk touch freed memory). */
+/* A shrinker that frees itself from inside its own scan (a uslab
+ * extension: the kernel's shrinker_free would wait for itself): it is
+ * freed once the callback returns, and not called again, though its
+ * count and batch asked for more scans. */
+static int self_freeing_scans;
+
 static unsigned long self_freeing_scan(struct shrinker *sh, struct shrink_control *sc)
 {
 	unsigned long *n = sh->private_data;
 
 	(void)sc;
+	self_freeing_scans++;
 	*n = 0;
 	shrinker_free(sh);
 	return 1;
@@ -222,8 +238,13 @@ TEST(shrinker_free_from_its_own_callback)
 	sh->count_objects = count_private;
 	sh->scan_objects = self_freeing_scan;
 	sh->private_data = &objects;
+	sh->batch = 1;
 	shrinker_register(sh);
+	capture_start();
 	uslab_reclaim(&r);
+	capture_stop();
+	CHECK_EQ(capture_count(), 0);
+	CHECK_EQ(self_freeing_scans, 1);
 	CHECK_EQ(objects, 0);
 	CHECK_EQ(r.shrinker_objects, 1);
 	objects = 10;

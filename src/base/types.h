@@ -434,6 +434,7 @@ struct kmem_cache {
 	bool cmpxchg_double;        /* slab_update_freelist: CAS or slab lock */
 	bool dead;                  /* destroyed with objects left; kept alive */
 	bool name_static;           /* name is not ours to free */
+	bool use_freeptr_offset;    /* kmem_cache_args: freeptr_offset is set */
 
 	/* Registry; all under slab_mutex. */
 	const char *name;
@@ -448,6 +449,10 @@ struct kmem_cache {
 	uint64_t stat_total[USLAB_NR_STATS];
 	/* Sums at the last uslab_cache_stat_clear(): reported = sum - base. */
 	uint64_t stat_base[USLAB_NR_STATS];
+	/* kmem_cache_args: the usercopy region (kept: user space has no
+	 * copy_to_user to check), and where a SLAB_TYPESAFE_BY_RCU cache's
+	 * free pointer may go inside the object. */
+	unsigned int useroffset, usersize, freeptr_offset;
 
 	/* The fast paths' line. */
 	unsigned int cpu_index __attribute__((aligned(CACHE_LINE_SIZE)));

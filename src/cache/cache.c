@@ -25,6 +25,7 @@
 #include "debug/debug.h"
 #include "page/page_alloc.h"
 #include "slub/slub.h"
+#include "unified/sheaf.h"
 #include "unified/unified.h"
 
 /* Until kmalloc/ starts no pointer can be in a segment: never called. */
@@ -137,13 +138,17 @@ static void choose_personality(struct kmem_cache *s)
 
 /* Fills in s from the arguments; the registry fields are the caller's. */
 static bool init_cache(struct kmem_cache *s, const char *name, unsigned int size,
-		       unsigned int align, slab_flags_t flags, void (*ctor)(void *))
+		       const struct kmem_cache_args *args, slab_flags_t flags)
 {
 	s->name = name;
 	s->object_size = size;
 	s->flags = flags;
-	s->ctor = ctor;
-	s->align = calculate_alignment(flags, align, size);
+	s->ctor = args->ctor;
+	s->align = calculate_alignment(flags, args->align, size);
+	s->useroffset = args->useroffset;
+	s->usersize = args->usersize;
+	s->use_freeptr_offset = args->use_freeptr_offset;
+	s->freeptr_offset = args->freeptr_offset;
 	s->nr_nodes = (unsigned int)os_nr_nodes();
 	s->cmpxchg_double = cmpxchg_double_available() &&
 			    !uslab_opt(USLAB_OPT_NO_CMPXCHG_DOUBLE);
@@ -176,8 +181,8 @@ static bool init_cache(struct kmem_cache *s, const char *name, unsigned int size
 }
 
 /* Called with slab_mutex held.  name must stay valid: it is kept. */
-struct kmem_cache *create_cache(const char *name, unsigned int size, unsigned int align,
-				slab_flags_t flags, void (*ctor)(void *))
+struct kmem_cache *create_cache(const char *name, unsigned int size,
+				const struct kmem_cache_args *args, slab_flags_t flags)
 {
 	struct kmem_cache *s;
 	int idx = alloc_cpu_index();
@@ -193,7 +198,7 @@ struct kmem_cache *create_cache(const char *name, unsigned int size, unsigned in
 		return NULL;
 	}
 	s->cpu_index = (unsigned int)idx;
-	if (!init_cache(s, name, size, align, flags, ctor)) {
+	if (!init_cache(s, name, size, args, flags)) {
 		uslab_reportf("uslab: kmem_cache_create(%s): no slab can hold a %u-byte object\n",
 			      name, size);
 		free_cpu_index((unsigned int)idx);
@@ -235,22 +240,45 @@ static void __cold creation_failed(const char *name, slab_flags_t flags)
 	}
 }
 
-USLAB_API struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,
-					       unsigned int align, slab_flags_t flags,
-					       void (*ctor)(void *))
+/* The arguments of kmem_cache_args beyond align and ctor. */
+static const char *args_error(unsigned int size, const struct kmem_cache_args *args,
+			      slab_flags_t flags)
+{
+	if (args->use_freeptr_offset &&
+	    (args->freeptr_offset > size - sizeof(void *) || size < sizeof(void *) ||
+	     args->freeptr_offset % sizeof(void *) || !(flags & SLAB_TYPESAFE_BY_RCU)))
+		return "freeptr_offset must leave a pointer-aligned word inside the object, for SLAB_TYPESAFE_BY_RCU";
+	if (args->usersize > size || args->useroffset > size - args->usersize)
+		return "the usercopy region leaves the object";
+	if (args->sheaf_capacity > MAX_SHEAF_CAPACITY)
+		return "sheaf_capacity is larger than a sheaf holds (254)";
+	return NULL;
+}
+
+USLAB_API struct kmem_cache *__kmem_cache_create_args(const char *name, unsigned int size,
+						      struct kmem_cache_args *args,
+						      slab_flags_t flags)
 {
 	struct kmem_cache *s;
+	unsigned int align = args ? args->align : 0;
 	const char *err;
 	char *copy;
 
 	uslab_ensure_init();
-	err = create_error(name, size, align, flags);
+	err = args ? create_error(name, size, align, flags) :
+		     "no struct kmem_cache_args (NULL, or a void * that is not NULL)";
+	if (!err)
+		err = args_error(size, args, flags);
 	if (err) {
 		uslab_reportf("uslab: kmem_cache_create(%s, size=%u, align=%u, flags=%#x): %s\n",
 			      name ? name : "(null)", size, align, flags, err);
 		creation_failed(name, flags);
 		return NULL;
 	}
+	/* Never merged: a region the kernel guards, a layout or a sheaf
+	 * size asked for. */
+	if (args->usersize || args->use_freeptr_offset || args->sheaf_capacity)
+		flags |= SLAB_NO_MERGE;
 	flags = kmem_cache_flags(name, flags & ~SLAB_KMALLOC);
 	if (uslab_opt(USLAB_OPT_RANDOM_FREELIST))
 		flags |= SLAB_RANDOM_FREELIST;
@@ -264,7 +292,7 @@ USLAB_API struct kmem_cache *kmem_cache_create(const char *name, unsigned int si
 	}
 
 	slab_mutex_lock();
-	s = find_mergeable(size, align, flags, name, ctor);
+	s = find_mergeable(size, align, flags, name, args->ctor);
 	if (s) {
 		struct kmem_cache_alias *alias = meta_alloc(sizeof(*alias));
 
@@ -282,7 +310,13 @@ USLAB_API struct kmem_cache *kmem_cache_create(const char *name, unsigned int si
 		}
 		s = NULL;
 	} else {
-		s = create_cache(copy, size, align, flags, ctor);
+		s = create_cache(copy, size, args, flags);
+		/* slub has no sheaves: there the capacity means nothing. */
+		if (s && args->sheaf_capacity && s->ops == &unified_personality) {
+			unified_set_queue_limit(s, args->sheaf_capacity);
+			if (s->batchcount > args->sheaf_capacity)
+				s->batchcount = args->sheaf_capacity;
+		}
 	}
 	slab_mutex_unlock();
 	if (!s) {
@@ -292,6 +326,29 @@ USLAB_API struct kmem_cache *kmem_cache_create(const char *name, unsigned int si
 	}
 	tune_apply(s, name);
 	return s;
+}
+
+/* The classic form, also the symbol a program without the macro links. */
+USLAB_API struct kmem_cache *(kmem_cache_create)(const char *name, unsigned int size,
+						 unsigned int align, slab_flags_t flags,
+						 void (*ctor)(void *))
+{
+	struct kmem_cache_args args = { .align = align, .ctor = ctor };
+
+	return __kmem_cache_create_args(name, size, &args, flags);
+}
+
+USLAB_API struct kmem_cache *kmem_cache_create_usercopy(const char *name, unsigned int size,
+							unsigned int align, slab_flags_t flags,
+							unsigned int useroffset,
+							unsigned int usersize,
+							void (*ctor)(void *))
+{
+	struct kmem_cache_args args = {
+		.align = align, .ctor = ctor, .useroffset = useroffset, .usersize = usersize,
+	};
+
+	return __kmem_cache_create_args(name, size, &args, flags);
 }
 
 /* listed: s is still on slab_caches (a cache whose RCU slabs were waited

@@ -16,8 +16,8 @@ extern void (*free_without_cache)(const void *object);
 /* kfree_bulk, its reports naming caller (kfree_rcu's batches). */
 void kfree_bulk_caller(size_t size, void **p, const char *caller);
 
-struct kmem_cache *create_cache(const char *name, unsigned int size, unsigned int align,
-				slab_flags_t flags, void (*ctor)(void *));
+struct kmem_cache *create_cache(const char *name, unsigned int size,
+				const struct kmem_cache_args *args, slab_flags_t flags);
 
 /* USLAB_TUNE / uslab_tune() rules for a cache of this name. */
 void tune_apply(struct kmem_cache *s, const char *name);

@@ -7,7 +7,9 @@
  * inside a free object, in the middle (a small overflow of the previous
  * object does not reach it), unless a constructor or SLAB_TYPESAFE_BY_RCU
  * needs the object's contents kept while free; then it goes after the
- * object.  The order is the smallest that wastes at most 1/16, else 1/8
+ * object, or, for SLAB_TYPESAFE_BY_RCU, where kmem_cache_args'
+ * freeptr_offset says (a word the program's readers do not need: the
+ * object stays its size, as the kernel's).  The order is the smallest that wastes at most 1/16, else 1/8
  * of the slab, as SLUB chooses.
  */
 #include "base/options.h"
@@ -121,11 +123,15 @@ static unsigned int layout(struct kmem_cache *s)
 	if ((flags & SLAB_RED_ZONE) && size == s->object_size)
 		size += sizeof(void *);
 	s->inuse = size;
-	if ((flags & (SLAB_TYPESAFE_BY_RCU | SLAB_POISON)) || s->ctor ||
+	if (((flags & SLAB_TYPESAFE_BY_RCU) && !s->use_freeptr_offset) ||
+	    (flags & SLAB_POISON) || s->ctor ||
 	    ((flags & SLAB_RED_ZONE) && (s->object_size < sizeof(void *) || kmalloc_orig_size(s)))) {
 		/* The object's contents must survive while it is free. */
 		s->offset = size;
 		size += sizeof(void *);
+	} else if ((flags & SLAB_TYPESAFE_BY_RCU) && s->use_freeptr_offset) {
+		/* Where the program said a free object may be written. */
+		s->offset = s->freeptr_offset;
 	} else {
 		s->offset = ALIGN_DOWN(s->object_size / 2, (unsigned int)sizeof(void *));
 	}

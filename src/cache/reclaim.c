@@ -91,6 +91,7 @@ USLAB_API void unregister_shrinker(struct shrinker *shrinker)
 	for (struct shrinker **pp = &shrinkers; *pp; pp = &(*pp)->uslab_next)
 		if (*pp == shrinker) {
 			*pp = shrinker->uslab_next;
+			__atomic_and_fetch(&shrinker->flags, ~SHRINKER_REGISTERED, __ATOMIC_RELAXED);
 			found = true;
 			break;
 		}
@@ -133,30 +134,47 @@ USLAB_API struct shrinker *shrinker_alloc(unsigned int flags, const char *fmt, .
 	return &a->shrinker;
 }
 
+/* What a freed shrinker_alloc() block's flags say until the metadata
+ * allocator reuses it: a second shrinker_free is reported, mostly. */
+#define SHRINKER_FREED 0xdead5u
+
+static bool shrinker_freed(struct shrinker *shrinker, const char *caller)
+{
+	if (__atomic_load_n(&shrinker->flags, __ATOMIC_RELAXED) != SHRINKER_FREED)
+		return false;
+	uslab_reportf("uslab: %s(%p): freed already; ignored\n", caller, (void *)shrinker);
+	return true;
+}
+
 USLAB_API void shrinker_register(struct shrinker *shrinker)
 {
-	if (!shrinker)
+	if (!shrinker || shrinker_freed(shrinker, "shrinker_register"))
 		return;
 	if (!(shrinker->flags & SHRINKER_ALLOCATED)) {
 		uslab_reportf("uslab: shrinker_register(%p): not from shrinker_alloc() (register_shrinker() takes the caller's own); ignored\n",
 			      (void *)shrinker);
 		return;
 	}
-	if (!register_shrinker(shrinker, "%s", shrinker->name))
-		__atomic_or_fetch(&shrinker->flags, SHRINKER_REGISTERED, __ATOMIC_RELAXED);
+	/* Set before a walk can see it. */
+	__atomic_or_fetch(&shrinker->flags, SHRINKER_REGISTERED, __ATOMIC_RELAXED);
+	if (register_shrinker(shrinker, "%s", shrinker->name))
+		__atomic_and_fetch(&shrinker->flags, ~SHRINKER_REGISTERED, __ATOMIC_RELAXED);
 }
 
 static void free_allocated(struct shrinker *shrinker)
 {
+	__atomic_store_n(&shrinker->flags, SHRINKER_FREED, __ATOMIC_RELAXED);
 	meta_free(container_of(shrinker, struct allocated_shrinker, shrinker),
 		  sizeof(struct allocated_shrinker));
 }
 
+/* Freed from inside its own callback, the shrinker is freed once that
+ * returns (a uslab extension: the kernel's would wait for itself). */
 USLAB_API void shrinker_free(struct shrinker *shrinker)
 {
 	bool own_callback;
 
-	if (!shrinker)
+	if (!shrinker || shrinker_freed(shrinker, "shrinker_free"))
 		return;
 	if (!(shrinker->flags & SHRINKER_ALLOCATED)) {
 		uslab_reportf("uslab: shrinker_free(%p): not from shrinker_alloc(); unregistered only\n",
@@ -164,7 +182,8 @@ USLAB_API void shrinker_free(struct shrinker *shrinker)
 		unregister_shrinker(shrinker);
 		return;
 	}
-	if (shrinker->flags & SHRINKER_REGISTERED)
+	if (__atomic_fetch_and(&shrinker->flags, ~SHRINKER_REGISTERED, __ATOMIC_RELAXED) &
+	    SHRINKER_REGISTERED)
 		unregister_shrinker(shrinker);
 	/* Its own callback, on this thread: the walk frees it once the
 	 * callback returns; no other callback of it runs (unregister). */
@@ -215,6 +234,9 @@ static unsigned long shrink_node(struct shrinker *sh, gfp_t gfp, int nid)
 			break;
 		freed += got;
 		__atomic_add_fetch(&sh->uslab_freed, got, __ATOMIC_RELAXED);
+		/* Freed from inside its callback: no more calls. */
+		if (__atomic_load_n(&sh->uslab_free_pending, __ATOMIC_RELAXED))
+			break;
 		count = count > sc.nr_scanned ? count - sc.nr_scanned : 0;
 	}
 	return freed;
@@ -223,7 +245,8 @@ static unsigned long shrink_node(struct shrinker *sh, gfp_t gfp, int nid)
 static unsigned long shrink_one(struct shrinker *sh, gfp_t gfp)
 {
 	unsigned long freed = 0;
-	int nodes = (sh->flags & SHRINKER_NUMA_AWARE) ? os_nr_nodes() : 1;
+	int nodes = (__atomic_load_n(&sh->flags, __ATOMIC_RELAXED) & SHRINKER_NUMA_AWARE) ?
+		    os_nr_nodes() : 1;
 
 	for (int nid = 0; nid < nodes; nid++) {
 		if (nid && !os_node_online(nid))

@@ -50,13 +50,14 @@ static unsigned int kmalloc_cache_size(unsigned int i)
 /* Called with slab_mutex held; name must stay valid. */
 static struct kmem_cache *create_kmalloc_cache(const char *name, unsigned int size)
 {
-	struct kmem_cache *s;
-
 	/* malloc's 16 bytes above 8 hold with a debug layout too: a red zone
 	 * before the object is then 16 bytes, not a word. */
-	s = create_cache(name, size, malloc_replacement && size % 16 == 0 ? 16 : 0,
+	struct kmem_cache_args args = { .align = malloc_replacement && size % 16 == 0 ? 16 : 0 };
+	struct kmem_cache *s;
+
+	s = create_cache(name, size, &args,
 			 SLAB_KMALLOC | debug_flags_for(name) |
-			 (uslab_opt(USLAB_OPT_RANDOM_FREELIST) ? SLAB_RANDOM_FREELIST : 0), NULL);
+			 (uslab_opt(USLAB_OPT_RANDOM_FREELIST) ? SLAB_RANDOM_FREELIST : 0));
 	if (!s) {
 		uslab_reportf("uslab: out of memory creating %s\n", name);
 		abort();

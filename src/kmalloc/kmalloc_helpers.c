@@ -9,7 +9,7 @@
  * that overflows fails, as the kernel's size_mul() saturates.
  *
  * "Read-only data" (kstrdup_const) is what the kernel's is: a string in a
- * loaded object's segment that is not writable (the program's string
+ * segment of the main program that is not writable (its string
  * literals), which lives as long as the program and is never copied.
  *
  * kmem_dump_obj reads a slab's objects and descriptors without a lock:
@@ -66,11 +66,16 @@ struct rodata_query {
 	bool found;
 };
 
+/* The main program's segments only (the first object listed): a
+ * library's may be unloaded (dlclose), as the kernel's is_kernel_rodata
+ * covers the kernel and not its modules. */
 static int rodata_segment(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	struct rodata_query *q = arg;
 
 	(void)size;
+	if (info->dlpi_name && info->dlpi_name[0])
+		return 1;
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
@@ -108,13 +113,29 @@ USLAB_ENTRY void kfree_const(const void *p)
 }
 
 /* The whole of the block (what ksize says) is wiped with a store the
- * compiler may not drop, then freed. */
+ * compiler may not drop, then freed; only the start of a block is wiped
+ * (kfree reports any other pointer), and a slub object's free-pointer
+ * word is left to the free, which overwrites it: were the object free
+ * already (a double free), that word is its freelist's link. */
 USLAB_ENTRY void kfree_sensitive(const void *p)
 {
-	size_t ks = ksize(p);
+	struct slab *slab = ZERO_OR_NULL_PTR(p) ? NULL : virt_to_slab_checked(p);
+	struct kmem_cache *s = slab ? READ_ONCE(slab->slab_cache) : NULL;
+	char *c = (char *)p;
 
-	if (ks)
-		explicit_bzero((void *)p, ks);
+	if (s && object_start(s, slab, p)) {
+		size_t ks = ksize(p), fp = s->offset;
+
+		if (!(s->flags & SLAB_UNIFIED) && fp + sizeof(void *) <= ks) {
+			explicit_bzero(c, fp);
+			explicit_bzero(c + fp + sizeof(void *), ks - fp - sizeof(void *));
+		} else {
+			explicit_bzero(c, ks);
+		}
+	} else if (slab && !s && (slab->kind == PAGE_LARGE || slab->kind == PAGE_HUGE) &&
+		   p == slab_address(slab)) {
+		explicit_bzero(c, ksize(p));
+	}
 	kfree(p);
 }
 
