@@ -16,6 +16,7 @@
 #ifndef USLAB_H
 #define USLAB_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -70,14 +71,22 @@ typedef unsigned int gfp_t;
 #define __GFP_ZERO            0x100u
 #define __GFP_DIRECT_RECLAIM  0x400u
 #define __GFP_KSWAPD_RECLAIM  0x800u
+#define __GFP_WRITE           0x1000u
 #define __GFP_NOWARN          0x2000u
 #define __GFP_RETRY_MAYFAIL   0x4000u
 #define __GFP_NOFAIL          0x8000u
 #define __GFP_NORETRY         0x10000u
+#define __GFP_MEMALLOC        0x20000u
 #define __GFP_COMP            0x40000u
+#define __GFP_NOMEMALLOC      0x80000u
 #define __GFP_HARDWALL        0x100000u
 #define __GFP_THISNODE        0x200000u
 #define __GFP_ACCOUNT         0x400000u
+#define __GFP_ZEROTAGS        0x800000u
+#define __GFP_SKIP_ZERO       0x1000000u
+#define __GFP_SKIP_KASAN      0x2000000u
+#define __GFP_NOLOCKDEP       0x4000000u
+#define __GFP_NO_OBJ_EXT      0x8000000u
 
 #define __GFP_RECLAIM (__GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM)
 #define GFP_ATOMIC    (__GFP_HIGH | __GFP_KSWAPD_RECLAIM)
@@ -180,7 +189,11 @@ USLAB_API struct kmem_cache *kmem_cache_create_usercopy(const char *name, unsign
 							unsigned int usersize,
 							void (*ctor)(void *));
 
-#ifndef __cplusplus
+/* The macro below makes kmem_cache_create a function-like macro, as in
+ * the kernel: a program that declares its own (a wrapper) or calls a
+ * member of that name defines USLAB_NO_CREATE_MACRO, or writes
+ * (kmem_cache_create).  C++ has no _Generic: the five arguments only. */
+#if !defined(__cplusplus) && !defined(USLAB_NO_CREATE_MACRO)
 static inline struct kmem_cache *__kmem_cache_create(const char *name, unsigned int size,
 						     unsigned int align, slab_flags_t flags,
 						     void (*ctor)(void *))
@@ -215,12 +228,10 @@ static inline struct kmem_cache *__kmem_cache_default_args(const char *name, uns
 	                  __alignof__(struct __struct), (__flags), NULL)
 
 #define KMEM_CACHE_USERCOPY(__struct, __flags, __field)                              \
-	__kmem_cache_create_args(#__struct, sizeof(struct __struct),                 \
-		&(struct kmem_cache_args){                                           \
-			.align = __alignof__(struct __struct),                       \
-			.useroffset = __builtin_offsetof(struct __struct, __field),  \
-			.usersize = sizeof(((struct __struct *)0)->__field),         \
-		}, (__flags))
+	kmem_cache_create_usercopy(#__struct, sizeof(struct __struct),               \
+				   __alignof__(struct __struct), (__flags),          \
+				   __builtin_offsetof(struct __struct, __field),     \
+				   sizeof(((struct __struct *)0)->__field), NULL)
 
 /* ------------------------------------------------------------------------
  * kmalloc
@@ -564,6 +575,56 @@ USLAB_API int register_shrinker(struct shrinker *shrinker, const char *fmt, ...)
 /* Returns once no callback of the shrinker runs any more (other than the
  * caller itself, when a callback unregisters its own shrinker). */
 USLAB_API void unregister_shrinker(struct shrinker *shrinker);
+
+/* ------------------------------------------------------------------------
+ * Mempools (the kernel's): a reserve of min_nr elements that an allocation
+ * falls back on when the underlying allocator fails; with a gfp that may
+ * block (__GFP_DIRECT_RECLAIM) mempool_alloc() waits for an element to be
+ * freed rather than return NULL.  The pool's functions are called without
+ * its lock held.
+ * ------------------------------------------------------------------------ */
+typedef void *(mempool_alloc_t)(gfp_t gfp_mask, void *pool_data);
+typedef void (mempool_free_t)(void *element, void *pool_data);
+
+typedef struct mempool_s {
+	pthread_mutex_t lock;
+	int min_nr;                 /* elements the reserve holds when full */
+	int curr_nr;                /* elements in it now */
+	void **elements;
+	void *pool_data;
+	mempool_alloc_t *alloc;
+	mempool_free_t *free;
+	pthread_cond_t wait;
+	int waiters;                /* mempool_alloc()s asleep on wait */
+} mempool_t;
+
+USLAB_API int mempool_init(mempool_t *pool, int min_nr, mempool_alloc_t *alloc_fn,
+			   mempool_free_t *free_fn, void *pool_data);
+USLAB_API int mempool_init_node(mempool_t *pool, int min_nr, mempool_alloc_t *alloc_fn,
+				mempool_free_t *free_fn, void *pool_data, gfp_t gfp_mask, int node);
+USLAB_API void mempool_exit(mempool_t *pool);
+USLAB_API bool mempool_initialized(mempool_t *pool);
+USLAB_API bool mempool_is_saturated(mempool_t *pool);
+USLAB_API mempool_t *mempool_create(int min_nr, mempool_alloc_t *alloc_fn, mempool_free_t *free_fn,
+				   void *pool_data);
+USLAB_API mempool_t *mempool_create_node(int min_nr, mempool_alloc_t *alloc_fn,
+					 mempool_free_t *free_fn, void *pool_data, gfp_t gfp_mask,
+					 int node);
+USLAB_API int mempool_resize(mempool_t *pool, int new_min_nr);
+USLAB_API void mempool_destroy(mempool_t *pool);
+USLAB_API void *mempool_alloc(mempool_t *pool, gfp_t gfp_mask) USLAB_MALLOC_ATTR;
+USLAB_API void *mempool_alloc_preallocated(mempool_t *pool) USLAB_MALLOC_ATTR;
+USLAB_API void mempool_free(void *element, mempool_t *pool);
+
+/* Pools of a cache's objects, and of kmalloc blocks of one size. */
+USLAB_API void *mempool_alloc_slab(gfp_t gfp_mask, void *pool_data);
+USLAB_API void mempool_free_slab(void *element, void *pool_data);
+USLAB_API int mempool_init_slab_pool(mempool_t *pool, int min_nr, struct kmem_cache *kc);
+USLAB_API mempool_t *mempool_create_slab_pool(int min_nr, struct kmem_cache *kc);
+USLAB_API void *mempool_kmalloc(gfp_t gfp_mask, void *pool_data);
+USLAB_API void mempool_kfree(void *element, void *pool_data);
+USLAB_API int mempool_init_kmalloc_pool(mempool_t *pool, int min_nr, size_t size);
+USLAB_API mempool_t *mempool_create_kmalloc_pool(int min_nr, size_t size);
 
 struct uslab_reclaim_result {
 	unsigned long objects_flushed;  /* from the caller's per-thread queues */

@@ -52,7 +52,7 @@ if [ -n "$src" ]; then
 fi
 awk '
 BEGIN {
-	n = split("base page core slub:unified:debug cache kmalloc introspect malloc lib", lv, " ")
+	n = split("base page core slub:unified:debug cache kmalloc mempool introspect malloc lib", lv, " ")
 	for (i = 1; i <= n; i++) { m = split(lv[i], same, ":"); for (j = 1; j <= m; j++) rank[same[j]] = i }
 	allowed["uslab_init_slow"] = allowed["uslab_initialised"] = 1
 }

@@ -223,6 +223,9 @@ static unsigned long shrink_node(struct shrinker *sh, gfp_t gfp, int nid)
 	struct shrink_control sc = { .gfp_mask = gfp, .nid = nid };
 	unsigned long count = sh->count_objects(sh, &sc), freed = 0;
 
+	if (__atomic_load_n(&sh->uslab_free_pending, __ATOMIC_RELAXED))
+		return 0;
+
 	while (count && count != SHRINK_EMPTY) {
 		unsigned long batch = sh->batch > 0 ? (unsigned long)sh->batch : count;
 		unsigned long got;
