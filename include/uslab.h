@@ -581,7 +581,9 @@ USLAB_API void unregister_shrinker(struct shrinker *shrinker);
  * falls back on when the underlying allocator fails; with a gfp that may
  * block (__GFP_DIRECT_RECLAIM) mempool_alloc() waits for an element to be
  * freed rather than return NULL.  The pool's functions are called without
- * its lock held.
+ * its lock held.  A pool holds a mutex and a condition variable: it is not
+ * copied, and a fork child must not use one that a thread was waiting on
+ * or locking at the fork.
  * ------------------------------------------------------------------------ */
 typedef void *(mempool_alloc_t)(gfp_t gfp_mask, void *pool_data);
 typedef void (mempool_free_t)(void *element, void *pool_data);

@@ -236,7 +236,8 @@ TEST(reserve_shared_by_threads_is_never_handed_out_twice)
 	unstarve(s, fi, held, nheld);
 }
 
-/* A pool of min_nr 0 still hands a freed element to a waiter. */
+/* A pool of min_nr 0 still hands a freed element to a waiter, and keeps
+ * one freed element parked. */
 TEST(empty_pool_parks_an_element_for_a_waiter)
 {
 	struct uslab_page_allocator *fi;
@@ -257,8 +258,15 @@ TEST(empty_pool_parks_an_element_for_a_waiter)
 	mempool_free(e, &wait_pool);
 	pthread_join(t, NULL);
 	CHECK(waited == e);
+	/* Parked even with no one waiting yet (one may be on its way to
+	 * sleep), as the kernel's; a second goes back to the cache. */
 	mempool_free(waited, &wait_pool);
+	CHECK_EQ(wait_pool.curr_nr, 1);
+	e = mempool_alloc(&wait_pool, GFP_NOWAIT);
+	CHECK(e == waited);
 	CHECK_EQ(wait_pool.curr_nr, 0);
+	mempool_free(e, &wait_pool);
+	CHECK_EQ(wait_pool.curr_nr, 1);
 	mempool_exit(&wait_pool);
 	unstarve(s, fi, held, nheld);
 }

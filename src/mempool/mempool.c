@@ -11,10 +11,12 @@
  * the reserve; a blocking caller tries once more with its own flags
  * (reclaim allowed), then waits on the pool, at most 5 seconds at a time
  * before it tries the allocator again.  mempool_free() refills the
- * reserve before it gives anything back, and wakes one waiter per
- * element.  pool->lock guards curr_nr and elements[]; it is a leaf, never
- * held across the pool's alloc or free function (which may be anything
- * of the program's) nor across uslab's own calls.
+ * reserve before it gives anything back, and wakes the waiters.
+ * pool->lock guards curr_nr and elements[]; it is a leaf, never held
+ * across the pool's alloc or free function (which may be anything of the
+ * program's) nor across uslab's own calls.  A pool is not carried through
+ * fork: a child must not use a pool that a thread of the parent was
+ * waiting on or locking at the fork.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -248,26 +250,21 @@ USLAB_API void *mempool_alloc(mempool_t *pool, gfp_t gfp_mask)
 			pthread_mutex_unlock(&pool->lock);
 			return element;
 		}
-		/* No sleeping without __GFP_DIRECT_RECLAIM. */
-		if (!(gfp_mask & __GFP_DIRECT_RECLAIM)) {
-			pthread_mutex_unlock(&pool->lock);
-			return NULL;
-		}
-		/* Once more with reclaim before waiting. */
+		/* Once more with the caller's own flags (reclaim, where they
+		 * allow it), as the kernel does before it would wait. */
 		if (gfp_temp != gfp_mask) {
 			pthread_mutex_unlock(&pool->lock);
 			gfp_temp = gfp_mask;
 			continue;
 		}
+		/* No sleeping without __GFP_DIRECT_RECLAIM. */
+		if (!(gfp_mask & __GFP_DIRECT_RECLAIM)) {
+			pthread_mutex_unlock(&pool->lock);
+			return NULL;
+		}
 		add_waiters(pool, 1);
 		wait_ms(pool, MEMPOOL_WAIT_MS);
 		add_waiters(pool, -1);
-		/* An element may have come back: take it before the allocator. */
-		if (pool->curr_nr) {
-			element = remove_element(pool);
-			pthread_mutex_unlock(&pool->lock);
-			return element;
-		}
 		pthread_mutex_unlock(&pool->lock);
 	}
 }
@@ -290,15 +287,15 @@ USLAB_API void mempool_free(void *element, mempool_t *pool)
 
 	if (!element)
 		return;
-	/* A reserve below min_nr takes the element back first; so does an
-	 * empty pool of min_nr 0 that someone waits on. */
+	/* A reserve below min_nr takes the element back first; an empty
+	 * pool of min_nr 0 parks one, whether or not anyone waits yet (a
+	 * waiter may be on its way to sleep), as the kernel's does. */
 	min_nr = __atomic_load_n(&pool->min_nr, __ATOMIC_RELAXED);
-	if (__atomic_load_n(&pool->curr_nr, __ATOMIC_RELAXED) < min_nr ||
-	    (!min_nr && __atomic_load_n(&pool->waiters, __ATOMIC_RELAXED))) {
+	if (__atomic_load_n(&pool->curr_nr, __ATOMIC_RELAXED) < (min_nr ? min_nr : 1)) {
 		pthread_mutex_lock(&pool->lock);
-		if (pool->curr_nr < pool->min_nr || (!pool->min_nr && !pool->curr_nr && pool->waiters)) {
+		if (pool->curr_nr < (pool->min_nr ? pool->min_nr : 1)) {
 			add_element(pool, element);
-			pthread_cond_signal(&pool->wait);
+			pthread_cond_broadcast(&pool->wait);
 			pthread_mutex_unlock(&pool->lock);
 			return;
 		}
