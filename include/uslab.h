@@ -53,10 +53,14 @@ extern "C" {
 #endif
 
 /* ------------------------------------------------------------------------
- * gfp flags.  In user space there is no reclaim to allow or forbid, so
- * GFP_KERNEL, GFP_ATOMIC and GFP_NOWAIT behave alike; the modifiers that
- * mean something here are __GFP_ZERO, __GFP_NOWARN (no out-of-memory
- * report) and __GFP_THISNODE (no fallback to another node).
+ * gfp flags, with the kernel's values.  What they mean here: an
+ * allocation that fails runs reclaim (the shrinkers, the caches' free
+ * memory) and tries once more only with __GFP_DIRECT_RECLAIM (GFP_KERNEL,
+ * not GFP_ATOMIC or GFP_NOWAIT), and not with __GFP_NORETRY; __GFP_NOFAIL
+ * never returns NULL (it waits and reclaims until memory comes back);
+ * __GFP_ZERO zeroes; __GFP_NOWARN silences the out-of-memory report;
+ * __GFP_THISNODE forbids another node.  The others are accepted and mean
+ * nothing in user space.
  * ------------------------------------------------------------------------ */
 typedef unsigned int gfp_t;
 

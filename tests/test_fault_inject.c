@@ -225,4 +225,77 @@ TEST(second_destroy_is_reported)
 	kmem_cache_destroy(s);
 }
 
+/* __GFP_NOFAIL never returns NULL: with every page request failing, the
+ * allocation waits and retries until another thread lets memory through
+ * (here: turns the failures off once it has seen five), for a cache's
+ * objects and for a large kmalloc alike.  __GFP_NORETRY fails at the
+ * first refusal, without reclaim. */
+static struct uslab_page_allocator *nofail_fi;
+static int nofail_returned;
+
+static void *lift_failures(void *arg)
+{
+	unsigned long seen = (unsigned long)(uintptr_t)arg;
+
+	/* Also stops if the allocation came back (with NULL: a failure). */
+	while (uslab_fault_inject_failures(nofail_fi) < seen + 5 &&
+	       !__atomic_load_n(&nofail_returned, __ATOMIC_ACQUIRE))
+		sched_yield();
+	uslab_fault_inject_arm(nofail_fi, USLAB_FAULT_OFF, 0);
+	return NULL;
+}
+
+TEST(nofail_waits_and_noretry_gives_up)
+{
+	struct kmem_cache *s = kmem_cache_create("fi-nofail", 256, 0, SLAB_NO_MERGE, NULL);
+	unsigned long reclaims, failures;
+	void *held[4096], *p;
+	int n = 0;
+	pthread_t t;
+
+	nofail_fi = uslab_fault_inject_create(NULL, USLAB_FAULT_AFTER, 0);
+	uslab_cache_set_page_allocator(s, nofail_fi);
+	capture_start();
+	/* Nothing but what the cache holds already (nothing: no slab yet). */
+	while (n < 4096 && (p = kmem_cache_alloc(s, GFP_NOWAIT | __GFP_NOWARN)))
+		held[n++] = p;
+	CHECK(n < 4096);
+	reclaims = uslab_reclaim_count();
+	failures = uslab_fault_inject_failures(nofail_fi);
+	CHECK(!kmem_cache_alloc(s, GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN));
+	CHECK_EQ(uslab_reclaim_count(), reclaims);            /* no reclaim */
+	/* One try (of the preferred order and the smallest, where they
+	 * differ), no second after reclaim. */
+	CHECK(uslab_fault_inject_failures(nofail_fi) > failures);
+	CHECK(uslab_fault_inject_failures(nofail_fi) <= failures + 2);
+
+	failures = uslab_fault_inject_failures(nofail_fi);
+	__atomic_store_n(&nofail_returned, 0, __ATOMIC_RELEASE);
+	pthread_create(&t, NULL, lift_failures, (void *)(uintptr_t)failures);
+	p = kmem_cache_alloc(s, GFP_KERNEL | __GFP_NOFAIL);
+	__atomic_store_n(&nofail_returned, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	CHECK(p != NULL);
+	CHECK(uslab_fault_inject_failures(nofail_fi) >= failures + 5);
+	kmem_cache_free(s, p);
+
+	/* A large kmalloc (the global page allocator). */
+	uslab_fault_inject_arm(nofail_fi, USLAB_FAULT_AFTER, 0);
+	uslab_set_page_allocator(nofail_fi);
+	failures = uslab_fault_inject_failures(nofail_fi);
+	__atomic_store_n(&nofail_returned, 0, __ATOMIC_RELEASE);
+	pthread_create(&t, NULL, lift_failures, (void *)(uintptr_t)failures);
+	p = kmalloc(100000, GFP_KERNEL | __GFP_NOFAIL);
+	__atomic_store_n(&nofail_returned, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	CHECK(uslab_set_page_allocator(NULL) == nofail_fi);
+	CHECK(p != NULL);
+	kfree(p);
+	capture_stop();
+	for (int i = 0; i < n; i++)
+		kmem_cache_free(s, held[i]);
+	CHECK_EQ(destroy_counting_reports(s), 0);
+	uslab_page_allocator_destroy(nofail_fi);
+}
+
 TEST_MAIN()

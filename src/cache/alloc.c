@@ -31,11 +31,17 @@ static void *alloc_slow_debug(struct kmem_cache *s, gfp_t gfpflags, int node, si
 	/* Failing on purpose (A): no report, no reclaim, no retry. */
 	if (should_failslab(s, gfpflags))
 		return NULL;
-	object = alloc_debug(s, gfpflags | __GFP_NOWARN, node, orig_size, caller);
-	if (unlikely(!object)) {
-		/* Once more after reclaim, then NULL (and the report). */
+	object = alloc_debug(s, gfpflags | (gfp_retries(gfpflags) ? __GFP_NOWARN : 0), node,
+			     orig_size, caller);
+	if (unlikely(!object) && gfp_retries(gfpflags)) {
+		/* Once more after reclaim, then NULL (and the report);
+		 * __GFP_NOFAIL: until it works. */
 		reclaim_before_failing(gfpflags);
 		object = alloc_debug(s, gfpflags, node, orig_size, caller);
+		for (unsigned int i = 0; !object && (gfpflags & __GFP_NOFAIL); i++) {
+			reclaim_nofail_wait(gfpflags, i);
+			object = alloc_debug(s, gfpflags | __GFP_NOWARN, node, orig_size, caller);
+		}
 	}
 	if (object && (gfpflags & __GFP_ZERO))
 		memset(object, 0, orig_size);
@@ -56,14 +62,21 @@ void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node, size_t ori
 	}
 	if (slow_path_enter() == 1)
 		reclaim_check_epoch();
-	object = s->ops->alloc_slow(s, gfpflags | __GFP_NOWARN, node, slow_cpu_slab(s));
-	if (unlikely(!object)) {
+	object = s->ops->alloc_slow(s, gfpflags | (gfp_retries(gfpflags) ? __GFP_NOWARN : 0), node,
+				    slow_cpu_slab(s));
+	if (unlikely(!object) && gfp_retries(gfpflags)) {
 		/* The outermost slow path lets its CPU entries go: the
 		 * shrinkers may run long. */
 		if (lock_context()->slow_depth == 1)
 			slow_path_release_held();
 		reclaim_before_failing(gfpflags);
 		object = s->ops->alloc_slow(s, gfpflags, node, slow_cpu_slab(s));
+		/* __GFP_NOFAIL: never NULL, as the kernel's (one report). */
+		for (unsigned int i = 0; !object && (gfpflags & __GFP_NOFAIL); i++) {
+			reclaim_nofail_wait(gfpflags, i);
+			object = s->ops->alloc_slow(s, gfpflags | __GFP_NOWARN, node,
+						    slow_cpu_slab(s));
+		}
 	}
 	slow_path_exit();
 	if (unlikely(!object))

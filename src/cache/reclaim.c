@@ -31,6 +31,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/meta.h"
 #include "base/os.h"
@@ -400,6 +401,14 @@ USLAB_API unsigned long uslab_reclaim(struct uslab_reclaim_result *res)
 USLAB_API unsigned long uslab_reclaim_count(void)
 {
 	return __atomic_load_n(&reclaims, __ATOMIC_RELAXED);
+}
+
+void reclaim_nofail_wait(gfp_t gfpflags, unsigned int attempt)
+{
+	struct timespec ts = { 0, (attempt < 8 ? 1 : 20) * 1000000L };
+
+	nanosleep(&ts, NULL);
+	reclaim_before_failing(gfpflags);
 }
 
 bool reclaim_before_failing(gfp_t gfpflags)

@@ -165,6 +165,7 @@ void *kmalloc_large_aligned(size_t size, size_t align, gfp_t flags, int node)
 	size_t need = size > align ? size : align;
 	unsigned int order = 0;
 	bool retried = false;
+	unsigned int nofail_tries = 0;
 	struct slab *head;
 	void *p;
 
@@ -185,12 +186,16 @@ retry:
 		head = pa_alloc_huge(pa, size, align > PAGE_SIZE ? align : PAGE_SIZE, node, flags);
 		p = head ? slab_address(head) : NULL;
 	}
-	if (!p && !retried) {
-		/* Once more after reclaim, then NULL. */
-		retried = true;
+	if (!p && gfp_retries(flags) && (!retried || (flags & __GFP_NOFAIL))) {
+		/* Once more after reclaim, then NULL; __GFP_NOFAIL: until it
+		 * works. */
 		slow_path_enter();
-		reclaim_before_failing(flags);
+		if (retried)
+			reclaim_nofail_wait(flags, nofail_tries++);
+		else
+			reclaim_before_failing(flags);
 		slow_path_exit();
+		retried = true;
 		goto retry;
 	}
 	if (!p) {
