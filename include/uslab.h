@@ -55,8 +55,10 @@ extern "C" {
 /* ------------------------------------------------------------------------
  * gfp flags, with the kernel's values.  What they mean here: an
  * allocation that fails runs reclaim (the shrinkers, the caches' free
- * memory) and tries once more only with __GFP_DIRECT_RECLAIM (GFP_KERNEL,
- * not GFP_ATOMIC or GFP_NOWAIT), and not with __GFP_NORETRY; __GFP_NOFAIL
+ * memory) once and tries once more only with __GFP_DIRECT_RECLAIM
+ * (GFP_KERNEL, not GFP_ATOMIC or GFP_NOWAIT), then fails: every
+ * allocation is bounded as __GFP_NORETRY and __GFP_RETRY_MAYFAIL ask
+ * (the kernel's "too small to fail" loop is not kept); __GFP_NOFAIL
  * never returns NULL (it waits and reclaims until memory comes back);
  * __GFP_ZERO zeroes; __GFP_NOWARN silences the out-of-memory report;
  * __GFP_THISNODE forbids another node.  The others are accepted and mean

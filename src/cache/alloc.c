@@ -31,9 +31,8 @@ static void *alloc_slow_debug(struct kmem_cache *s, gfp_t gfpflags, int node, si
 	/* Failing on purpose (A): no report, no reclaim, no retry. */
 	if (should_failslab(s, gfpflags))
 		return NULL;
-	object = alloc_debug(s, gfpflags | (gfp_retries(gfpflags) ? __GFP_NOWARN : 0), node,
-			     orig_size, caller);
-	if (unlikely(!object) && gfp_retries(gfpflags)) {
+	object = alloc_debug(s, gfpflags | __GFP_NOWARN, node, orig_size, caller);
+	if (unlikely(!object)) {
 		/* Once more after reclaim, then NULL (and the report);
 		 * __GFP_NOFAIL: until it works. */
 		reclaim_before_failing(gfpflags);
@@ -62,9 +61,8 @@ void *slab_alloc_slow(struct kmem_cache *s, gfp_t gfpflags, int node, size_t ori
 	}
 	if (slow_path_enter() == 1)
 		reclaim_check_epoch();
-	object = s->ops->alloc_slow(s, gfpflags | (gfp_retries(gfpflags) ? __GFP_NOWARN : 0), node,
-				    slow_cpu_slab(s));
-	if (unlikely(!object) && gfp_retries(gfpflags)) {
+	object = s->ops->alloc_slow(s, gfpflags | __GFP_NOWARN, node, slow_cpu_slab(s));
+	if (unlikely(!object)) {
 		/* The outermost slow path lets its CPU entries go: the
 		 * shrinkers may run long. */
 		if (lock_context()->slow_depth == 1)

@@ -69,12 +69,7 @@ bool reclaim_before_failing(gfp_t gfpflags);
 /* __GFP_NOFAIL's wait between two tries (attempt counts from 0): a
  * moment for memory to come back (frees, the purger), then reclaim. */
 void reclaim_nofail_wait(gfp_t gfpflags, unsigned int attempt);
-/* An allocation that failed once is tried again after reclaim, unless
- * __GFP_NORETRY says not to (__GFP_NOFAIL wins). */
-static inline bool gfp_retries(gfp_t gfpflags)
-{
-	return !(gfpflags & __GFP_NORETRY) || (gfpflags & __GFP_NOFAIL);
-}
+
 
 /* lib/fork.c takes these around fork(); child: made anew, not unlocked. */
 extern spinlock_t watch_lock, tune_lock, shrinker_lock;

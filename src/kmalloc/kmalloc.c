@@ -186,7 +186,7 @@ retry:
 		head = pa_alloc_huge(pa, size, align > PAGE_SIZE ? align : PAGE_SIZE, node, flags);
 		p = head ? slab_address(head) : NULL;
 	}
-	if (!p && gfp_retries(flags) && (!retried || (flags & __GFP_NOFAIL))) {
+	if (!p && (!retried || (flags & __GFP_NOFAIL))) {
 		/* Once more after reclaim, then NULL; __GFP_NOFAIL: until it
 		 * works. */
 		slow_path_enter();
