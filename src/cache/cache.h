@@ -70,7 +70,6 @@ bool reclaim_before_failing(gfp_t gfpflags);
  * moment for memory to come back (frees, the purger), then reclaim. */
 void reclaim_nofail_wait(gfp_t gfpflags, unsigned int attempt);
 
-
 /* lib/fork.c takes these around fork(); child: made anew, not unlocked. */
 extern spinlock_t watch_lock, tune_lock, shrinker_lock;
 void caches_fork_lock(void);

@@ -8,6 +8,7 @@
  * segment is reported and ignored.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +170,10 @@ void *kmalloc_large_aligned(size_t size, size_t align, gfp_t flags, int node)
 	struct slab *head;
 	void *p;
 
+	/* No promise for what no program needs at once (the kernel's
+	 * kvmalloc refuses such sizes, __GFP_NOFAIL or not). */
+	if (size > INT_MAX)
+		flags &= ~__GFP_NOFAIL;
 	while ((PAGE_SIZE << order) < need && order <= PAGE_ALLOC_MAX_ORDER)
 		order++;
 	/* init_on_alloc holds for large objects too (a reused huge mapping
