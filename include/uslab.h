@@ -172,8 +172,9 @@ USLAB_API const char *kmem_cache_name(struct kmem_cache *s);
  * SLAB_TYPESAFE_BY_RCU cache's free pointer goes there, inside the object
  * (a word the program does not need once the object is free; aligned to
  * a pointer), rather than after it.  useroffset and usersize: the region
- * the kernel lets copy_to_user reach, kept (and such a cache is never
- * merged).  sheaf_capacity: unified caches' sheaf size (slub has no
+ * the kernel lets copy_to_user reach, checked to lie in the object (user
+ * space has no copy_to_user to guard), and such a cache is never
+ * merged.  sheaf_capacity: unified caches' sheaf size (slub has no
  * sheaves); such a cache is never merged either.  A bad argument: a
  * report and NULL. */
 struct kmem_cache_args {

@@ -213,6 +213,18 @@ static inline void spin_cond_wait(pthread_cond_t *cond, spinlock_t *l)
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 30))
 #define HAVE_COND_CLOCKWAIT 1
 #endif
+/* The time ms milliseconds from now on clock, for a timed wait. */
+static inline struct timespec deadline_ms(clockid_t clock, long ms)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	ts.tv_sec += ms / 1000 + ts.tv_nsec / 1000000000L;
+	ts.tv_nsec %= 1000000000L;
+	return ts;
+}
+
 static inline void spin_cond_wait_ms(pthread_cond_t *cond, spinlock_t *l, long ms)
 {
 #ifdef HAVE_COND_CLOCKWAIT
@@ -220,12 +232,8 @@ static inline void spin_cond_wait_ms(pthread_cond_t *cond, spinlock_t *l, long m
 #else
 	const clockid_t clock = CLOCK_REALTIME;
 #endif
-	struct timespec ts;
+	struct timespec ts = deadline_ms(clock, ms);
 
-	clock_gettime(clock, &ts);
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	ts.tv_sec += ms / 1000 + ts.tv_nsec / 1000000000L;
-	ts.tv_nsec %= 1000000000L;
 #ifdef HAVE_COND_CLOCKWAIT
 	pthread_cond_clockwait(cond, &l->m, clock, &ts);
 #else

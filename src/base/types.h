@@ -449,10 +449,9 @@ struct kmem_cache {
 	uint64_t stat_total[USLAB_NR_STATS];
 	/* Sums at the last uslab_cache_stat_clear(): reported = sum - base. */
 	uint64_t stat_base[USLAB_NR_STATS];
-	/* kmem_cache_args: the usercopy region (kept: user space has no
-	 * copy_to_user to check), and where a SLAB_TYPESAFE_BY_RCU cache's
-	 * free pointer may go inside the object. */
-	unsigned int useroffset, usersize, freeptr_offset;
+	/* kmem_cache_args: where a SLAB_TYPESAFE_BY_RCU cache's free
+	 * pointer may go inside the object. */
+	unsigned int freeptr_offset;
 
 	/* The fast paths' line. */
 	unsigned int cpu_index __attribute__((aligned(CACHE_LINE_SIZE)));

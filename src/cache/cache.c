@@ -145,8 +145,6 @@ static bool init_cache(struct kmem_cache *s, const char *name, unsigned int size
 	s->flags = flags;
 	s->ctor = args->ctor;
 	s->align = calculate_alignment(flags, args->align, size);
-	s->useroffset = args->useroffset;
-	s->usersize = args->usersize;
 	s->use_freeptr_offset = args->use_freeptr_offset;
 	s->freeptr_offset = args->freeptr_offset;
 	s->nr_nodes = (unsigned int)os_nr_nodes();

@@ -35,16 +35,12 @@ USLAB_ENTRY void *kvmalloc_node(size_t size, gfp_t flags, int node)
 
 USLAB_ENTRY void *kvmalloc_array(size_t n, size_t size, gfp_t flags)
 {
-	size_t bytes;
-
-	if (__builtin_mul_overflow(n, size, &bytes))
-		return NULL;
-	return kvmalloc(bytes, flags);
+	return kmalloc_array(n, size, flags);
 }
 
 USLAB_ENTRY void *kvcalloc(size_t n, size_t size, gfp_t flags)
 {
-	return kvmalloc_array(n, size, flags | __GFP_ZERO);
+	return kcalloc(n, size, flags);
 }
 
 USLAB_ENTRY void *kvrealloc(const void *p, size_t size, gfp_t flags)

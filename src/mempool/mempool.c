@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <time.h>
 
+#include "base/lock.h"
 #include "base/report.h"
 #include "base/start.h"
 #include "cache/cache.h"
@@ -219,17 +220,11 @@ USLAB_API int mempool_resize(mempool_t *pool, int new_min_nr)
 	return 0;
 }
 
+/* The pool's condvar runs on the monotonic clock (mempool_init_node). */
 static void wait_ms(mempool_t *pool, long ms)
 {
-	struct timespec ts;
+	struct timespec ts = deadline_ms(CLOCK_MONOTONIC, ms);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
 	pthread_cond_timedwait(&pool->wait, &pool->lock, &ts);
 }
 
