@@ -13,6 +13,14 @@ while IFS= read -r f || [ -n "$f" ]; do
 		if rm -f "$f"; then echo "removed $f"; else failed=1; fi
 	fi
 	case "$f" in */cmake/uslab/*) rmdir "$(dirname "$f")" 2>/dev/null || true ;; esac
+	# The kernel-style headers' directories, once empty.
+	case "$f" in */include/uslab/kernel/*)
+		d=$(dirname "$f")
+		while case "$d" in */include/uslab*) true ;; *) false ;; esac; do
+			rmdir "$d" 2>/dev/null || break
+			d=$(dirname "$d")
+		done ;;
+	esac
 done <"$list"
 sh "$(dirname "$0")/ldconfig.sh" --quiet "$list"
 if [ "$failed" -ne 0 ]; then

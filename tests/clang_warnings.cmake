@@ -13,7 +13,8 @@ if(EXISTS /usr/include/valgrind/memcheck.h)
 endif()
 foreach(f ${sources})
   # The library's sources get _GNU_SOURCE from the build; the tools define it.
-  set(gnu -D_GNU_SOURCE)
+  # They are also built with base/kernel_names.h included first.
+  set(gnu -D_GNU_SOURCE -include ${SRC}/src/base/kernel_names.h)
   if(f MATCHES "/tools/")
     set(gnu)
   endif()

@@ -19,7 +19,11 @@ for f in "$prefix/include/uslab.h" "$libdir/libuslab.so" "$libdir/libuslab.a" \
          "$prefix/share/man/man7/uslab.7" "$prefix/share/man/man7/libuslab-malloc.7" \
          "$prefix/share/man/man1/slabinfo.1" "$prefix/share/man/man3/kmem_cache_create.3" \
          "$prefix/share/man/man3/kmalloc.3" "$prefix/share/man/man3/kfree.3" \
-         "$prefix/share/man/man3/kmem_cache_alloc.3"; do
+         "$prefix/share/man/man3/kmem_cache_alloc.3" "$libdir/pkgconfig/uslab-kernel.pc" \
+         "$prefix/include/uslab/kernel/linux/slab.h" "$prefix/include/uslab/kernel/linux/gfp.h" \
+         "$prefix/include/uslab/kernel/linux/gfp_types.h" \
+         "$prefix/include/uslab/kernel/linux/mempool.h" \
+         "$prefix/include/uslab/kernel/linux/shrinker.h"; do
   [ -e "$f" ] || { echo "missing after install: $f"; exit 1; }
 done
 # Every installed library exports the public API and nothing else: each
@@ -37,11 +41,16 @@ syms() {
     *) nm -g --defined-only "$1" | awk 'NF == 3 && $2 ~ /^[A-Z]$/ { print $3 }' ;;
   esac | sort -u
 }
+# The headers: uslab.h and the kernel-style ones it includes, where a
+# kernel name F is declared once as USLAB_KFN(..., F, ...) for both F and
+# uslab_F.
+headers="$prefix/include/uslab.h $(find "$prefix/include/uslab" -name '*.h')"
 for lib in libuslab.so libuslab.a libuslab-malloc.so libuslab-malloc.a; do
   n=0
   for s in $(syms "$libdir/$lib"); do
     n=$((n + 1))
-    grep -qw -- "$s" "$prefix/include/uslab.h" && continue
+    grep -qw -- "$s" $headers && continue
+    grep -q "^USLAB_KFN([^,]*, ${s#uslab_}," $headers && continue
     case "$lib" in
       libuslab-malloc*) case " $(echo $malloc_family) " in *" $s "*) continue ;; esac ;;
     esac
@@ -51,6 +60,22 @@ for lib in libuslab.so libuslab.a libuslab-malloc.so libuslab-malloc.a; do
 done
 [ "$(syms "$libdir/libuslab.a")" = "$(syms "$libdir/libuslab.so")" ] ||
   { echo "libuslab.a and libuslab.so export different symbols"; exit 1; }
+# Each kernel name is a weak alias of its uslab_ name: same address.
+readelf --dyn-syms -W "$libdir/libuslab.so" |
+  awk '$6 == "DEFAULT" && $7 != "UND" { sub(/@.*/, "", $8); bind[$8] = $5; addr[$8] = $2 }
+       END { n = 0
+             for (s in addr) {
+               if (s ~ /^uslab_/ || !(("uslab_" s) in addr)) continue
+               n++
+               if (bind[s] != "WEAK" || addr[s] != addr["uslab_" s]) { print "bad alias " s; exit 1 }
+             }
+             if (n < 70) { print "only " n " kernel names"; exit 1 } }' ||
+  { echo "libuslab.so: a kernel name that is not a weak alias"; exit 1; }
+for s in $(syms "$libdir/libuslab.so"); do
+  case "$s" in uslab_*) continue ;; esac
+  case " $(syms "$libdir/libuslab.so" | tr '\n' ' ') " in *" uslab_$s "*) ;;
+    *) echo "libuslab.so exports $s without uslab_$s"; exit 1 ;; esac
+done
 # A program with its own report_bug and discard_slab links the static library.
 cat >"$prefix/clash.c" <<'EOF2'
 #include <uslab.h>
@@ -69,6 +94,104 @@ cc -I"$prefix/include" -o "$prefix/clash" "$prefix/clash.c" "$libdir/libuslab.a"
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 # pkg-config's prefix is the configured one; point it at the test prefix.
 pc="pkg-config --define-variable=prefix=$prefix"
+# A kernel-style source through the kernel-style headers (uslab-kernel.pc),
+# with uslab.h after them; and a program with its own kmalloc and
+# kmem_cache_* (a kernel test harness) that reaches uslab's through the
+# prefixed names, linked shared and static.
+cat >"$prefix/k.c" <<'EOF2'
+#include <linux/slab.h>
+#include <linux/gfp.h>
+#include <linux/mempool.h>
+#include <linux/shrinker.h>
+#include <uslab.h>
+struct item { int key; };
+int main(void)
+{
+	struct kmem_cache_args args = { .align = 16 };
+	struct kmem_cache *s = kmem_cache_create("item", sizeof(struct item), &args, 0);
+	mempool_t *pool = mempool_create_slab_pool(2, s);
+	struct item *i = mempool_alloc(pool, GFP_KERNEL);
+	void *p = kmalloc(64, GFP_KERNEL);
+
+	mempool_free(i, pool);
+	mempool_destroy(pool);
+	kmem_cache_destroy(s);
+	kfree(p);
+	return i && p && gfpflags_allow_blocking(GFP_KERNEL) && !gfpflags_allow_blocking(GFP_NOWAIT) &&
+	       ((uintptr_t)i & 15) == 0 ? 0 : 1;
+}
+EOF2
+cc -Wall -Wextra -Werror -o "$prefix/k-shared" "$prefix/k.c" $($pc --cflags --libs uslab-kernel)
+LD_LIBRARY_PATH="$libdir" "$prefix/k-shared"
+cat >"$prefix/harness.c" <<'EOF2'
+#define USLAB_NO_CREATE_MACRO
+#include <stdio.h>
+#include <linux/slab.h>
+/* The harness's own allocator: counts, then hands over to uslab. */
+static int allocs, frees, creates;
+struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsigned int align,
+				     slab_flags_t flags, void (*ctor)(void *))
+{
+	creates++;
+	return uslab_kmem_cache_create(name, size, align, flags, ctor);
+}
+void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
+{
+	allocs++;
+	return uslab_kmem_cache_alloc(s, gfp);
+}
+void kmem_cache_free(struct kmem_cache *s, void *p)
+{
+	frees++;
+	uslab_kmem_cache_free(s, p);
+}
+void *kmalloc(size_t size, gfp_t gfp)
+{
+	allocs++;
+	return uslab_kmalloc(size, gfp);
+}
+void kfree(const void *p)
+{
+	frees++;
+	uslab_kfree(p);
+}
+int main(void)
+{
+	struct kmem_cache *s = kmem_cache_create("h", 40, 0, 0, NULL);
+	void *o = kmem_cache_alloc(s, GFP_KERNEL), *p = kmalloc(100, GFP_KERNEL);
+	/* uslab's own kcalloc and kmemdup use uslab's kmalloc, not ours. */
+	char *d = kmemdup("abc", 4, GFP_KERNEL);
+
+	kmem_cache_free(s, o);
+	kfree(p);
+	uslab_kfree(d);
+	kmem_cache_destroy(s);
+	printf("creates %d allocs %d frees %d\n", creates, allocs, frees);
+	return creates == 1 && allocs == 2 && frees == 2 && o && p && d ? 0 : 1;
+}
+EOF2
+cc -Wall -Wextra -Werror -o "$prefix/harness-shared" "$prefix/harness.c" $($pc --cflags --libs uslab-kernel)
+LD_LIBRARY_PATH="$libdir" "$prefix/harness-shared"
+cc -Wall -Wextra -Werror -o "$prefix/harness-static" "$prefix/harness.c" $($pc --cflags uslab-kernel) \
+   "$libdir/libuslab.a" -lpthread
+"$prefix/harness-static"
+# USLAB_PREFIXED_ONLY: a file whose own kmalloc and kfree differ from the
+# kernel's still sees uslab's prefixed names.
+cat >"$prefix/prefixed.c" <<'EOF2'
+#define USLAB_PREFIXED_ONLY
+#include <uslab.h>
+static int kfree(int how) { return how; }
+static long kmalloc;
+int main(void)
+{
+	void *p = uslab_kmalloc(8, GFP_KERNEL);
+
+	uslab_kfree(p);
+	return p && !kfree(0) && !kmalloc ? 0 : 1;
+}
+EOF2
+cc -Wall -Wextra -Werror -o "$prefix/harness-prefixed" "$prefix/prefixed.c" $($pc --cflags --libs uslab)
+LD_LIBRARY_PATH="$libdir" "$prefix/harness-prefixed"
 cc -o "$prefix/prog-shared" "$prog" $($pc --cflags --libs uslab)
 LD_LIBRARY_PATH="$libdir" "$prefix/prog-shared"
 cc -o "$prefix/prog-static" "$prog" $($pc --cflags uslab) "$libdir/libuslab.a" $($pc --static --libs-only-l uslab | sed 's/-luslab//')
@@ -155,7 +278,7 @@ EOF2
 # CMake users: find_package(uslab CONFIG) and its imported targets.
 mkdir -p "$prefix/cmake-user"
 cp "$prog" "$prefix/cmake-user/prog.c"
-cp "$prefix/v.c" "$prefix/m.c" "$prefix/cmake-user/"
+cp "$prefix/v.c" "$prefix/m.c" "$prefix/k.c" "$prefix/cmake-user/"
 cat >"$prefix/cmake-user/CMakeLists.txt" <<EOF2
 cmake_minimum_required(VERSION 3.16)
 project(uslab_user C)
@@ -167,6 +290,8 @@ add_executable(prog-shared prog.c)
 target_link_libraries(prog-shared uslab::uslab)
 add_executable(prog-static prog.c)
 target_link_libraries(prog-static uslab::uslab_static)
+add_executable(k-cmake k.c)
+target_link_libraries(k-cmake uslab::kernel uslab::uslab)
 add_executable(version v.c)
 target_link_libraries(version uslab::uslab)
 add_executable(m-linked m.c)
@@ -187,7 +312,7 @@ cmake -S "$prefix/cmake-user" -B "$prefix/cmake-user/build" -DCMAKE_PREFIX_PATH=
 cmake --build "$prefix/cmake-user/build" >/dev/null
 rprog=""
 [ -e "$libdir/libuslab-rcu.so" ] && rprog=r-cmake
-for p in prog-shared version m-linked $rprog; do
+for p in prog-shared version m-linked k-cmake $rprog; do
   LD_LIBRARY_PATH="$libdir" "$prefix/cmake-user/build/$p" >/dev/null || { echo "cmake-built $p failed"; exit 1; }
 done
 for p in prog-static m-static; do
@@ -204,8 +329,10 @@ if cmake -S "$prefix/cmake-user" -B "$prefix/cmake-user/build99" -DCMAKE_PREFIX_
   echo "find_package(uslab 99) succeeded"; exit 1
 fi
 # make uninstall's script removes every installed file and nothing else.
-rm -rf "$prefix/cmake-user" "$prefix"/*.c "$prefix"/prog-* "$prefix"/m-* "$prefix"/r-* "$prefix"/clash
+rm -rf "$prefix/cmake-user" "$prefix"/*.c "$prefix"/prog-* "$prefix"/m-* "$prefix"/r-* "$prefix"/clash \
+       "$prefix"/k-* "$prefix"/harness-*
 sh "$(dirname "$0")/../scripts/uninstall.sh" "$prefix.list" >/dev/null
 left=$(find "$prefix" -type f)
+[ ! -d "$prefix/include/uslab" ] || { echo "left after uninstall: $prefix/include/uslab"; exit 1; }
 [ -z "$left" ] || { echo "left after uninstall: $left"; exit 1; }
 echo "install test passed"

@@ -178,3 +178,9 @@ USLAB_ENTRY void kmem_cache_free(struct kmem_cache *s, void *x)
 	}
 	slab_free(s, slab, x, false);
 }
+
+/* The kernel's names (base/kernel_names.h). */
+USLAB_KERNEL_ALIAS(kmem_cache_alloc);
+USLAB_KERNEL_ALIAS(kmem_cache_zalloc);
+USLAB_KERNEL_ALIAS(kmem_cache_alloc_node);
+USLAB_KERNEL_ALIAS(kmem_cache_free);

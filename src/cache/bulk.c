@@ -267,3 +267,8 @@ USLAB_ENTRY void kfree_bulk(size_t size, void **p)
 {
 	kfree_bulk_caller(size, p, "kfree_bulk");
 }
+
+/* The kernel's names (base/kernel_names.h). */
+USLAB_KERNEL_ALIAS(kmem_cache_alloc_bulk);
+USLAB_KERNEL_ALIAS(kmem_cache_free_bulk);
+USLAB_KERNEL_ALIAS(kfree_bulk);

@@ -610,3 +610,12 @@ void caches_fork_unlock(bool child)
 			}
 		}
 }
+
+/* The kernel's names (base/kernel_names.h). */
+USLAB_KERNEL_ALIAS(__kmem_cache_create_args);
+USLAB_KERNEL_ALIAS(kmem_cache_create);
+USLAB_KERNEL_ALIAS(kmem_cache_create_usercopy);
+USLAB_KERNEL_ALIAS(kmem_cache_destroy);
+USLAB_KERNEL_ALIAS(kmem_cache_shrink);
+USLAB_KERNEL_ALIAS(kmem_cache_size);
+USLAB_KERNEL_ALIAS(kmem_cache_name);

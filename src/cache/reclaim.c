@@ -429,3 +429,10 @@ bool reclaim_before_failing(gfp_t gfpflags)
 	in_reclaim = 0;
 	return after < before;
 }
+
+/* The kernel's names (base/kernel_names.h). */
+USLAB_KERNEL_ALIAS(register_shrinker);
+USLAB_KERNEL_ALIAS(unregister_shrinker);
+USLAB_KERNEL_ALIAS(shrinker_alloc);
+USLAB_KERNEL_ALIAS(shrinker_register);
+USLAB_KERNEL_ALIAS(shrinker_free);

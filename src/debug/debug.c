@@ -754,3 +754,6 @@ void debug_resize_object(struct kmem_cache *s, void *object, size_t new_size, bo
 	tool_quiet_end();
 	spin_unlock(&n->list_lock);
 }
+
+/* The kernel's names (base/kernel_names.h). */
+USLAB_KERNEL_ALIAS(kmem_cache_validate);

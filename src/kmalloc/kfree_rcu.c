@@ -441,3 +441,7 @@ void kfree_rcu_fork_unlock(bool child)
 	}
 	rcu_defer_set_batches(my_holder && my_holder->batch ? 1 : 0);
 }
+
+/* The kernel's names (base/kernel_names.h). */
+USLAB_KERNEL_ALIAS(kvfree_call_rcu);
+USLAB_KERNEL_ALIAS(kvfree_rcu_barrier);

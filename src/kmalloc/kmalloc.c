@@ -546,3 +546,24 @@ void kmalloc_large_counts(unsigned long *allocs, unsigned long *frees, unsigned 
 	*allocs = __atomic_load_n(&large_allocs, __ATOMIC_RELAXED);
 	*frees = __atomic_load_n(&large_frees, __ATOMIC_RELAXED);
 }
+
+/* The kernel's names (base/kernel_names.h). */
+USLAB_KERNEL_ALIAS(kmalloc);
+USLAB_KERNEL_ALIAS(kmalloc_node);
+USLAB_KERNEL_ALIAS(kzalloc);
+USLAB_KERNEL_ALIAS(kzalloc_node);
+USLAB_KERNEL_ALIAS(kmalloc_array);
+USLAB_KERNEL_ALIAS(kmalloc_array_node);
+USLAB_KERNEL_ALIAS(kcalloc);
+USLAB_KERNEL_ALIAS(kcalloc_node);
+USLAB_KERNEL_ALIAS(kfree);
+USLAB_KERNEL_ALIAS(ksize);
+USLAB_KERNEL_ALIAS(kmalloc_size_roundup);
+USLAB_KERNEL_ALIAS(krealloc);
+USLAB_KERNEL_ALIAS(krealloc_array);
+USLAB_KERNEL_ALIAS(kmemdup);
+USLAB_KERNEL_ALIAS(kstrdup);
+USLAB_KERNEL_ALIAS(kstrndup);
+USLAB_KERNEL_ALIAS(kvmalloc);
+USLAB_KERNEL_ALIAS(kvzalloc);
+USLAB_KERNEL_ALIAS(kvfree);

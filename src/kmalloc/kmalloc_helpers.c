@@ -202,3 +202,15 @@ USLAB_API bool kmem_dump_obj(void *p)
 	report_emit(&r);
 	return s != NULL;
 }
+
+/* The kernel's names (base/kernel_names.h). */
+USLAB_KERNEL_ALIAS(kvmalloc_node);
+USLAB_KERNEL_ALIAS(kvmalloc_array);
+USLAB_KERNEL_ALIAS(kvcalloc);
+USLAB_KERNEL_ALIAS(kvrealloc);
+USLAB_KERNEL_ALIAS(kmemdup_array);
+USLAB_KERNEL_ALIAS(kstrdup_const);
+USLAB_KERNEL_ALIAS(kfree_const);
+USLAB_KERNEL_ALIAS(kfree_sensitive);
+USLAB_KERNEL_ALIAS(kmem_valid_obj);
+USLAB_KERNEL_ALIAS(kmem_dump_obj);

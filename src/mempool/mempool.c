@@ -341,3 +341,25 @@ USLAB_API mempool_t *mempool_create_kmalloc_pool(int min_nr, size_t size)
 {
 	return mempool_create(min_nr, mempool_kmalloc, mempool_kfree, (void *)(uintptr_t)size);
 }
+
+/* The kernel's names (base/kernel_names.h). */
+USLAB_KERNEL_ALIAS(mempool_initialized);
+USLAB_KERNEL_ALIAS(mempool_is_saturated);
+USLAB_KERNEL_ALIAS(mempool_exit);
+USLAB_KERNEL_ALIAS(mempool_init_node);
+USLAB_KERNEL_ALIAS(mempool_init);
+USLAB_KERNEL_ALIAS(mempool_create_node);
+USLAB_KERNEL_ALIAS(mempool_create);
+USLAB_KERNEL_ALIAS(mempool_destroy);
+USLAB_KERNEL_ALIAS(mempool_resize);
+USLAB_KERNEL_ALIAS(mempool_alloc);
+USLAB_KERNEL_ALIAS(mempool_alloc_preallocated);
+USLAB_KERNEL_ALIAS(mempool_free);
+USLAB_KERNEL_ALIAS(mempool_alloc_slab);
+USLAB_KERNEL_ALIAS(mempool_free_slab);
+USLAB_KERNEL_ALIAS(mempool_kmalloc);
+USLAB_KERNEL_ALIAS(mempool_kfree);
+USLAB_KERNEL_ALIAS(mempool_init_slab_pool);
+USLAB_KERNEL_ALIAS(mempool_create_slab_pool);
+USLAB_KERNEL_ALIAS(mempool_init_kmalloc_pool);
+USLAB_KERNEL_ALIAS(mempool_create_kmalloc_pool);
