@@ -29,8 +29,14 @@
 #define kmalloc_array_node uslab_kmalloc_array_node
 #define kmalloc_node uslab_kmalloc_node
 #define kmalloc_size_roundup uslab_kmalloc_size_roundup
+#define kmem_buckets_alloc uslab_kmem_buckets_alloc
+#define kmem_buckets_alloc_track_caller uslab_kmem_buckets_alloc_track_caller
+#define kmem_buckets_create uslab_kmem_buckets_create
+#define kmem_buckets_valloc uslab_kmem_buckets_valloc
 #define kmem_cache_alloc uslab_kmem_cache_alloc
 #define kmem_cache_alloc_bulk uslab_kmem_cache_alloc_bulk
+#define kmem_cache_alloc_from_sheaf uslab_kmem_cache_alloc_from_sheaf
+#define kmem_cache_alloc_lru uslab_kmem_cache_alloc_lru
 #define kmem_cache_alloc_node uslab_kmem_cache_alloc_node
 #define kmem_cache_create uslab_kmem_cache_create
 #define kmem_cache_create_usercopy uslab_kmem_cache_create_usercopy
@@ -38,6 +44,10 @@
 #define kmem_cache_free uslab_kmem_cache_free
 #define kmem_cache_free_bulk uslab_kmem_cache_free_bulk
 #define kmem_cache_name uslab_kmem_cache_name
+#define kmem_cache_prefill_sheaf uslab_kmem_cache_prefill_sheaf
+#define kmem_cache_refill_sheaf uslab_kmem_cache_refill_sheaf
+#define kmem_cache_return_sheaf uslab_kmem_cache_return_sheaf
+#define kmem_cache_sheaf_size uslab_kmem_cache_sheaf_size
 #define kmem_cache_shrink uslab_kmem_cache_shrink
 #define kmem_cache_size uslab_kmem_cache_size
 #define kmem_cache_validate uslab_kmem_cache_validate

@@ -161,6 +161,15 @@ USLAB_ENTRY void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t flags, int n
 	return slab_alloc_node(s, flags, node, 0);
 }
 
+/* No list_lru in user space: the lru is not used. */
+USLAB_ENTRY void *kmem_cache_alloc_lru(struct kmem_cache *s, struct list_lru *lru, gfp_t flags)
+{
+	(void)lru;
+	if (unlikely(!s))
+		return alloc_from_null_cache("kmem_cache_alloc_lru");
+	return slab_alloc_node(s, flags, NUMA_NO_NODE, 0);
+}
+
 USLAB_ENTRY void kmem_cache_free(struct kmem_cache *s, void *x)
 {
 	struct slab *slab = virt_to_slab_checked(x);
@@ -183,4 +192,5 @@ USLAB_ENTRY void kmem_cache_free(struct kmem_cache *s, void *x)
 USLAB_KERNEL_ALIAS(kmem_cache_alloc);
 USLAB_KERNEL_ALIAS(kmem_cache_zalloc);
 USLAB_KERNEL_ALIAS(kmem_cache_alloc_node);
+USLAB_KERNEL_ALIAS(kmem_cache_alloc_lru);
 USLAB_KERNEL_ALIAS(kmem_cache_free);

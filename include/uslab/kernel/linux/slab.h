@@ -77,6 +77,34 @@ USLAB_KFN(void, kmem_cache_free, (struct kmem_cache *s, void *objp))
 /* All or nothing: returns size, or 0 with nothing allocated. */
 USLAB_KFN(int, kmem_cache_alloc_bulk, (struct kmem_cache *s, gfp_t flags, size_t size, void **p))
 USLAB_KFN(void, kmem_cache_free_bulk, (struct kmem_cache *s, size_t size, void **p))
+/* The kernel's list_lru (memcg-aware LRU lists) has no user-space
+ * counterpart: the lru is accepted and the object comes from s. */
+struct list_lru;
+USLAB_KFN(void *, kmem_cache_alloc_lru, (struct kmem_cache *s, struct list_lru *lru, gfp_t flags),
+	  USLAB_MALLOC_ATTR)
+
+/* Sheaves pre-filled for a section that must not fail (the maple tree's
+ * use): kmem_cache_prefill_sheaf() returns a sheaf holding at least size
+ * objects of s (NULL when they cannot all be had), and each of the next
+ * size kmem_cache_alloc_from_sheaf() calls returns one of them without
+ * fail (NULL once it is empty; __GFP_ZERO zeroes the object).
+ * kmem_cache_refill_sheaf() brings a sheaf back to at least size objects
+ * (0, or -ENOMEM with the sheaf as it was; it may move: *sheafp is
+ * updated).  kmem_cache_return_sheaf() frees the objects left in it and
+ * the sheaf.  The objects count as allocated while in a sheaf (the owner
+ * tracking of SLAB_STORE_USER names the prefill's caller).  On both
+ * personalities, from any thread; one sheaf is used by one thread at a
+ * time. */
+struct slab_sheaf;
+USLAB_KFN(struct slab_sheaf *, kmem_cache_prefill_sheaf, (struct kmem_cache *s, gfp_t gfp,
+	  unsigned int size))
+USLAB_KFN(int, kmem_cache_refill_sheaf, (struct kmem_cache *s, gfp_t gfp,
+	  struct slab_sheaf **sheafp, unsigned int size))
+USLAB_KFN(void *, kmem_cache_alloc_from_sheaf, (struct kmem_cache *s, gfp_t gfp,
+	  struct slab_sheaf *sheaf), USLAB_MALLOC_ATTR)
+USLAB_KFN(void, kmem_cache_return_sheaf, (struct kmem_cache *s, gfp_t gfp,
+	  struct slab_sheaf *sheaf))
+USLAB_KFN(unsigned int, kmem_cache_sheaf_size, (struct slab_sheaf *sheaf))
 /* Flushes the caller's cpu slabs of s, frees every empty slab and gives
  * free pages back to the OS.  Other threads' cpu slabs stay theirs. */
 USLAB_KFN(int, kmem_cache_shrink, (struct kmem_cache *s))
@@ -176,6 +204,25 @@ USLAB_KFN(size_t, kmalloc_size_roundup, (size_t size))
 USLAB_KFN(char *, kstrdup, (const char *s, gfp_t gfp), USLAB_MALLOC_ATTR)
 USLAB_KFN(char *, kstrndup, (const char *s, size_t max, gfp_t gfp), USLAB_MALLOC_ATTR)
 USLAB_KFN(void *, kmemdup, (const void *src, size_t len, gfp_t gfp), USLAB_MALLOC_ATTR)
+/* Buckets: a private set of kmalloc caches (name-8 ... name-8192, never
+ * merged), so that one subsystem's blocks never share a slab with
+ * another's (the kernel's defence against heap spraying).  kmalloc's
+ * sizes and rules; blocks above 8 KiB are kmalloc's large ones; kfree()
+ * frees them all.  NULL buckets mean kmalloc's own caches.
+ * kmem_buckets_create() returns NULL when a cache cannot be made; the
+ * kernel never destroys a set, uslab_kmem_buckets_destroy() does (no
+ * block of it may be left). */
+typedef struct kmem_cache *kmem_buckets[KMALLOC_SHIFT_HIGH + 1];
+USLAB_KFN(kmem_buckets *, kmem_buckets_create, (const char *name, slab_flags_t flags,
+	  unsigned int useroffset, unsigned int usersize, void (*ctor)(void *)))
+USLAB_KFN(void *, kmem_buckets_alloc, (kmem_buckets *b, size_t size, gfp_t flags),
+	  USLAB_MALLOC_ATTR)
+USLAB_KFN(void *, kmem_buckets_alloc_track_caller, (kmem_buckets *b, size_t size, gfp_t flags),
+	  USLAB_MALLOC_ATTR)
+USLAB_KFN(void *, kmem_buckets_valloc, (kmem_buckets *b, size_t size, gfp_t flags),
+	  USLAB_MALLOC_ATTR)
+USLAB_API void uslab_kmem_buckets_destroy(kmem_buckets *b);
+
 /* No vmalloc area in user space: these are the kmalloc calls. */
 USLAB_KFN(void *, kvmalloc, (size_t size, gfp_t flags), USLAB_MALLOC_ATTR)
 USLAB_KFN(void *, kvzalloc, (size_t size, gfp_t flags), USLAB_MALLOC_ATTR)
