@@ -238,6 +238,29 @@ USLAB_API long uslab_validate_all(void);
  * USLAB_FAILSLAB_IGNORE_GFP_WAIT=0, fails GFP_KERNEL ones too. */
 USLAB_API void uslab_failslab(unsigned long interval, long times);
 USLAB_API void uslab_failslab_ignore_gfp_wait(int ignore);
+/* The kernel's fault-injection knobs, as under /sys/kernel/debug/failslab/
+ * and .../fail_page_alloc/: which is "failslab" (SLAB_FAILSLAB caches) or
+ * "fail_page_alloc" (the page allocator: slabs and large kmalloc
+ * blocks); knob "probability" (percent, 0 = off), "interval" (only every
+ * interval-th), "times" (failures left, -1 = no limit), "space" (bytes
+ * let through first), "verbose" (1: a report line per failure),
+ * "ignore-gfp-wait" (1: spare what may block), "min-order"
+ * (fail_page_alloc: smaller requests spared) and "cache-filter"
+ * (failslab: always 1).  The kernel's defaults: probability 0, interval
+ * 1, times 1, ignore-gfp-wait 1, min-order 1.  "failures" reads the
+ * failures injected.  USLAB_FAILSLAB and USLAB_FAIL_PAGE_ALLOC take
+ * "knob=value,..." at start.  0, or -ENOENT / -EINVAL with a report. */
+USLAB_API int uslab_fault_attr_write(const char *which, const char *knob, long value);
+USLAB_API int uslab_fault_attr_read(const char *which, const char *knob, long *value);
+/* A test harness's say over each allocation of s (its allocation budget):
+ * fn returns true to fail one (NULL, no report, no reclaim).  s becomes a
+ * failslab cache (an empty cache only: -EBUSY otherwise); fn replaces
+ * failslab's knobs for it; NULL removes it.  Never asked for
+ * __GFP_NOFAIL, nor for allocations fn makes itself.  Set it while no
+ * other thread allocates from s.  0 or -errno, with a report. */
+USLAB_API int uslab_cache_set_should_fail(struct kmem_cache *s,
+					  bool (*fn)(struct kmem_cache *s, gfp_t gfp, void *ctx),
+					  void *ctx);
 
 /* ------------------------------------------------------------------------
  * Runtime tunables: every cache's attributes, by name, as the kernel's

@@ -313,7 +313,7 @@ TEST(failslab_at_start_spares_uslab_itself)
 	CHECK_EQ(run_test_child("failslab_everywhere_child", env, out, sizeof(out)), 0);
 	CHECK_STR_CONTAINS(out, "failslab child ran");
 	CHECK_EQ(run_test_child("failslab_everywhere_child", bad, out, sizeof(out)), 0);
-	CHECK_STR_CONTAINS(out, "uslab: USLAB_FAILSLAB=\"-1\" is not \"interval[,times]\"; ignored\n");
+	CHECK_STR_CONTAINS(out, "uslab: USLAB_FAILSLAB=\"-1\" is not \"interval[,times]\" or \"knob=value,...\"; ignored\n");
 }
 
 /* ------------------------------------------------------ promises kept */

@@ -186,6 +186,49 @@ void uslab_reportf(const char *fmt, ...)
 	report_emit(&r);
 }
 
+const char *report_gfp_names(gfp_t gfp, char *buf, size_t len)
+{
+	/* The kernel's table order (include/trace/events/mmflags.h): a
+	 * composite matches before the flags it is made of. */
+	static const struct { gfp_t mask; const char *name; } names[] = {
+		{ GFP_TRANSHUGE, "GFP_TRANSHUGE" }, { GFP_TRANSHUGE_LIGHT, "GFP_TRANSHUGE_LIGHT" },
+		{ GFP_HIGHUSER_MOVABLE, "GFP_HIGHUSER_MOVABLE" }, { GFP_HIGHUSER, "GFP_HIGHUSER" },
+		{ GFP_USER, "GFP_USER" }, { GFP_KERNEL_ACCOUNT, "GFP_KERNEL_ACCOUNT" },
+		{ GFP_KERNEL, "GFP_KERNEL" }, { GFP_NOFS, "GFP_NOFS" }, { GFP_ATOMIC, "GFP_ATOMIC" },
+		{ GFP_NOIO, "GFP_NOIO" }, { GFP_NOWAIT, "GFP_NOWAIT" }, { GFP_DMA, "GFP_DMA" },
+		{ __GFP_HIGHMEM, "__GFP_HIGHMEM" }, { GFP_DMA32, "GFP_DMA32" },
+		{ __GFP_HIGH, "__GFP_HIGH" }, { __GFP_IO, "__GFP_IO" }, { __GFP_FS, "__GFP_FS" },
+		{ __GFP_ZERO, "__GFP_ZERO" }, { __GFP_DIRECT_RECLAIM, "__GFP_DIRECT_RECLAIM" },
+		{ __GFP_KSWAPD_RECLAIM, "__GFP_KSWAPD_RECLAIM" }, { __GFP_MOVABLE, "__GFP_MOVABLE" },
+		{ __GFP_RECLAIMABLE, "__GFP_RECLAIMABLE" }, { __GFP_WRITE, "__GFP_WRITE" },
+		{ __GFP_NOWARN, "__GFP_NOWARN" }, { __GFP_RETRY_MAYFAIL, "__GFP_RETRY_MAYFAIL" },
+		{ __GFP_NOFAIL, "__GFP_NOFAIL" }, { __GFP_NORETRY, "__GFP_NORETRY" },
+		{ __GFP_MEMALLOC, "__GFP_MEMALLOC" }, { __GFP_COMP, "__GFP_COMP" },
+		{ __GFP_NOMEMALLOC, "__GFP_NOMEMALLOC" }, { __GFP_HARDWALL, "__GFP_HARDWALL" },
+		{ __GFP_THISNODE, "__GFP_THISNODE" }, { __GFP_ACCOUNT, "__GFP_ACCOUNT" },
+		{ __GFP_ZEROTAGS, "__GFP_ZEROTAGS" }, { __GFP_SKIP_ZERO, "__GFP_SKIP_ZERO" },
+		{ __GFP_SKIP_KASAN, "__GFP_SKIP_KASAN" }, { __GFP_NOLOCKDEP, "__GFP_NOLOCKDEP" },
+		{ __GFP_NO_OBJ_EXT, "__GFP_NO_OBJ_EXT" },
+	};
+	size_t n = 0;
+
+	buf[0] = 0;
+	if (!gfp) {
+		snprintf(buf, len, "none");
+		return buf;
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && gfp; i++) {
+		if ((gfp & names[i].mask) != names[i].mask)
+			continue;
+		gfp &= ~names[i].mask;
+		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? "|" : "",
+				      names[i].name);
+	}
+	if (gfp)
+		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%#x", n ? "|" : "", gfp);
+	return buf;
+}
+
 int report_ratelimit(struct ratelimit *rl, unsigned int burst)
 {
 	unsigned long now = os_now_ms();

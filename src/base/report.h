@@ -11,6 +11,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#include "uslab/kernel/linux/gfp_types.h"
+
 #include "base/lock.h"
 
 #define REPORT_MAX 8192
@@ -38,6 +40,11 @@ struct ratelimit {
 	unsigned int missed;
 };
 int report_ratelimit(struct ratelimit *rl, unsigned int burst);
+
+/* gfp as the kernel's %pGg prints it: "GFP_KERNEL|__GFP_NOWARN", the
+ * composite names first, then single flags, then what is left in hex;
+ * "none" for 0.  Returns buf. */
+const char *report_gfp_names(gfp_t gfp, char *buf, size_t len);
 
 /* lib/fork.c takes it around fork(). */
 extern spinlock_t sink_lock;

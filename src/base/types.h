@@ -452,6 +452,10 @@ struct kmem_cache {
 	/* kmem_cache_args: where a SLAB_TYPESAFE_BY_RCU cache's free
 	 * pointer may go inside the object. */
 	unsigned int freeptr_offset;
+	bool oom_warned;            /* its allocation-failure warning was printed */
+	/* A test harness's say over each allocation (SLAB_FAILSLAB caches;
+	 * uslab_cache_set_should_fail), or NULL. */
+	struct cache_fault *fault;
 
 	/* The fast paths' line. */
 	unsigned int cpu_index __attribute__((aligned(CACHE_LINE_SIZE)));
@@ -476,6 +480,11 @@ struct kmem_cache {
 _Static_assert(__builtin_offsetof(struct kmem_cache, node) -
 	       __builtin_offsetof(struct kmem_cache, cpu_index) == CACHE_LINE_SIZE,
 	       "the fast paths' line is the last before node[]");
+
+struct cache_fault {
+	bool (*should_fail)(struct kmem_cache *s, gfp_t gfp, void *ctx);
+	void *ctx;
+};
 
 /* A name under which kmem_cache_create() returned an existing cache. */
 struct kmem_cache_alias {

@@ -9,6 +9,7 @@
  * table are uslab metadata (meta.c): apart from every object, behind
  * guard pages.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -361,6 +362,8 @@ static void free_cache(struct kmem_cache *s, bool listed)
 	free_cpu_index(s->cpu_index);
 	if (!s->name_static)
 		meta_strfree(s->name);
+	if (s->fault)
+		meta_free(s->fault, sizeof(*s->fault));
 	meta_free(s, kmem_cache_struct_size());
 }
 
@@ -524,6 +527,43 @@ USLAB_API int uslab_cache_set_page_allocator(struct kmem_cache *s,
 	if (!s)
 		return -1;
 	WRITE_ONCE(s->page_alloc, pa);
+	return 0;
+}
+
+USLAB_API int uslab_cache_set_should_fail(struct kmem_cache *s,
+					  bool (*fn)(struct kmem_cache *s, gfp_t gfp, void *ctx),
+					  void *ctx)
+{
+	struct cache_fault *f;
+
+	if (!s) {
+		uslab_reportf("uslab: uslab_cache_set_should_fail(NULL): no cache\n");
+		return -EINVAL;
+	}
+	/* The callback is asked on failslab's path (debug/): the cache
+	 * takes it, which it can only while it has no objects. */
+	if (fn && !(s->flags & SLAB_FAILSLAB) &&
+	    uslab_cache_set_debug(s, (s->flags & (SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE |
+						  SLAB_POISON | SLAB_STORE_USER | SLAB_TRACE)) |
+				     SLAB_FAILSLAB))
+		return -EBUSY;
+	slab_mutex_lock();
+	f = s->fault;
+	if (!f && fn) {
+		f = meta_alloc(sizeof(*f));
+		if (!f) {
+			slab_mutex_unlock();
+			uslab_reportf("uslab: uslab_cache_set_should_fail(%s): out of memory\n",
+				      s->name);
+			return -ENOMEM;
+		}
+	}
+	if (f) {
+		WRITE_ONCE(f->should_fail, fn);
+		WRITE_ONCE(f->ctx, ctx);
+		__atomic_store_n(&s->fault, f, __ATOMIC_RELEASE);
+	}
+	slab_mutex_unlock();
 	return 0;
 }
 

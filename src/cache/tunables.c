@@ -83,6 +83,7 @@ SHOW_NUM(show_red_zone, !!(s->flags & SLAB_RED_ZONE))
 SHOW_NUM(show_poison, !!(s->flags & SLAB_POISON))
 SHOW_NUM(show_store_user, !!(s->flags & SLAB_STORE_USER))
 SHOW_NUM(show_trace, !!(s->flags & SLAB_TRACE))
+SHOW_NUM(show_failslab, !!(s->flags & SLAB_FAILSLAB))
 SHOW_NUM(show_zero, 0)
 
 static int show_allocator(struct kmem_cache *s, const struct uslab_cache_info *ci, char *buf,
@@ -189,6 +190,11 @@ static int store_store_user(struct kmem_cache *s, long v)
 	return toggle_debug(s, v, SLAB_STORE_USER);
 }
 
+static int store_failslab(struct kmem_cache *s, long v)
+{
+	return toggle_debug(s, v, SLAB_FAILSLAB);
+}
+
 static int store_trace(struct kmem_cache *s, long v)
 {
 	return toggle_debug(s, v, SLAB_TRACE);
@@ -245,6 +251,8 @@ static const struct attr attrs[] = {
 	{ "poison", "debug P (write while empty)", show_poison, store_poison },
 	{ "store_user", "debug U (write while empty)", show_store_user, store_store_user },
 	{ "trace", "debug T (write while empty)", show_trace, store_trace },
+	{ "failslab", "debug A: failslab may fail it (write while empty)", show_failslab,
+	  store_failslab },
 	{ "shrink", "write 1: free empty slabs and cached sheaves", show_zero, store_shrink },
 	{ "validate", "write 1: check every slab (debug caches)", show_zero, store_validate },
 };

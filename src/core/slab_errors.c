@@ -180,26 +180,54 @@ void bug_foreign_pointer(const void *object, const char *caller, const char *wha
 	report_emit(&r);
 }
 
+/*
+ * The kernel's allocation-failure warning, in its form: the first failure
+ * of each cache is printed, later ones within a rate limit shared by all
+ * (10 per 5 s); never with __GFP_NOWARN.  Free objects are the cache's,
+ * counted once (on its node line when it has one node).
+ */
 void slab_out_of_memory(struct kmem_cache *s, gfp_t gfpflags, int nid)
 {
 	static struct ratelimit rl;
 	struct report_buf r;
+	uint64_t st[USLAB_NR_STATS];
+	unsigned long total = 0;
+	long active, free_objs;
+	char names[256];
 
 	/* As malloc does: the caller of an allocation that fails may ask. */
 	errno = ENOMEM;
-	if ((gfpflags & __GFP_NOWARN) || !report_ratelimit(&rl, 10))
+	if (gfpflags & __GFP_NOWARN)
 		return;
+	if (__atomic_exchange_n(&s->oom_warned, true, __ATOMIC_RELAXED) &&
+	    !report_ratelimit(&rl, 10))
+		return;
+	cache_stats_sum(s, st);
+	active = (long)(st[ALLOC_FASTPATH] + st[ALLOC_SLOWPATH]) -
+		 (long)(st[FREE_FASTPATH] + st[FREE_SLOWPATH]);
+	for (unsigned int i = 0; i < s->nr_nodes; i++)
+		total += __atomic_load_n(&get_node(s, (int)i)->total_objects, __ATOMIC_RELAXED);
+	free_objs = (long)total - active;
 	report_init(&r);
-	report_add(&r, "SLUB: Unable to allocate memory on node %d, gfp=%#x\n", nid, gfpflags);
+	report_add(&r, "SLUB: Unable to allocate memory on node %d, gfp=%#x(%s)\n", nid, gfpflags,
+		   report_gfp_names(gfpflags, names, sizeof(names)));
 	report_add(&r, "  cache: %s, object size: %u, buffer size: %u, default order: %u, min order: %u\n",
 		   s->name, s->object_size, s->size, s->oo.order, s->min.order);
+	if (kmem_cache_debug(s) && s->min.order > 0 &&
+	    (PAGE_SIZE << (s->min.order - 1)) >= s->object_size)
+		report_add(&r, "  %s debugging increased min order, use slab_debug=O to disable.\n",
+			   s->name);
 	for (unsigned int i = 0; i < s->nr_nodes; i++) {
 		struct kmem_cache_node *n = get_node(s, (int)i);
 
-		report_add(&r, "  node %u: slabs: %lu, objs: %lu, partial: %lu\n", i,
+		report_add(&r, "  node %u: slabs: %lu, objs: %lu", i,
 			   __atomic_load_n(&n->nr_slabs, __ATOMIC_RELAXED),
-			   __atomic_load_n(&n->total_objects, __ATOMIC_RELAXED),
-			   READ_ONCE(n->nr_partial));
+			   __atomic_load_n(&n->total_objects, __ATOMIC_RELAXED));
+		if (s->nr_nodes == 1)
+			report_add(&r, ", free: %ld", free_objs > 0 ? free_objs : 0);
+		report_add(&r, "\n");
 	}
+	if (s->nr_nodes > 1)
+		report_add(&r, "  all nodes: free: %ld\n", free_objs > 0 ? free_objs : 0);
 	report_emit(&r);
 }

@@ -56,10 +56,11 @@ void debug_options_init(void);
 slab_flags_t debug_flags_for(const char *name);
 /* Whether USLAB_DEBUG asked for O. */
 bool debug_disable_higher_order(void);
-/* Whether a SLAB_FAILSLAB cache's allocation fails now. */
-/* Fault injection for SLAB_FAILSLAB caches, as the kernel's failslab:
- * never __GFP_NOFAIL, and (ignore-gfp-wait) only allocations that may not
- * block.  uslab's own allocations are metadata, never failed here. */
+/* Whether a SLAB_FAILSLAB cache's allocation fails now: its should-fail
+ * callback decides if it has one, else the kernel's failslab knobs
+ * (base/fault_attr.c; ignore-gfp-wait: only allocations that may not
+ * block).  Never __GFP_NOFAIL.  uslab's own allocations are metadata,
+ * never failed here. */
 bool should_failslab(struct kmem_cache *s, gfp_t gfpflags);
 
 /* ---------------------------------------------------------- debug.c */

@@ -1,6 +1,7 @@
 /*
  * debug_options.c - USLAB_DEBUG, in the syntax of the kernel's slub_debug=,
- * and the failslab setting of A caches.
+ * and the failslab setting of A caches (knobs: base/fault_attr.c; the
+ * environment's USLAB_FAILSLAB and USLAB_FAIL_PAGE_ALLOC are read here).
  *
  *   USLAB_DEBUG="FZ;P,conn,kmalloc-*;-,noisy"
  *
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/fault_attr.h"
 #include "base/report.h"
 #include "base/sanitizer.h"
 #include "base/start.h"
@@ -124,12 +126,15 @@ static int parse_debug_string(const char *text)
 void debug_options_init(void)
 {
 	const char *failslab = getenv("USLAB_FAILSLAB");
+	const char *page_fail = getenv("USLAB_FAIL_PAGE_ALLOC");
 
 	slab_set_debug_hooks(&debug_slab_hooks);
 	parse_debug_string(getenv("USLAB_DEBUG"));
 	if (getenv("USLAB_FAILSLAB_IGNORE_GFP_WAIT"))
 		uslab_failslab_ignore_gfp_wait(atoi(getenv("USLAB_FAILSLAB_IGNORE_GFP_WAIT")));
-	if (failslab && *failslab) {
+	if (failslab && strchr(failslab, '=')) {
+		fault_attr_parse(&failslab_attr, failslab, "USLAB_FAILSLAB");
+	} else if (failslab && *failslab) {
 		char *end;
 		unsigned long interval = strtoul(failslab, &end, 0);
 		long times = -1;
@@ -138,11 +143,13 @@ void debug_options_init(void)
 			times = strtol(end + 1, &end, 0);
 		/* strtoul takes "-1" as ULONG_MAX: a sign is refused. */
 		if (*end || strchr(failslab, '-') || times < -1)
-			uslab_reportf("uslab: USLAB_FAILSLAB=\"%s\" is not \"interval[,times]\"; ignored\n",
-				      failslab);
+			uslab_reportf("uslab: USLAB_FAILSLAB=\"%s\" is not \"interval[,times]\" "
+				      "or \"knob=value,...\"; ignored\n", failslab);
 		else
 			uslab_failslab(interval, times);
 	}
+	if (page_fail && *page_fail)
+		fault_attr_parse(&fail_page_alloc_attr, page_fail, "USLAB_FAIL_PAGE_ALLOC");
 }
 
 slab_flags_t debug_flags_for(const char *name)
@@ -181,41 +188,50 @@ USLAB_API int uslab_debug_config(const char *slub_debug)
 
 /* ------------------------------------------------------------ failslab */
 
-static unsigned long failslab_interval, failslab_count, failslab_failed;
-static long failslab_times = -1;
-/* The kernel's failslab/ignore-gfp-wait, on by default: allocations that
- * may block (__GFP_DIRECT_RECLAIM) are not failed. */
-static int failslab_ignore_gfp_wait = 1;
-
+/* failslab's knobs are base/fault_attr.c's; this is the old pair. */
 USLAB_API void uslab_failslab_ignore_gfp_wait(int ignore)
 {
-	__atomic_store_n(&failslab_ignore_gfp_wait, !!ignore, __ATOMIC_RELAXED);
+	__atomic_store_n(&failslab_attr.ignore_gfp_wait, (long)!!ignore, __ATOMIC_RELAXED);
 }
 
 USLAB_API void uslab_failslab(unsigned long interval, long times)
 {
-	__atomic_store_n(&failslab_count, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&failslab_failed, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&failslab_times, times, __ATOMIC_RELAXED);
-	__atomic_store_n(&failslab_interval, interval, __ATOMIC_RELEASE);
+	struct fault_attr *a = &failslab_attr;
+
+	__atomic_store_n(&a->probability, 0L, __ATOMIC_RELAXED);
+	__atomic_store_n(&a->count, 0UL, __ATOMIC_RELAXED);
+	__atomic_store_n(&a->space, 0L, __ATOMIC_RELAXED);
+	__atomic_store_n(&a->times, times < -1 ? -1 : times, __ATOMIC_RELAXED);
+	__atomic_store_n(&a->interval, interval > __LONG_MAX__ ? __LONG_MAX__ : (long)interval,
+			 __ATOMIC_RELAXED);
+	if (interval)
+		__atomic_store_n(&a->probability, 100L, __ATOMIC_RELAXED);
 }
+
+/* The thread is inside a cache's should-fail callback: its own
+ * allocations are not asked again. */
+static __thread bool in_should_fail;
 
 bool should_failslab(struct kmem_cache *s, gfp_t gfpflags)
 {
-	unsigned long interval = __atomic_load_n(&failslab_interval, __ATOMIC_ACQUIRE);
-	long times = __atomic_load_n(&failslab_times, __ATOMIC_RELAXED);
+	struct cache_fault *f;
+	bool fail;
 
-	if (!(s->flags & SLAB_FAILSLAB) || !interval)
+	if (!(s->flags & SLAB_FAILSLAB) || (gfpflags & __GFP_NOFAIL))
 		return false;
-	if (gfpflags & __GFP_NOFAIL)
+	f = __atomic_load_n(&s->fault, __ATOMIC_ACQUIRE);
+	if (f && f->should_fail) {
+		if (in_should_fail)
+			return false;
+		in_should_fail = true;
+		fail = f->should_fail(s, gfpflags, f->ctx);
+		in_should_fail = false;
+		return fail;
+	}
+	if (!fault_attr_armed(&failslab_attr))
 		return false;
 	if ((gfpflags & __GFP_DIRECT_RECLAIM) &&
-	    __atomic_load_n(&failslab_ignore_gfp_wait, __ATOMIC_RELAXED))
+	    __atomic_load_n(&failslab_attr.ignore_gfp_wait, __ATOMIC_RELAXED))
 		return false;
-	if (__atomic_add_fetch(&failslab_count, 1, __ATOMIC_RELAXED) % interval)
-		return false;
-	if (times >= 0 &&
-	    __atomic_add_fetch(&failslab_failed, 1, __ATOMIC_RELAXED) > (unsigned long)times)
-		return false;
-	return true;
+	return should_fail(&failslab_attr, s->object_size, gfpflags & __GFP_NOWARN);
 }

@@ -207,9 +207,12 @@ retry:
 		static struct ratelimit rl;
 
 		errno = ENOMEM;
+		char names[256];
+
 		if (!(flags & __GFP_NOWARN) && report_ratelimit(&rl, 10))
-			uslab_reportf("uslab: kmalloc(%zu): unable to allocate memory on node %d, gfp=%#x\n",
-				      size, node, flags);
+			uslab_reportf("uslab: kmalloc(%zu): unable to allocate memory on node %d, "
+				      "gfp=%#x(%s)\n", size, node, flags,
+				      report_gfp_names(flags, names, sizeof(names)));
 		return NULL;
 	}
 	__atomic_add_fetch(&large_allocs, 1, __ATOMIC_RELAXED);

@@ -30,6 +30,7 @@
 #include <sched.h>
 #include <string.h>
 
+#include "base/fault_attr.h"
 #include "base/options.h"
 #include "base/os.h"
 #include "base/report.h"
@@ -356,6 +357,21 @@ static void mark_run_in_use(struct slab *head, unsigned int order, enum page_kin
 	}
 }
 
+/* The kernel's fail_page_alloc (knobs: base/fault_attr.c): never
+ * __GFP_NOFAIL, orders below min-order spared, and (ignore-gfp-wait) only
+ * requests that may not block. */
+static bool should_fail_alloc_page(gfp_t gfp, unsigned int order)
+{
+	struct fault_attr *a = &fail_page_alloc_attr;
+
+	if (likely(!fault_attr_armed(a)) || (gfp & __GFP_NOFAIL) ||
+	    order < (unsigned long)__atomic_load_n(&a->min_order, __ATOMIC_RELAXED))
+		return false;
+	if ((gfp & __GFP_DIRECT_RECLAIM) && __atomic_load_n(&a->ignore_gfp_wait, __ATOMIC_RELAXED))
+		return false;
+	return should_fail(a, PAGE_SIZE << order, gfp & __GFP_NOWARN);
+}
+
 static struct slab *root_alloc_pages(struct uslab_page_allocator *pa, unsigned int order,
 				     int node, gfp_t gfp, enum page_kind kind)
 {
@@ -371,6 +387,10 @@ static struct slab *root_alloc_pages(struct uslab_page_allocator *pa, unsigned i
 	if ((gfp & __GFP_THISNODE) && node >= 0 && !os_node_online(node))
 		return NULL;
 	PSTAT_ADD(alloc_requests, 1);
+	if (unlikely(should_fail_alloc_page(gfp, order))) {
+		PSTAT_ADD(failed_requests, 1);
+		return NULL;
+	}
 	spin_lock(&n->lock);
 	head = take_free_run(n, order);
 	if (!head && !list_empty(&n->empty)) {
@@ -421,6 +441,10 @@ static struct slab *root_alloc_huge(struct uslab_page_allocator *pa, size_t byte
 
 	(void)pa;
 	PSTAT_ADD(alloc_requests, 1);
+	if (unlikely(should_fail_alloc_page(gfp, (unsigned int)fls_long(bytes - 1) - PAGE_SHIFT))) {
+		PSTAT_ADD(failed_requests, 1);
+		return NULL;
+	}
 	if (node < 0 || !os_node_online(node))
 		node = os_current_node();
 	head = huge_cache_take(bytes, align, node, gfp & __GFP_ZERO, os_now_ms());
