@@ -17,33 +17,33 @@
 
 typedef unsigned int gfp_t;
 
-#define __GFP_DMA             0x01u
-#define __GFP_HIGHMEM         0x02u
-#define __GFP_DMA32           0x04u
-#define __GFP_MOVABLE         0x08u
-#define __GFP_RECLAIMABLE     0x10u
-#define __GFP_HIGH            0x20u
-#define __GFP_IO              0x40u
-#define __GFP_FS              0x80u
-#define __GFP_ZERO            0x100u
-#define __GFP_DIRECT_RECLAIM  0x400u
-#define __GFP_KSWAPD_RECLAIM  0x800u
-#define __GFP_WRITE           0x1000u
-#define __GFP_NOWARN          0x2000u
-#define __GFP_RETRY_MAYFAIL   0x4000u
-#define __GFP_NOFAIL          0x8000u
-#define __GFP_NORETRY         0x10000u
-#define __GFP_MEMALLOC        0x20000u
-#define __GFP_COMP            0x40000u
-#define __GFP_NOMEMALLOC      0x80000u
-#define __GFP_HARDWALL        0x100000u
-#define __GFP_THISNODE        0x200000u
-#define __GFP_ACCOUNT         0x400000u
-#define __GFP_ZEROTAGS        0x800000u
-#define __GFP_SKIP_ZERO       0x1000000u
-#define __GFP_SKIP_KASAN      0x2000000u
-#define __GFP_NOLOCKDEP       0x4000000u
-#define __GFP_NO_OBJ_EXT      0x8000000u
+#define __GFP_DMA             0x01u     /* accepted: no DMA zone in user space */
+#define __GFP_HIGHMEM         0x02u     /* accepted: no highmem */
+#define __GFP_DMA32           0x04u     /* accepted: no DMA32 zone */
+#define __GFP_MOVABLE         0x08u     /* accepted (no page mobility groups) */
+#define __GFP_RECLAIMABLE     0x10u     /* accepted (no page mobility groups) */
+#define __GFP_HIGH            0x20u     /* accepted (no reserves to dip into) */
+#define __GFP_IO              0x40u     /* accepted (no I/O to avoid) */
+#define __GFP_FS              0x80u     /* accepted (no filesystem to avoid) */
+#define __GFP_ZERO            0x100u    /* zeroes the object (the size asked for) */
+#define __GFP_DIRECT_RECLAIM  0x400u    /* may block: reclaim and shrinkers run, then a retry */
+#define __GFP_KSWAPD_RECLAIM  0x800u    /* accepted (no kswapd; PSI watcher instead) */
+#define __GFP_WRITE           0x1000u   /* accepted */
+#define __GFP_NOWARN          0x2000u   /* no allocation-failure warning, no fault-injection line */
+#define __GFP_RETRY_MAYFAIL   0x4000u   /* bounded as every allocation is: may fail */
+#define __GFP_NOFAIL          0x8000u   /* never NULL: waits and reclaims until memory comes */
+#define __GFP_NORETRY         0x10000u  /* at most one reclaim pass, then NULL */
+#define __GFP_MEMALLOC        0x20000u  /* accepted (no emergency reserves) */
+#define __GFP_COMP            0x40000u  /* accepted (large blocks are runs already) */
+#define __GFP_NOMEMALLOC      0x80000u  /* accepted */
+#define __GFP_HARDWALL        0x100000u /* accepted (no cpusets) */
+#define __GFP_THISNODE        0x200000u /* only the node asked for, no fallback */
+#define __GFP_ACCOUNT         0x400000u /* accepted (no memcg) */
+#define __GFP_ZEROTAGS        0x800000u /* accepted (no memory tags) */
+#define __GFP_SKIP_ZERO       0x1000000u /* accepted */
+#define __GFP_SKIP_KASAN      0x2000000u /* accepted */
+#define __GFP_NOLOCKDEP       0x4000000u /* accepted (uslab's lockdep checks its own locks only) */
+#define __GFP_NO_OBJ_EXT      0x8000000u /* accepted (no object extensions) */
 
 #define __GFP_RECLAIM (__GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM)
 #define GFP_ATOMIC    (__GFP_HIGH | __GFP_KSWAPD_RECLAIM)
