@@ -185,6 +185,21 @@ struct uslab_cache_info {
 	unsigned long rcu_pages;
 };
 USLAB_API int uslab_cache_info(struct kmem_cache *s, struct uslab_cache_info *info);
+/* Objects of s allocated and not freed, exact once the threads using it
+ * are quiet (a read walks the threads' counters: no lock the fast paths
+ * take).  A merged cache counts the objects of all its aliases (they
+ * share its slabs: kmem_cache_create returned it to each); SLAB_NO_MERGE
+ * or USLAB_NOMERGE=1 keeps a cache's count its own. */
+USLAB_API long uslab_cache_live(struct kmem_cache *s);
+/* The same for the whole process: cache objects (bytes: each cache's
+ * object size, a kmalloc cache's class size) and large kmalloc blocks
+ * (bytes: their pages). */
+struct uslab_live {
+	unsigned long objects, bytes;               /* the two below together */
+	unsigned long cache_objects, cache_bytes;
+	unsigned long large_objects, large_bytes;
+};
+USLAB_API void uslab_live(struct uslab_live *live);
 /* The kmalloc cache that serves size bytes (NULL above 8192 or for 0). */
 USLAB_API struct kmem_cache *uslab_kmalloc_cache(size_t size);
 

@@ -214,4 +214,66 @@ TEST(stat_names)
 	CHECK(uslab_stat_name(USLAB_NR_STATS) == NULL);
 }
 
+/* Allocates on one thread, frees on another: the count follows both. */
+struct live_args {
+	struct kmem_cache *s;
+	void *objs[300];
+	int n;
+};
+
+static void *live_alloc(void *arg)
+{
+	struct live_args *a = arg;
+
+	for (int i = 0; i < a->n; i++)
+		a->objs[i] = kmem_cache_alloc(a->s, GFP_KERNEL);
+	return NULL;
+}
+
+static void *live_free_half(void *arg)
+{
+	struct live_args *a = arg;
+
+	for (int i = 0; i < a->n; i += 2)
+		kmem_cache_free(a->s, a->objs[i]);
+	return NULL;
+}
+
+TEST(exact_live_counts_per_cache_and_process)
+{
+	struct kmem_cache *s = kmem_cache_create("live-count", 100, 0, SLAB_NO_MERGE, NULL);
+	struct live_args a = { .s = s, .n = 300 };
+	struct uslab_live before, after;
+	void *large[3];
+	pthread_t th;
+
+	uslab_live(&before);
+	CHECK_EQ(uslab_cache_live(s), 0);
+	pthread_create(&th, NULL, live_alloc, &a);
+	pthread_join(th, NULL);
+	CHECK_EQ(uslab_cache_live(s), 300);
+	for (int i = 0; i < 3; i++)
+		large[i] = kmalloc(100000, GFP_KERNEL);
+	uslab_live(&after);
+	CHECK_EQ(after.cache_objects - before.cache_objects, 300);
+	CHECK_EQ(after.cache_bytes - before.cache_bytes, 300 * 100);
+	CHECK_EQ(after.large_objects - before.large_objects, 3);
+	CHECK_EQ(after.large_bytes - before.large_bytes, 3 * 131072);
+	CHECK_EQ(after.objects - before.objects, 303);
+	CHECK_EQ(after.bytes - before.bytes, 300 * 100 + 3 * 131072);
+	pthread_create(&th, NULL, live_free_half, &a);
+	pthread_join(th, NULL);
+	CHECK_EQ(uslab_cache_live(s), 150);
+	for (int i = 1; i < 300; i += 2)
+		kmem_cache_free(s, a.objs[i]);
+	for (int i = 0; i < 3; i++)
+		kfree(large[i]);
+	CHECK_EQ(uslab_cache_live(s), 0);
+	uslab_live(&after);
+	CHECK_EQ(after.objects, before.objects);
+	CHECK_EQ(after.bytes, before.bytes);
+	CHECK_EQ(uslab_cache_live(NULL), 0);
+	CHECK_EQ(destroy_counting_reports(s), 0);
+}
+
 TEST_MAIN()

@@ -494,6 +494,19 @@ USLAB_API unsigned int kmem_cache_size(struct kmem_cache *s)
 	return s ? s->object_size : 0;
 }
 
+/* Exact once the threads using s are quiet: every allocation and free is
+ * counted once, on its thread (core/stats.c). */
+USLAB_API long uslab_cache_live(struct kmem_cache *s)
+{
+	uint64_t st[USLAB_NR_STATS];
+
+	if (!s)
+		return 0;
+	cache_stats_sum(s, st);
+	return (long)(st[ALLOC_FASTPATH] + st[ALLOC_SLOWPATH]) -
+	       (long)(st[FREE_FASTPATH] + st[FREE_SLOWPATH]);
+}
+
 USLAB_API const char *kmem_cache_name(struct kmem_cache *s)
 {
 	return s ? s->name : NULL;

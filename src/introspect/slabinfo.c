@@ -138,6 +138,32 @@ static void report_memory(FILE *out, enum uslab_report_format format,
 		uslab_cpu_mode_reason());
 }
 
+USLAB_API void uslab_live(struct uslab_live *live)
+{
+	unsigned long large_allocs, large_frees, large_bytes;
+	struct kmem_cache *s;
+
+	if (!live)
+		return;
+	memset(live, 0, sizeof(*live));
+	uslab_ensure_init();
+	slab_mutex_lock();
+	list_for_each_entry(s, &slab_caches, list) {
+		long n = uslab_cache_live(s);
+
+		if (n > 0) {
+			live->cache_objects += (unsigned long)n;
+			live->cache_bytes += (unsigned long)n * s->object_size;
+		}
+	}
+	slab_mutex_unlock();
+	kmalloc_large_counts(&large_allocs, &large_frees, &large_bytes);
+	live->large_objects = large_allocs - large_frees;
+	live->large_bytes = large_bytes;
+	live->objects = live->cache_objects + live->large_objects;
+	live->bytes = live->cache_bytes + live->large_bytes;
+}
+
 USLAB_API int uslab_report(FILE *out, enum uslab_report_format format)
 {
 	struct memory_totals tot = { 0, 0, 0, 0, 0 };
