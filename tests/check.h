@@ -197,6 +197,23 @@ static inline void pin_to_current_cpu(void)
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
+/* pin_to_current_cpu() for a stretch that counts fast paths (in cpu mode a
+ * migration sends the next call to the slow path of another CPU's entry,
+ * as often as the scheduler likes); unpin() gives the old mask back. */
+static inline cpu_set_t pin_here(void)
+{
+	cpu_set_t was;
+
+	sched_getaffinity(0, sizeof(was), &was);
+	pin_to_current_cpu();
+	return was;
+}
+
+static inline void unpin(cpu_set_t was)
+{
+	sched_setaffinity(0, sizeof(was), &was);
+}
+
 static inline struct uslab_cache_info cache_info(struct kmem_cache *s)
 {
 	struct uslab_cache_info ci;

@@ -673,11 +673,13 @@ TEST(plain_caches_keep_the_fast_path)
 {
 	struct kmem_cache *plain = kmem_cache_create("plain-fast", 64, 0, SLAB_NO_MERGE, NULL);
 	struct kmem_cache *dbg = debug_cache("debug-slow", 64, SLAB_RED_ZONE);
+	cpu_set_t was = pin_here();
 
 	for (int i = 0; i < 100; i++) {
 		kmem_cache_free(plain, kmem_cache_alloc(plain, GFP_KERNEL));
 		kmem_cache_free(dbg, kmem_cache_alloc(dbg, GFP_KERNEL));
 	}
+	unpin(was);
 	CHECK(uslab_cache_stat(plain, USLAB_STAT_ALLOC_FASTPATH) >= 99);
 	CHECK_EQ(uslab_cache_stat(dbg, USLAB_STAT_ALLOC_FASTPATH), 0);
 	CHECK_EQ(uslab_cache_stat(dbg, USLAB_STAT_ALLOC_SLOWPATH), 100);

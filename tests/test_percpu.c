@@ -553,6 +553,7 @@ TEST(signal_handlers_with_slow_paths_leave_no_entry_held)
 	for (int k = 0; k < 2; k++) {
 		struct kmem_cache *s = k ? sig_cache : c.s;
 		uint64_t fast = uslab_cache_stat(s, USLAB_STAT_ALLOC_FASTPATH);
+		cpu_set_t was = pin_here();
 
 		for (int r = 0; r < 100; r++) {
 			for (int i = 0; i < 8; i++)
@@ -560,6 +561,7 @@ TEST(signal_handlers_with_slow_paths_leave_no_entry_held)
 			for (int i = 0; i < 8; i++)
 				kmem_cache_free(s, p[i]);
 		}
+		unpin(was);
 		CHECK(uslab_cache_stat(s, USLAB_STAT_ALLOC_FASTPATH) - fast >= 700);
 	}
 	for (int i = 1; i < 2 * SIG_OBJECTS; i += 2)
@@ -702,6 +704,7 @@ TEST(a_thread_with_its_own_entries_still_uses_its_cpus)
 	struct kmem_cache *own = kmem_cache_create("pc-own-a", 64, 0, PC_FLAGS, NULL);
 	long was = uslab_option_get(USLAB_OPT_CPU_MODE);
 	struct kmem_cache *u;
+	cpu_set_t was_pinned;
 
 	CHECK(own);
 	CHECK_EQ(uslab_option_set(USLAB_OPT_CPU_MODE, 0), 0);
@@ -709,10 +712,12 @@ TEST(a_thread_with_its_own_entries_still_uses_its_cpus)
 	CHECK_EQ(uslab_option_set(USLAB_OPT_CPU_MODE, was), 0);
 	u = kmem_cache_create("pc-own-b", 64, 0, PC_FLAGS, NULL);
 	CHECK(u);
+	was_pinned = pin_here();
 	for (int i = 0; i < 100000; i++) {
 		kmem_cache_free(u, kmem_cache_alloc(u, GFP_KERNEL));
 		kmem_cache_free(own, kmem_cache_alloc(own, GFP_KERNEL));
 	}
+	unpin(was_pinned);
 	CHECK(uslab_cache_stat(u, USLAB_STAT_ALLOC_FASTPATH) >= 99000);
 	CHECK(uslab_cache_stat(own, USLAB_STAT_ALLOC_FASTPATH) >= 99000);
 	CHECK_EQ(destroy_counting_reports(u), 0);
