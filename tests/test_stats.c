@@ -21,6 +21,7 @@ TEST(fast_and_slow_paths)
 	struct kmem_cache *s = fresh("stats-paths");
 	unsigned int per = cache_info(s).objs_per_slab;
 	void **p = calloc(per * 2, sizeof(void *));
+	cpu_set_t was = pin_here();   /* one cpu slab throughout */
 
 	p[0] = kmem_cache_alloc(s, GFP_KERNEL);
 	CHECK_EQ(ST(s, ALLOC_SLOWPATH), 1);
@@ -53,6 +54,7 @@ TEST(fast_and_slow_paths)
 	CHECK_EQ(ST(s, CPUSLAB_FLUSH), 1);
 	CHECK_EQ(cache_info(s).cpu_slabs, 0);
 	CHECK_EQ(cache_info(s).cpu_partial, 0);
+	unpin(was);
 	free(p);
 	kmem_cache_destroy(s);
 }
