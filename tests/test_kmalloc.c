@@ -188,6 +188,28 @@ static size_t first_nonzero(const char *p, size_t from, size_t to)
 	return from;
 }
 
+/* kzalloc'd, then grown with __GFP_ZERO: zeros throughout, also where
+ * the slot held an earlier object's bytes past the size asked for
+ * (krealloc copies ksize() bytes, as the kernel's does, so kzalloc
+ * zeroes the whole slot).  Failed tsan:test_kmalloc:unified under
+ * migration: another CPU's slab handed out a dirty slot. */
+TEST(krealloc_grows_a_zeroed_object_with_zeros)
+{
+	cpu_set_t was = pin_here();
+	unsigned char *dirty = kmalloc(300, GFP_KERNEL), *z;
+	size_t ks = ksize(dirty);
+
+	memset(dirty, 0x5a, ks);
+	kfree(dirty);
+	z = kzalloc(300, GFP_KERNEL);
+	CHECK(z == dirty);               /* the slot just freed: LIFO */
+	z = krealloc(z, ks + 1000, GFP_KERNEL | __GFP_ZERO);
+	CHECK(z);
+	CHECK_EQ(first_nonzero((char *)z, 0, ks + 1000), ks + 1000);
+	kfree(z);
+	unpin(was);
+}
+
 TEST(krealloc_of_a_large_block_in_place_zeroes_the_growth)
 {
 	char *p = kmalloc(5 << 20, GFP_KERNEL), *q;

@@ -623,6 +623,9 @@ static void idle_wait(int phase)
 static void *medium_then_idle(void *arg)
 {
 	void *p[32];
+	/* One CPU's worth: in cpu mode a migration would leave a cpu slab
+	 * and sheaves per class on each CPU the thread ran on. */
+	cpu_set_t was = pin_here();
 
 	(void)arg;
 	for (size_t size = 8192 + 1; size <= (256 << 10); size += 2048) {
@@ -633,6 +636,7 @@ static void *medium_then_idle(void *arg)
 		for (int i = 0; i < 32; i++)
 			free(p[i]);
 	}
+	unpin(was);
 	idle_set(1);
 	idle_wait(2);
 	return NULL;

@@ -170,8 +170,14 @@ void discard_slab(struct kmem_cache *s, struct slab *slab)
 	free_slab(s, slab);
 }
 
+/* The whole object, not only the size asked for, as the kernel's: krealloc()
+ * copies ksize() bytes, so the bytes past a kzalloc()'s size must read zero
+ * for a __GFP_ZERO growth to be all zeros.  Debug caches (their red zone
+ * starts at the size asked for) zero in alloc_debug's caller instead. */
 void *slab_alloc_zero(struct kmem_cache *s, void *object, size_t orig_size)
 {
+	kasan_unpoison(object, s->object_size);
+	memset(object, 0, s->object_size);
 	kasan_slab_alloc(s, object, orig_size);
-	return memset(object, 0, alloc_size(s, orig_size));
+	return object;
 }
