@@ -755,5 +755,23 @@ void debug_resize_object(struct kmem_cache *s, void *object, size_t new_size, bo
 	spin_unlock(&n->list_lock);
 }
 
+size_t debug_object_size(struct kmem_cache *s, void *object)
+{
+	struct slab *slab = virt_to_slab(object);
+	struct kmem_cache_node *n = get_node(s, slab_nid(slab));
+	size_t size;
+
+	if (!slub_debug_orig_size(s))
+		return s->object_size;
+	spin_lock(&n->list_lock);
+	tool_quiet_begin();
+	open_slot(s, object);
+	size = get_orig_size(s, object);
+	seal_slot(s, object, true, size);
+	tool_quiet_end();
+	spin_unlock(&n->list_lock);
+	return size;
+}
+
 /* The kernel's names (base/kernel_names.h). */
 USLAB_KERNEL_ALIAS(kmem_cache_validate);

@@ -74,6 +74,9 @@ extern const struct slab_debug_hooks debug_slab_hooks;
 void list_remaining_objects(struct kmem_cache *s, struct report_buf *r);
 /* Re-red-zones a kmalloc object whose size changed in place (krealloc). */
 void debug_resize_object(struct kmem_cache *s, void *object, size_t new_size, bool zero);
+/* The bytes of an allocated object the caller owns: the size it asked for
+ * where the cache tracks it (the rest is red zone), else the object size. */
+size_t debug_object_size(struct kmem_cache *s, void *object);
 /* Where the metadata after an object starts: after the free pointer when
  * it is outside the object, else after the right red zone. */
 static inline unsigned int get_info_end(const struct kmem_cache *s)

@@ -475,6 +475,14 @@ USLAB_ENTRY void *krealloc(const void *p, size_t new_size, gfp_t flags)
 	ret = kmalloc(new_size, flags);
 	if (!ret)
 		return NULL;
+	/* Past the size asked for, a debug kmalloc cache keeps red zone:
+	 * copied, it would land inside the new object (zeroed or not). */
+	{
+		struct kmem_cache *s = virt_to_slab((void *)p)->slab_cache;
+
+		if (s && kmem_cache_debug(s))
+			ks = debug_object_size(s, (void *)p);
+	}
 	memcpy(ret, p, ks);
 	kfree(p);
 	return ret;
