@@ -439,6 +439,7 @@ USLAB_API size_t kmalloc_size_roundup(size_t size)
 
 USLAB_ENTRY void *krealloc(const void *p, size_t new_size, gfp_t flags)
 {
+	struct kmem_cache *s;
 	size_t ks;
 	void *ret;
 
@@ -453,10 +454,8 @@ USLAB_ENTRY void *krealloc(const void *p, size_t new_size, gfp_t flags)
 		return NULL;
 	if (kmalloc_resize_in_place(p, new_size, flags))
 		return (void *)p;
+	s = virt_to_slab((void *)p)->slab_cache;   /* NULL: a large block */
 	if (new_size <= ks) {
-		struct slab *slab = virt_to_slab((void *)p);
-		struct kmem_cache *s = slab->slab_cache;
-
 		/* In place; with __GFP_ZERO the tail is zeroed, so growing
 		 * back later reads zeros, as the kernel does.  A debug kmalloc
 		 * cache moves its red zone instead. */
@@ -477,12 +476,8 @@ USLAB_ENTRY void *krealloc(const void *p, size_t new_size, gfp_t flags)
 		return NULL;
 	/* Past the size asked for, a debug kmalloc cache keeps red zone:
 	 * copied, it would land inside the new object (zeroed or not). */
-	{
-		struct kmem_cache *s = virt_to_slab((void *)p)->slab_cache;
-
-		if (s && kmem_cache_debug(s))
-			ks = debug_object_size(s, (void *)p);
-	}
+	if (s && kmem_cache_debug(s))
+		ks = debug_object_size(s, (void *)p);
 	memcpy(ret, p, ks);
 	kfree(p);
 	return ret;
