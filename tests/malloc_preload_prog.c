@@ -99,6 +99,30 @@ int main(int argc, char **argv)
 		printf("set-debug: %s\n", failures ? "FAILED" : "ok");
 		return failures != 0;
 	}
+	/* USLAB_INIT_ON_ALLOC=1: every class leaves malloc's fast path for
+	 * the checked one, which must zero what it hands out, per CPU and
+	 * per thread alike. */
+	if (argc > 1 && !strcmp(argv[1], "init-on-alloc")) {
+		static const size_t sizes[] = { 16, 64, 100, 1024, 3000, 8192, 20000 };
+
+		for (unsigned int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			for (int round = 0; round < 100; round++) {
+				unsigned char *q = malloc(sizes[i]);
+				size_t nonzero = 0;
+
+				EXPECT(q != NULL);
+				if (!q)
+					break;
+				for (size_t k = 0; k < sizes[i]; k++)
+					nonzero += q[k] != 0;
+				EXPECT(nonzero == 0);
+				memset(q, 0xaa, sizes[i]);
+				free(q);
+			}
+		}
+		printf("init-on-alloc: %s\n", failures ? "FAILED" : "ok");
+		return failures != 0;
+	}
 	if (argc > 1 && !strcmp(argv[1], "align")) {
 		check_alignment();
 		printf("alignment: %s\n", failures ? "FAILED" : "ok");

@@ -58,7 +58,7 @@ static __always_inline void *slab_alloc_node_at(struct kmem_cache *s, struct kme
  * the flags): the other personality's section is then not inlined. */
 enum percpu_kind {
 	PERCPU_ANY,
-	PERCPU_UNIFIED,
+	PERCPU_UNIFIED_FAST, /* __SLAB_UNIFIED_FAST: unified, unchecked, no debug */
 	PERCPU_SLUB_PLAIN,   /* slub, no hardened freelist */
 };
 
@@ -72,8 +72,10 @@ static __always_inline bool slab_alloc_percpu(struct kmem_cache *s, unsigned int
 					      gfp_t gfpflags, int node, size_t orig_size,
 					      enum percpu_kind kind, void **ret)
 {
-	slab_flags_t flags = READ_ONCE(s->flags);
-	bool checked = kind != PERCPU_SLUB_PLAIN && (flags & __SLAB_CHECKED);
+	/* A known kind reads no flags: nothing then waits on that load or
+	 * holds it across the section. */
+	slab_flags_t flags = kind == PERCPU_ANY ? READ_ONCE(s->flags) : 0;
+	bool checked = kind == PERCPU_ANY && (flags & __SLAB_CHECKED);
 	enum rseq_result r;
 	void *object;
 
@@ -83,7 +85,7 @@ static __always_inline bool slab_alloc_percpu(struct kmem_cache *s, unsigned int
 		*ret = slab_alloc_slow(s, gfpflags, node, orig_size);
 		return true;
 	}
-	if (kind == PERCPU_UNIFIED || (kind == PERCPU_ANY && likely(flags & SLAB_UNIFIED)))
+	if (kind == PERCPU_UNIFIED_FAST || (kind == PERCPU_ANY && likely(flags & SLAB_UNIFIED)))
 		r = unified_alloc_rseq(idx, &object);
 	else
 		r = slub_alloc_rseq(s, idx, checked, &object);
@@ -120,23 +122,29 @@ static __always_inline bool slab_free_percpu(struct kmem_cache *s, struct slab *
 					     unsigned int idx, void *object, bool check_start,
 					     unsigned int order, enum percpu_kind kind, bool *slow)
 {
-	slab_flags_t flags = s->flags;
+	slab_flags_t flags = kind == PERCPU_UNIFIED_FAST ? SLAB_UNIFIED : s->flags;
 	enum rseq_result r;
 
 	*slow = false;
 	if (idx >= CPU_FAST_ENTRIES)
 		return false;
 	/* Zeroing, and a debug cache's checks (before anything is
-	 * poisoned: the pointer may not be an object's), are slow paths. */
-	if ((check_start && unlikely(!object_start_order(s, order, object))) ||
-	    unlikely(flags & (__SLAB_INIT_ON_FREE | SLAB_DEBUG_FLAGS))) {
+	 * poisoned: the pointer may not be an object's), are slow paths.
+	 * A fast unified cache has neither, nor a red zone. */
+	if (kind == PERCPU_UNIFIED_FAST) {
+		if (check_start && unlikely(!object_start_plain(s, order, object))) {
+			*slow = true;
+			return true;
+		}
+	} else if ((check_start && unlikely(!object_start_order(s, order, object))) ||
+		   unlikely(flags & (__SLAB_INIT_ON_FREE | SLAB_DEBUG_FLAGS))) {
 		*slow = true;
 		return true;
 	}
 	kasan_slab_free(s, object);
 	tsan_handoff_release(object);
 	tsan_handoff_release(s);
-	if (kind == PERCPU_UNIFIED || (kind == PERCPU_ANY && likely(flags & SLAB_UNIFIED)))
+	if (kind == PERCPU_UNIFIED_FAST || (kind == PERCPU_ANY && likely(flags & SLAB_UNIFIED)))
 		r = unified_free_rseq(s, idx, object);
 	else
 		r = slub_free_rseq(s, idx, slab ? slab : virt_to_run_head(object, order), object,
@@ -152,13 +160,14 @@ static __always_inline bool slab_free_percpu(struct kmem_cache *s, struct slab *
 	}
 }
 
-/* malloc() in cpu mode, whose caches are unified: a slub cache's is out of
- * line, thread path (thread_alloc, the caller's) included, so that the
- * unified path saves no registers for slub's operands, nor for a call that
- * is not the last. */
-static __attribute__((noinline)) void *slab_alloc_percpu_slub(struct kmem_cache *s, unsigned int idx,
-							      gfp_t gfpflags, size_t orig_size,
-							      void *(*thread_alloc)(size_t, gfp_t))
+/* malloc() in cpu mode, whose caches are fast unified ones: any other
+ * (slub, hardened, zeroing, debug) is out of line, thread path
+ * (thread_alloc, the caller's) included, so that the fast path tests one
+ * flag, saves no register for the others' operands, and has no call
+ * that is not the last. */
+static __attribute__((noinline)) void *slab_alloc_percpu_any(struct kmem_cache *s, unsigned int idx,
+							     gfp_t gfpflags, size_t orig_size,
+							     void *(*thread_alloc)(size_t, gfp_t))
 {
 	void *object;
 
@@ -173,9 +182,10 @@ static __always_inline void *slab_alloc_percpu_unified(struct kmem_cache *s, uns
 {
 	void *object;
 
-	if (unlikely(!(s->flags & SLAB_UNIFIED)))
-		return slab_alloc_percpu_slub(s, idx, gfpflags, orig_size, thread_alloc);
-	if (slab_alloc_percpu(s, idx, gfpflags, NUMA_NO_NODE, orig_size, PERCPU_UNIFIED, &object))
+	if (unlikely(!(READ_ONCE(s->flags) & __SLAB_UNIFIED_FAST)))
+		return slab_alloc_percpu_any(s, idx, gfpflags, orig_size, thread_alloc);
+	if (slab_alloc_percpu(s, idx, gfpflags, NUMA_NO_NODE, orig_size, PERCPU_UNIFIED_FAST,
+			      &object))
 		return object;
 	return thread_alloc(orig_size, gfpflags);
 }
@@ -285,18 +295,18 @@ static __always_inline void slab_free(struct kmem_cache *s, struct slab *slab, v
 	slab_free_at(s, slab, object, check_start, percpu, PERCPU_SLUB_PLAIN);
 }
 
-static __attribute__((noinline)) void slab_free_page_percpu_slub(void *object, uint32_t info,
-								 const char *caller,
-								 void (*thread_free)(void *,
-										     uint32_t));
+static __attribute__((noinline)) void slab_free_page_percpu_any(void *object, uint32_t info,
+								const char *caller,
+								void (*thread_free)(void *, uint32_t));
 
 /* kfree() and free() in cpu mode: the cache from percpu_caches[]; false
  * when the thread path (below) must take it.  The caller has seen
  * percpu_fast.enabled set; each entry point calls the two from separate
  * functions, so that neither saves registers for the other.  thread_free:
- * NULL for kfree(); free()'s thread path, whose caches are unified: a
- * slub cache's free then goes out of line, thread path included, so that
- * it is free()'s last call and the unified path saves no register for it. */
+ * NULL for kfree(); free()'s thread path, whose caches are fast unified
+ * ones: any other cache's free then goes out of line, thread path
+ * included, so that it is free()'s last call and the fast path saves no
+ * register for it. */
 static __always_inline bool slab_free_page_percpu(void *object, uint32_t info,
 						  const char *caller,
 						  void (*thread_free)(void *, uint32_t))
@@ -307,22 +317,21 @@ static __always_inline bool slab_free_page_percpu(void *object, uint32_t info,
 
 	if (idx >= CPU_FAST_ENTRIES || !(s = READ_ONCE(percpu_caches[idx])))
 		return false;
-	if (thread_free && unlikely(!(s->flags & SLAB_UNIFIED))) {
-		slab_free_page_percpu_slub(object, info, caller, thread_free);
+	if (thread_free && unlikely(!(READ_ONCE(s->flags) & __SLAB_UNIFIED_FAST))) {
+		slab_free_page_percpu_any(object, info, caller, thread_free);
 		return true;
 	}
 	if (!slab_free_percpu(s, NULL, idx, object, true, order,
-			      thread_free ? PERCPU_UNIFIED : PERCPU_ANY, &slow))
+			      thread_free ? PERCPU_UNIFIED_FAST : PERCPU_ANY, &slow))
 		return false;
 	if (slow)
 		slab_free_page_slow(s, NULL, object, order, caller);
 	return true;
 }
 
-static __attribute__((noinline)) void slab_free_page_percpu_slub(void *object, uint32_t info,
-								 const char *caller,
-								 void (*thread_free)(void *,
-										     uint32_t))
+static __attribute__((noinline)) void slab_free_page_percpu_any(void *object, uint32_t info,
+								const char *caller,
+								void (*thread_free)(void *, uint32_t))
 {
 	if (!slab_free_page_percpu(object, info, caller, NULL))
 		thread_free(object, info);

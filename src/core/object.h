@@ -167,6 +167,16 @@ static __always_inline bool object_start_order(const struct kmem_cache *s, unsig
 	return (off * s->start_magic < s->start_magic) & (off <= bytes - s->size);
 }
 
+/* The same for a cache without a left red zone (no debug flags). */
+static __always_inline bool object_start_plain(const struct kmem_cache *s, unsigned int order,
+					       const void *p)
+{
+	uint64_t bytes = PAGE_SIZE << order;
+	uint64_t off = (uintptr_t)p & (bytes - 1);
+
+	return (off * s->start_magic < s->start_magic) & (off <= bytes - s->size);
+}
+
 static __always_inline bool object_start(const struct kmem_cache *s, const struct slab *slab,
 					 const void *p)
 {
